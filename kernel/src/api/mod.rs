@@ -1,0 +1,270 @@
+//! The API message framework. One declaration per API (the [`api_message!`] macro) gives its
+//! name, REST route, parameters with their checks, and reply type; the gateway, the validator and
+//! the service registry all read that declaration.
+
+mod params;
+mod reply;
+pub mod validate;
+
+use std::sync::{Arc, PoisonError, RwLock};
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub use params::{Checks, ParamKind, ParamSpec, ParamType, ResourceRef, checks};
+pub use reply::{ApiReply, EmptyReply, Inventory, InventoryReply, Schema};
+
+use crate::error::{ApiError, ErrorCode};
+use crate::message::{Envelope, Message, Payload};
+use crate::query::{QueryMsg, QueryRequest, Queryable};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HttpMethod {
+    Get,
+    Post,
+    Put,
+    Delete,
+}
+
+/// Where an API's parameters sit in a request body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKey {
+    /// GET and DELETE: parameters come from the query string.
+    None,
+    /// Creates: `{"params": {...}}`.
+    Params,
+    /// Actions: `{"<actionName>": {...}}`, the action name derived from the message name.
+    Action,
+}
+
+/// An API's REST route: method, path (with `{var}` segments), body key, sync or async, and
+/// whether it needs a session.
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub method: HttpMethod,
+    pub paths: Vec<&'static str>,
+    pub body: BodyKey,
+    pub sync: bool,
+    pub needs_session: bool,
+}
+
+impl Route {
+    fn new(method: HttpMethod, path: &'static str, body: BodyKey, sync: bool) -> Self {
+        Route {
+            method,
+            paths: vec![path],
+            body,
+            sync,
+            needs_session: true,
+        }
+    }
+
+    /// A read: GET, sync, parameters in the query string.
+    pub fn get(path: &'static str) -> Self {
+        Self::new(HttpMethod::Get, path, BodyKey::None, true)
+    }
+
+    /// A create: POST with `{"params": {...}}`, async.
+    pub fn post(path: &'static str) -> Self {
+        Self::new(HttpMethod::Post, path, BodyKey::Params, false)
+    }
+
+    /// An action: PUT with `{"<actionName>": {...}}`, async.
+    pub fn action(path: &'static str) -> Self {
+        Self::new(HttpMethod::Put, path, BodyKey::Action, false)
+    }
+
+    /// A delete: DELETE, async, parameters in the query string.
+    pub fn delete(path: &'static str) -> Self {
+        Self::new(HttpMethod::Delete, path, BodyKey::None, false)
+    }
+
+    /// Another path answering the same API (e.g. `/zones/{uuid}` beside `/zones`).
+    pub fn or(mut self, path: &'static str) -> Self {
+        self.paths.push(path);
+        self
+    }
+
+    /// Answered directly (200) instead of through a job (202).
+    pub fn sync(mut self) -> Self {
+        self.sync = true;
+        self
+    }
+
+    /// Callable without `Authorization` (login, logout, getVersion, ...).
+    pub fn without_session(mut self) -> Self {
+        self.needs_session = false;
+        self
+    }
+}
+
+/// An API message: a bus message the gateway can build from an HTTP request.
+pub trait ApiMessage: Message<Reply: ApiReply> + DeserializeOwned {
+    fn route() -> Route;
+    fn params() -> Vec<ParamSpec>;
+}
+
+/// `APIChangeZoneStateMsg` → `changeZoneState`: ZStack's action body key for a message.
+pub fn action_name(message_name: &str) -> String {
+    let core = message_name.strip_prefix("API").unwrap_or(message_name);
+    let core = core.strip_suffix("Msg").unwrap_or(core);
+    let mut chars = core.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+pub type Decode = Box<dyn Fn(Value) -> Result<Envelope, ErrorCode> + Send + Sync>;
+pub type DecodeQuery = Box<dyn Fn(QueryRequest) -> Envelope + Send + Sync>;
+pub type Encode = Box<dyn Fn(Payload) -> Result<(Value, Schema), ErrorCode> + Send + Sync>;
+
+/// How the gateway turns a request into the API's message.
+pub enum ApiInput {
+    /// Parameters → the message's fields.
+    Params(Decode),
+    /// Query string → a [`QueryRequest`].
+    Query(DecodeQuery),
+}
+
+/// The type-erased form of an API declaration, as the gateway uses it.
+pub struct ApiDescriptor {
+    pub name: &'static str,
+    pub route: Route,
+    pub action: Option<String>,
+    pub params: Vec<ParamSpec>,
+    pub input: ApiInput,
+    pub encode: Encode,
+}
+
+fn encoder<R: ApiReply>() -> Encode {
+    Box::new(|payload: Payload| {
+        let reply = payload.downcast::<R>().map_err(|_| {
+            ErrorCode::from(ApiError::Internal("an API reply has the wrong type".into()))
+        })?;
+        let schema = reply.schema();
+        let body = serde_json::to_value(&*reply)
+            .map_err(|e| ErrorCode::from(ApiError::Internal(e.to_string())))?;
+        Ok((body, schema))
+    })
+}
+
+impl ApiDescriptor {
+    pub fn of<M: ApiMessage>() -> Self {
+        let route = M::route();
+        let action = (route.body == BodyKey::Action).then(|| action_name(M::NAME));
+        ApiDescriptor {
+            name: M::NAME,
+            route,
+            action,
+            params: M::params(),
+            input: ApiInput::Params(Box::new(|params: Value| {
+                let msg: M = serde_path_to_error::deserialize(params).map_err(|e| {
+                    ErrorCode::from(ApiError::InvalidArgument(format!(
+                        "field[{}] of message[{}]: {}",
+                        e.path(),
+                        M::NAME,
+                        e.inner()
+                    )))
+                })?;
+                Ok(Envelope::new(msg))
+            })),
+            encode: encoder::<M::Reply>(),
+        }
+    }
+
+    pub fn query<T: Queryable>() -> Self {
+        let mut route = Route::get(T::PATH);
+        if let Some(by_uuid) = T::PATH_BY_UUID {
+            route = route.or(by_uuid);
+        }
+        ApiDescriptor {
+            name: T::QUERY_API,
+            route,
+            action: None,
+            params: Vec::new(),
+            input: ApiInput::Query(Box::new(|request| {
+                Envelope::new(QueryMsg::<T>::new(request))
+            })),
+            encode: encoder::<crate::query::QueryReply>(),
+        }
+    }
+}
+
+/// Every API the node answers, as its services declared them at start-up.
+#[derive(Default)]
+pub struct ApiRegistry {
+    apis: RwLock<Vec<Arc<ApiDescriptor>>>,
+}
+
+impl ApiRegistry {
+    pub fn add(&self, api: ApiDescriptor) {
+        self.apis
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::new(api));
+    }
+
+    pub fn all(&self) -> Vec<Arc<ApiDescriptor>> {
+        self.apis
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// Declares an API message: the struct, its bus name, route, parameters and reply.
+///
+/// ```ignore
+/// api_message! {
+///     /// Creates a zone.
+///     pub struct APICreateZoneMsg {
+///         name: String => checks().max_len(255),
+///         description: Option<String> => checks().max_len(2048),
+///         is_default: Option<bool>,
+///     }
+///     route = Route::post("/zones");
+///     reply = InventoryReply<ZoneInventory>;
+/// }
+/// ```
+/// Fields are camelCase on the wire; a non-`Option` field is required. `resource = field;`
+/// names the field holding the uuid the message acts on (for per-resource ordering).
+#[macro_export]
+macro_rules! api_message {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $( $(#[$fmeta:meta])* $field:ident : $fty:ty $(=> $checks:expr)? ),* $(,)?
+        }
+        route = $route:expr;
+        reply = $reply:ty;
+        $( resource = $res:ident; )?
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        $vis struct $name {
+            $( $(#[$fmeta])* pub $field: $fty ),*
+        }
+
+        impl $crate::message::Message for $name {
+            const NAME: &'static str = stringify!($name);
+            type Reply = $reply;
+            $(
+                fn resource_uuid(&self) -> Option<String> {
+                    Some(self.$res.clone())
+                }
+            )?
+        }
+
+        impl $crate::api::ApiMessage for $name {
+            fn route() -> $crate::api::Route {
+                $route
+            }
+            fn params() -> Vec<$crate::api::ParamSpec> {
+                vec![ $( $crate::api::ParamSpec::of::<$fty>(stringify!($field)) $( .with($checks) )? ),* ]
+            }
+        }
+    };
+}

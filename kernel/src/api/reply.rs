@@ -1,0 +1,42 @@
+//! API replies: what a successful API answers, and the `schema` map ZStack's Java SDK reads to
+//! type the result.
+
+use serde::Serialize;
+
+/// Inventory path → ZStack class name (`"inventory"` → `org.zstack.header.zone.ZoneInventory`).
+pub type Schema = Vec<(String, &'static str)>;
+
+pub trait ApiReply: Serialize + Send + 'static {
+    fn schema(&self) -> Schema {
+        Vec::new()
+    }
+}
+
+/// A resource's inventory and the ZStack class it stands for.
+pub trait Inventory: Serialize + Send + 'static {
+    const CLASS: &'static str;
+}
+
+/// `{"inventory": {...}}`, the reply of creates, updates and state changes.
+#[derive(Debug, Clone, Serialize)]
+pub struct InventoryReply<T> {
+    pub inventory: T,
+}
+
+impl<T: Inventory> ApiReply for InventoryReply<T> {
+    fn schema(&self) -> Schema {
+        vec![("inventory".to_string(), T::CLASS)]
+    }
+}
+
+impl<T> From<T> for InventoryReply<T> {
+    fn from(inventory: T) -> Self {
+        InventoryReply { inventory }
+    }
+}
+
+/// `{}`, the reply of deletes and logouts.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EmptyReply {}
+
+impl ApiReply for EmptyReply {}

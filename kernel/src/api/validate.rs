@@ -1,0 +1,137 @@
+//! Parameter handling in two steps, as ZStack does it: the gateway checks JSON types (a mismatch
+//! is malformed HTTP, 400), then the API pipeline runs the declared checks (an API failure:
+//! SYS.1007, or SYS.1003 for a referenced resource that does not exist).
+
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Map, Value};
+
+use super::ParamSpec;
+use crate::error::{ApiError, ErrorCode};
+use crate::message::is_uuid;
+
+/// Keeps only declared parameters, drops nulls and (for query strings) empty values, converts
+/// query-string text to the declared type, and refuses a value of the wrong type naming the field.
+pub fn typecheck(
+    specs: &[ParamSpec],
+    raw: Map<String, Value>,
+    from_query_string: bool,
+) -> Result<Map<String, Value>, String> {
+    let mut out = Map::new();
+    for spec in specs {
+        let Some(value) = raw.get(&spec.name) else {
+            continue;
+        };
+        let value = match value {
+            Value::Null => continue,
+            Value::String(s) if from_query_string => {
+                if s.is_empty() {
+                    continue;
+                }
+                spec.kind.from_text(s).ok_or_else(|| {
+                    format!(
+                        "invalid value for field[{}]: expected {}, but was [{}]",
+                        spec.name,
+                        spec.kind.describe(),
+                        s
+                    )
+                })?
+            }
+            v if spec.kind.accepts(v) => v.clone(),
+            v => {
+                return Err(format!(
+                    "invalid value for field[{}]: expected {}, but was [{}]",
+                    spec.name,
+                    spec.kind.describe(),
+                    v
+                ));
+            }
+        };
+        out.insert(spec.name.clone(), value);
+    }
+    Ok(out)
+}
+
+/// Runs every declared check; trims strings unless told not to.
+pub async fn validate(
+    db: &DatabaseConnection,
+    api: &str,
+    specs: &[ParamSpec],
+    params: &mut Map<String, Value>,
+) -> Result<(), ErrorCode> {
+    for spec in specs {
+        let field = &spec.name;
+        if let Some(Value::String(s)) = params.get_mut(field) {
+            if !spec.checks.no_trim {
+                let trimmed = s.trim();
+                if trimmed.len() != s.len() {
+                    *s = trimmed.to_string();
+                }
+            }
+        }
+        let Some(value) = params.get(field) else {
+            if spec.required {
+                return Err(arg(format!(
+                    "field[{field}] of message[{api}] is mandatory, can not be null"
+                )));
+            }
+            continue;
+        };
+        let texts: Vec<&str> = match value {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for text in &texts {
+            if let Some(max) = spec.checks.max_len {
+                let len = text.chars().count();
+                if len > max {
+                    return Err(arg(format!(
+                        "field[{field}] of message[{api}] exceeds max length of string. expected was <= {max}, actual was {len}"
+                    )));
+                }
+            }
+            if let Some(valid) = spec.checks.valid_values {
+                if !valid.contains(text) {
+                    return Err(arg(format!(
+                        "valid value for field[{field}] of message[{api}] are {valid:?}, but {text} found"
+                    )));
+                }
+            }
+            if spec.checks.uuid && !is_uuid(text) {
+                return Err(arg(format!(
+                    "field[{field}] of message[{api}] must be a uuid of 32 hex digits, but was [{text}]"
+                )));
+            }
+        }
+        if let (Some((low, high)), Some(n)) = (spec.checks.range, value.as_i64()) {
+            if n < low || n > high {
+                return Err(arg(format!(
+                    "field[{field}] must be in range of [{low}, {high}]"
+                )));
+            }
+        }
+        if let Some(resource) = spec.checks.resource {
+            for uuid in texts {
+                let exists = Query::select()
+                    .expr(Expr::val(1))
+                    .from(resource.table)
+                    .and_where(Expr::col("uuid").eq(uuid))
+                    .limit(1)
+                    .to_owned();
+                if db.query_one(&exists).await?.is_none() {
+                    return Err(ApiError::ResourceNotFound(format!(
+                        "invalid field[{field}], resource[uuid:{uuid}, type:{}] not found",
+                        resource.vo_name
+                    ))
+                    .into());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn arg(details: String) -> ErrorCode {
+    ApiError::InvalidArgument(details).into()
+}

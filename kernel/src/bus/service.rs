@@ -1,0 +1,130 @@
+//! A service: an actix actor registered on the bus under a service id, with one handler per
+//! message name it accepts.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use actix::{Actor, Context, Handler};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use tokio::sync::oneshot;
+use tracing::Instrument;
+
+use super::syncq::SyncQueues;
+use crate::error::{ApiError, ErrorCode};
+use crate::message::{Envelope, Message, MsgContext, Payload, ReplyPayload};
+
+pub type HandlerFn = Arc<dyn Fn(Envelope) -> BoxFuture<'static, ReplyPayload> + Send + Sync>;
+pub type ReplySender = oneshot::Sender<ReplyPayload>;
+
+/// What a service does with each message name it accepts.
+pub struct Service {
+    id: String,
+    handlers: HashMap<&'static str, HandlerFn>,
+}
+
+impl Service {
+    pub fn new(id: impl Into<String>) -> Self {
+        Service {
+            id: id.into(),
+            handlers: HashMap::new(),
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Adds the handler of message `M`.
+    pub fn handle<M, F, Fut>(mut self, handler: F) -> Self
+    where
+        M: Message,
+        F: Fn(M, MsgContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<M::Reply, ErrorCode>> + Send + 'static,
+    {
+        let handler = Arc::new(handler);
+        let erased: HandlerFn = Arc::new(move |env: Envelope| {
+            let ctx = MsgContext {
+                id: env.id,
+                headers: env.headers,
+                session: env.session,
+            };
+            match env.payload.downcast::<M>() {
+                Ok(msg) => handler(*msg, ctx)
+                    .map(|r| r.map(|reply| Box::new(reply) as Payload))
+                    .boxed(),
+                Err(_) => {
+                    let e = ApiError::Internal(format!("message body is not a {}", M::NAME));
+                    futures_util::future::ready(Err(e.into())).boxed()
+                }
+            }
+        });
+        self.handlers.insert(M::NAME, erased);
+        self
+    }
+
+    pub fn message_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.handlers.keys().copied()
+    }
+}
+
+/// A message handed to a service actor, with where its reply goes (none for fire-and-forget).
+pub struct Delivery {
+    pub envelope: Envelope,
+    pub reply: Option<ReplySender>,
+}
+
+impl actix::Message for Delivery {
+    type Result = ();
+}
+
+pub struct ServiceActor {
+    service: Service,
+    queues: SyncQueues,
+}
+
+impl ServiceActor {
+    pub fn new(service: Service) -> Self {
+        ServiceActor {
+            service,
+            queues: SyncQueues::default(),
+        }
+    }
+}
+
+impl Actor for ServiceActor {
+    type Context = Context<Self>;
+}
+
+impl Handler<Delivery> for ServiceActor {
+    type Result = ();
+
+    fn handle(&mut self, delivery: Delivery, _ctx: &mut Context<Self>) {
+        let Delivery { envelope, reply } = delivery;
+        let Some(handler) = self.service.handlers.get(envelope.name) else {
+            if let Some(reply) = reply {
+                let _ = reply.send(Err(ApiError::NoService(envelope.name.to_string()).into()));
+            }
+            return;
+        };
+        let span = tracing::info_span!("handle", api_id = %envelope.id, msg = envelope.name, service = %self.service.id);
+        let resource = envelope.resource.clone();
+        let work = handler(envelope);
+        let task = async move {
+            let result = work.await;
+            if let Some(reply) = reply {
+                // The caller may have timed out and gone: its late reply is dropped here.
+                let _ = reply.send(result);
+            }
+        }
+        .instrument(span)
+        .boxed();
+        match resource {
+            Some(key) => self.queues.submit(key, task),
+            None => {
+                tokio::spawn(task);
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! ZStack's error model: the `ErrorCode` that travels on the bus and in HTTP bodies, and the typed
+//! errors that map onto it. The mapping from a typed error to a code lives here and nowhere else.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// ZStack's `ErrorCode`: what an API failure looks like on the wire (`{"error": {...}}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code} {description}: {}", details.as_deref().unwrap_or(""))]
+pub struct ErrorCode {
+    pub code: String,
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Box<ErrorCode>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opaque: Option<Map<String, Value>>,
+}
+
+impl ErrorCode {
+    pub fn new(code: &str, description: &str, details: impl Into<String>) -> Self {
+        ErrorCode {
+            code: code.to_string(),
+            description: description.to_string(),
+            details: Some(details.into()),
+            cause: None,
+            opaque: None,
+        }
+    }
+
+    pub fn with_cause(mut self, cause: ErrorCode) -> Self {
+        self.cause = Some(Box::new(cause));
+        self
+    }
+
+    /// The `{"error": ...}` body ZStack answers a failed API with.
+    pub fn to_body(&self) -> Value {
+        serde_json::json!({ "error": self })
+    }
+}
+
+/// Everything that can go wrong while handling an API, as a typed value. Each variant has exactly one
+/// ZStack code (see [`ApiError::code`]).
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Internal(String),
+    #[error("{0}")]
+    Timeout(String),
+    #[error("{0}")]
+    ResourceNotFound(String),
+    #[error("{0}")]
+    OperationFailed(String),
+    #[error("{0}")]
+    InvalidArgument(String),
+    #[error("no service deals with message: {0}")]
+    NoService(String),
+    #[error("{0}")]
+    NodeUnavailable(String),
+    #[error("{0}")]
+    Canceled(String),
+    #[error("wrong account name or password")]
+    WrongCredentials,
+    #[error("{0}")]
+    InvalidSession(String),
+    #[error("{0}")]
+    PermissionDenied(String),
+    #[error("database error: {0}")]
+    Database(#[from] sea_orm::DbErr),
+}
+
+impl ApiError {
+    /// The one table from typed errors to ZStack's codes and descriptions.
+    pub fn code(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::Internal(_) | ApiError::Database(_) => {
+                ("SYS.1000", "An internal error happened in system")
+            }
+            ApiError::Timeout(_) => ("SYS.1001", "A message or a operation timeout"),
+            ApiError::ResourceNotFound(_) => ("SYS.1003", "A resource can not be found"),
+            ApiError::OperationFailed(_) => ("SYS.1006", "An operation failed"),
+            ApiError::InvalidArgument(_) => ("SYS.1007", "One or more API argument is invalid"),
+            ApiError::NoService(_) => ("SYS.1008", "No service deals with the message"),
+            ApiError::NodeUnavailable(_) => ("SYS.1012", "The management node is unavailable"),
+            ApiError::Canceled(_) => ("SYS.1017", "The operation has been canceled"),
+            ApiError::WrongCredentials => ("ID.1000", "Authentication error"),
+            ApiError::InvalidSession(_) => ("ID.1001", "Invalid session"),
+            ApiError::PermissionDenied(_) => ("ID.1002", "Permission denied"),
+        }
+    }
+}
+
+impl From<ApiError> for ErrorCode {
+    fn from(e: ApiError) -> Self {
+        let (code, description) = e.code();
+        ErrorCode::new(code, description, e.to_string())
+    }
+}
+
+impl From<sea_orm::DbErr> for ErrorCode {
+    fn from(e: sea_orm::DbErr) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
+/// Shorthands in the spirit of ZStack's `operr`/`argerr`/`inerr`.
+pub fn operr(details: impl Into<String>) -> ErrorCode {
+    ApiError::OperationFailed(details.into()).into()
+}
+
+pub fn argerr(details: impl Into<String>) -> ErrorCode {
+    ApiError::InvalidArgument(details.into()).into()
+}
+
+pub fn inerr(details: impl Into<String>) -> ErrorCode {
+    ApiError::Internal(details.into()).into()
+}
+
+pub fn not_found(details: impl Into<String>) -> ErrorCode {
+    ApiError::ResourceNotFound(details.into()).into()
+}
+
+pub type ApiResult<T> = Result<T, ErrorCode>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_errors_map_to_zstack_codes_and_omit_nulls() {
+        let e: ErrorCode = ApiError::InvalidArgument("field[name] is mandatory".into()).into();
+        assert_eq!(e.code, "SYS.1007");
+        let body = e.to_body();
+        assert_eq!(body["error"]["details"], "field[name] is mandatory");
+        assert!(body["error"].get("cause").is_none());
+        let e: ErrorCode = ApiError::InvalidSession("Session expired".into()).into();
+        assert_eq!(e.code, "ID.1001");
+    }
+}

@@ -1,0 +1,189 @@
+//! Durable API jobs (ZStack's `AsyncRestVO`): written before the 202 goes out, completed with the
+//! body a poll returns, readable from any node.
+
+use chrono::{DateTime, Utc};
+use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, QueryFilter};
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::{boolean_null, string_len, string_len_null, text_null, timestamp_with_time_zone};
+
+use crate::time::now;
+
+pub mod job {
+    use super::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "api_job")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub uuid: String,
+        pub api_name: String,
+        pub state: String,
+        pub success: Option<bool>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub result: Option<String>,
+        pub web_hook: Option<String>,
+        pub node_uuid: String,
+        pub create_date: DateTime<Utc>,
+        pub last_op_date: DateTime<Utc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub const PROCESSING: &str = "processing";
+pub const DONE: &str = "done";
+
+/// What polling a job answers.
+pub enum JobView {
+    Running,
+    Done { success: bool, body: String },
+    Gone,
+}
+
+pub async fn exists(db: &DatabaseConnection, uuid: &str) -> Result<bool, DbErr> {
+    Ok(job::Entity::find_by_id(uuid.to_string()).one(db).await?.is_some())
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    uuid: &str,
+    api_name: &str,
+    web_hook: Option<&str>,
+    node_uuid: &str,
+) -> Result<(), DbErr> {
+    let at = now();
+    job::ActiveModel {
+        uuid: Set(uuid.to_string()),
+        api_name: Set(api_name.to_string()),
+        state: Set(PROCESSING.to_string()),
+        success: Set(None),
+        result: Set(None),
+        web_hook: Set(web_hook.map(String::from)),
+        node_uuid: Set(node_uuid.to_string()),
+        create_date: Set(at),
+        last_op_date: Set(at),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn complete(
+    db: &DatabaseConnection,
+    uuid: &str,
+    success: bool,
+    body: &str,
+) -> Result<(), DbErr> {
+    job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::value(DONE))
+        .col_expr(job::Column::Success, Expr::value(success))
+        .col_expr(job::Column::Result, Expr::value(body))
+        .col_expr(job::Column::LastOpDate, Expr::value(now()))
+        .filter(job::Column::Uuid.eq(uuid))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn view(
+    db: &DatabaseConnection,
+    uuid: &str,
+    retention: std::time::Duration,
+) -> Result<JobView, DbErr> {
+    let Some(row) = job::Entity::find_by_id(uuid.to_string()).one(db).await? else {
+        return Ok(JobView::Gone);
+    };
+    if row.state != DONE {
+        return Ok(JobView::Running);
+    }
+    let retention = chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+    if row.last_op_date + retention < now() {
+        return Ok(JobView::Gone);
+    }
+    Ok(JobView::Done {
+        success: row.success.unwrap_or(false),
+        body: row.result.unwrap_or_else(|| "{}".into()),
+    })
+}
+
+/// Deletes finished jobs older than the retention period; returns how many went.
+pub async fn expire(db: &DatabaseConnection, retention: std::time::Duration) -> Result<u64, DbErr> {
+    let retention = chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+    let Some(before) = now().checked_sub_signed(retention) else {
+        return Ok(0);
+    };
+    let res = job::Entity::delete_many()
+        .filter(job::Column::State.eq(DONE))
+        .filter(job::Column::LastOpDate.lt(before))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}
+
+/// Jobs this node was running when it stopped: they end as failed, never stay "processing".
+pub async fn fail_orphans(db: &DatabaseConnection, node_uuid: &str, body: &str) -> Result<u64, DbErr> {
+    let res = job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::value(DONE))
+        .col_expr(job::Column::Success, Expr::value(false))
+        .col_expr(job::Column::Result, Expr::value(body))
+        .col_expr(job::Column::LastOpDate, Expr::value(now()))
+        .filter(job::Column::State.eq(PROCESSING))
+        .filter(job::Column::NodeUuid.eq(node_uuid))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}
+
+/// Creates the `api_job` table.
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m0001_kernel_api_job"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("api_job")
+                    .if_not_exists()
+                    .col(string_len("uuid", 32).primary_key())
+                    .col(string_len("api_name", 255))
+                    .col(string_len("state", 32))
+                    .col(boolean_null("success"))
+                    .col(text_null("result"))
+                    .col(string_len_null("web_hook", 2048))
+                    .col(string_len("node_uuid", 32))
+                    .col(timestamp_with_time_zone("create_date"))
+                    .col(timestamp_with_time_zone("last_op_date"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_api_job_state_node")
+                    .table("api_job")
+                    .col("state")
+                    .col("node_uuid")
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table("api_job").to_owned())
+            .await
+    }
+}

@@ -1,0 +1,556 @@
+//! The REST gateway: HTTP on `/zstack/v1/...` ↔ API messages on the bus. It knows no resource
+//! family: every route comes from an API declaration in the [`ApiRegistry`](crate::api::ApiRegistry).
+
+pub mod jobs;
+mod router;
+mod webhook;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::http::{Method, StatusCode};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
+use serde_json::{Map, Value, json};
+use tracing::Instrument;
+
+use crate::api::{ApiDescriptor, ApiInput, BodyKey, HttpMethod, Schema, validate};
+use crate::error::{ApiError, ErrorCode};
+use crate::identity::CheckSessionMsg;
+use crate::message::{Event, SessionInfo, is_v4_uuid, new_uuid};
+use crate::node::NodeContext;
+use crate::query::QueryRequest;
+use router::{Lookup, Matched, Router};
+use webhook::WebhookPlan;
+
+/// Published on the bus when an async API's job has finished.
+#[derive(Debug, Clone)]
+pub struct ApiJobCompleted {
+    pub api_id: String,
+    pub api_name: &'static str,
+    pub success: bool,
+}
+
+impl Event for ApiJobCompleted {
+    const NAME: &'static str = "ApiJobCompleted";
+}
+
+/// Malformed HTTP (400/404/405) or a failed API (503), answered in ZStack's error format.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    Api(ErrorCode),
+}
+
+impl From<ErrorCode> for HttpError {
+    fn from(e: ErrorCode) -> Self {
+        HttpError::Api(e)
+    }
+}
+
+impl From<sea_orm::DbErr> for HttpError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        HttpError::Api(e.into())
+    }
+}
+
+impl ResponseError for HttpError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            HttpError::NotFound(_) => StatusCode::NOT_FOUND,
+            HttpError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            HttpError::Api(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let error = match self {
+            HttpError::Api(e) => e.clone(),
+            HttpError::BadRequest(m) => ErrorCode::new("SYS.1007", "Bad request", m.as_str()),
+            HttpError::NotFound(m) => ErrorCode::new("SYS.1009", "Not found", m.as_str()),
+            HttpError::MethodNotAllowed(m) => {
+                ErrorCode::new("SYS.1009", "Method not allowed", m.as_str())
+            }
+        };
+        HttpResponse::build(self.status_code()).json(error.to_body())
+    }
+}
+
+pub struct Gateway {
+    node: NodeContext,
+    router: Router,
+    http: reqwest::Client,
+    webhook_plan: Arc<WebhookPlan>,
+}
+
+/// The parameters of one request, before the API pipeline checks them.
+enum Input {
+    Params(Map<String, Value>),
+    Query(QueryRequest),
+}
+
+struct Prepared {
+    api: Arc<ApiDescriptor>,
+    input: Input,
+    session: Option<SessionInfo>,
+    api_id: String,
+    timeout: Duration,
+    with_schema: bool,
+    web_hook: Option<String>,
+}
+
+fn header<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+fn body_object(body: &[u8]) -> Result<Map<String, Value>, HttpError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(HttpError::BadRequest(
+            "the request body must be a JSON object".into(),
+        )),
+        Err(e) => Err(HttpError::BadRequest(format!(
+            "the request body is not valid JSON: {e}"
+        ))),
+    }
+}
+
+fn add_schema(mut body: Value, schema: Schema) -> Value {
+    if let Value::Object(map) = &mut body {
+        let schema: Map<String, Value> = schema
+            .into_iter()
+            .map(|(path, class)| (path, Value::from(class)))
+            .collect();
+        map.insert("schema".into(), Value::Object(schema));
+    }
+    body
+}
+
+impl Gateway {
+    pub fn new(node: NodeContext) -> Self {
+        let router = Router::new(&node.apis.all());
+        let webhook_plan = Arc::new(WebhookPlan {
+            tries: node.config.webhook_tries,
+            max_backoff: node.config.webhook_max_backoff,
+        });
+        Gateway {
+            node,
+            router,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap_or_default(),
+            webhook_plan,
+        }
+    }
+
+    fn location(req: &HttpRequest, job_uuid: &str) -> String {
+        let info = req.connection_info();
+        format!(
+            "{}://{}/zstack/v1/api-jobs/{job_uuid}",
+            info.scheme(),
+            info.host()
+        )
+    }
+
+    async fn handle(&self, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, HttpError> {
+        let method = match *req.method() {
+            Method::GET => HttpMethod::Get,
+            Method::POST => HttpMethod::Post,
+            Method::PUT => HttpMethod::Put,
+            Method::DELETE => HttpMethod::Delete,
+            ref other => {
+                return Err(HttpError::MethodNotAllowed(format!(
+                    "the method {other} is not allowed on {}",
+                    req.path()
+                )));
+            }
+        };
+        // `//` collapses: empty segments are dropped.
+        let segments: Vec<&str> = req.path().split('/').filter(|s| !s.is_empty()).collect();
+        let rest = match segments.as_slice() {
+            ["zstack", "v1", rest @ ..] | ["v1", rest @ ..] => rest,
+            _ => return Err(HttpError::NotFound(format!("no api mapping to {}", req.path()))),
+        };
+        if let ["api-jobs", uuid] = rest {
+            return self.poll(req, method, uuid).await;
+        }
+        let found = match self.router.lookup(method, rest) {
+            Lookup::NoPath => {
+                return Err(HttpError::NotFound(format!("no api mapping to {}", req.path())));
+            }
+            Lookup::WrongMethod => {
+                return Err(HttpError::MethodNotAllowed(format!(
+                    "the method {} is not allowed on {}",
+                    req.method(),
+                    req.path()
+                )));
+            }
+            Lookup::Found(found) => found,
+        };
+        let prepared = self.prepare(req, body, method, found).await?;
+        if prepared.api.route.sync {
+            self.answer_sync(prepared).await
+        } else {
+            self.answer_async(req, prepared).await
+        }
+    }
+
+    /// Everything the gateway checks before the API pipeline: body shape, action key, job uuid,
+    /// parameter types and the session.
+    async fn prepare(
+        &self,
+        req: &HttpRequest,
+        body: &[u8],
+        method: HttpMethod,
+        found: Vec<Matched>,
+    ) -> Result<Prepared, HttpError> {
+        let mut body = match method {
+            HttpMethod::Post | HttpMethod::Put => body_object(body)?,
+            HttpMethod::Get | HttpMethod::Delete => Map::new(),
+        };
+        let chosen = if found.len() == 1 && found[0].api.action.is_none() {
+            found.into_iter().next()
+        } else {
+            found.into_iter().find(|m| match &m.api.action {
+                Some(action) => body.contains_key(action),
+                None => false,
+            })
+        };
+        let Some(Matched { api, vars }) = chosen else {
+            return Err(HttpError::BadRequest(format!(
+                "the body doesn't contain action mapping to the URL[{}]",
+                req.path()
+            )));
+        };
+
+        let job_uuid = match header(req, "X-Job-UUID") {
+            None => None,
+            Some(v) if is_v4_uuid(v) => Some(v.to_string()),
+            Some(v) => {
+                return Err(HttpError::BadRequest(format!(
+                    "Invalid header[X-Job-UUID]: it must be a v4 UUID written as 32 lower-case hex digits without '-', but was [{v}]"
+                )));
+            }
+        };
+        if let Some(uuid) = &job_uuid {
+            if method != HttpMethod::Get && jobs::exists(&self.node.db, uuid).await? {
+                return Err(HttpError::BadRequest(format!("Duplicate job uuid[{uuid}]")));
+            }
+        }
+        let web_hook = match header(req, "X-Web-Hook") {
+            None => None,
+            Some(url) => match reqwest::Url::parse(url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => Some(url.to_string()),
+                _ => {
+                    return Err(HttpError::BadRequest(format!(
+                        "Invalid header[X-Web-Hook]: [{url}] is not an http(s) URL"
+                    )));
+                }
+            },
+        };
+        let timeout = match header(req, "X-API-Timeout") {
+            Some(v) => Duration::from_secs(v.parse::<u64>().map_err(|_| {
+                HttpError::BadRequest(format!(
+                    "Invalid header[X-API-Timeout]: expected seconds, but was [{v}]"
+                ))
+            })?),
+            None if api.route.sync => self.node.config.sync_api_timeout,
+            None => self.node.config.api_timeout,
+        };
+
+        let query_pairs: Vec<(String, String)> =
+            form_urlencoded::parse(req.query_string().as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+        let input = match &api.input {
+            ApiInput::Query(_) => {
+                let mut request = QueryRequest::from_pairs(
+                    query_pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                )
+                .map_err(HttpError::BadRequest)?;
+                if let Some(uuid) = vars.get("uuid") {
+                    request.conditions.push(crate::query::Condition {
+                        path: "uuid".into(),
+                        op: crate::query::QueryOp::Eq,
+                        value: Some(uuid.clone()),
+                    });
+                }
+                Input::Query(request)
+            }
+            ApiInput::Params(_) => {
+                let (mut raw, from_query_string) = match api.route.body {
+                    BodyKey::None => (
+                        query_pairs
+                            .into_iter()
+                            .map(|(k, v)| (k, Value::String(v)))
+                            .collect::<Map<_, _>>(),
+                        true,
+                    ),
+                    BodyKey::Params | BodyKey::Action => {
+                        let key = api.action.as_deref().unwrap_or("params");
+                        let mut raw = match body.remove(key) {
+                            None | Some(Value::Null) => Map::new(),
+                            Some(Value::Object(map)) => map,
+                            Some(_) => {
+                                return Err(HttpError::BadRequest(format!(
+                                    "the value of [{key}] in the body must be a JSON object"
+                                )));
+                            }
+                        };
+                        // systemTags and userTags sit beside the parameters.
+                        for tags in ["systemTags", "userTags"] {
+                            if let Some(v) = body.remove(tags) {
+                                raw.entry(tags).or_insert(v);
+                            }
+                        }
+                        (raw, false)
+                    }
+                };
+                for (name, value) in vars {
+                    raw.insert(name.to_string(), Value::String(value));
+                }
+                Input::Params(
+                    validate::typecheck(&api.params, raw, from_query_string)
+                        .map_err(HttpError::BadRequest)?,
+                )
+            }
+        };
+
+        let session = if api.route.needs_session {
+            Some(self.check_session(req).await?)
+        } else {
+            None
+        };
+        let with_schema = matches!(api.input, ApiInput::Query(_))
+            || header(req, "X-JSON-Schema").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        Ok(Prepared {
+            api,
+            input,
+            session,
+            api_id: job_uuid.unwrap_or_else(new_uuid),
+            timeout,
+            with_schema,
+            web_hook,
+        })
+    }
+
+    async fn check_session(&self, req: &HttpRequest) -> Result<SessionInfo, HttpError> {
+        let Some(auth) = header(req, "Authorization") else {
+            return Err(HttpError::BadRequest("missing header 'Authorization'".into()));
+        };
+        let Some(session_uuid) = auth.trim().strip_prefix("OAuth") else {
+            return Err(HttpError::BadRequest(
+                "Authorization type must be 'OAuth', as in 'Authorization: OAuth <session uuid>'"
+                    .into(),
+            ));
+        };
+        let msg = CheckSessionMsg {
+            session_uuid: session_uuid.trim().to_string(),
+        };
+        Ok(self
+            .node
+            .bus
+            .call_with_timeout(msg, self.node.config.sync_api_timeout)
+            .await?)
+    }
+
+    /// The API pipeline: declared checks, then the message to its service, then the reply body.
+    async fn run(
+        node: &NodeContext,
+        api: &ApiDescriptor,
+        input: Input,
+        session: Option<SessionInfo>,
+        api_id: &str,
+        timeout: Duration,
+        with_schema: bool,
+    ) -> Result<Value, ErrorCode> {
+        let envelope = match (input, &api.input) {
+            (Input::Params(mut params), ApiInput::Params(decode)) => {
+                validate::validate(&node.db, api.name, &api.params, &mut params).await?;
+                decode(Value::Object(params))?
+            }
+            (Input::Query(request), ApiInput::Query(decode)) => decode(request),
+            _ => return Err(ApiError::Internal("request and API kind disagree".into()).into()),
+        };
+        let envelope = envelope.with_id(api_id).with_session(session);
+        let reply = node.bus.call_envelope(envelope, timeout).await?;
+        let (body, schema) = (api.encode)(reply)?;
+        Ok(if with_schema {
+            add_schema(body, schema)
+        } else {
+            body
+        })
+    }
+
+    async fn answer_sync(&self, p: Prepared) -> Result<HttpResponse, HttpError> {
+        let span = tracing::info_span!("api", api_id = %p.api_id, api = p.api.name);
+        let outcome = Self::run(
+            &self.node,
+            &p.api,
+            p.input,
+            p.session,
+            &p.api_id,
+            p.timeout,
+            p.with_schema,
+        )
+        .instrument(span)
+        .await;
+        match outcome {
+            Ok(body) => Ok(HttpResponse::Ok().json(body)),
+            Err(e) => Err(HttpError::Api(e)),
+        }
+    }
+
+    async fn answer_async(&self, req: &HttpRequest, p: Prepared) -> Result<HttpResponse, HttpError> {
+        let node = self.node.clone();
+        if let Err(e) = jobs::create(
+            &node.db,
+            &p.api_id,
+            p.api.name,
+            p.web_hook.as_deref(),
+            &node.config.node_uuid,
+        )
+        .await
+        {
+            // Two requests racing with one X-Job-UUID: the second insert fails.
+            if jobs::exists(&node.db, &p.api_id).await.unwrap_or(false) {
+                return Err(HttpError::BadRequest(format!(
+                    "Duplicate job uuid[{}]",
+                    p.api_id
+                )));
+            }
+            return Err(e.into());
+        }
+        let location = Self::location(req, &p.api_id);
+        let timeout_ms = u64::try_from(p.timeout.as_millis()).unwrap_or(u64::MAX);
+        let http = self.http.clone();
+        let plan = self.webhook_plan.clone();
+        let span = tracing::info_span!("api", api_id = %p.api_id, api = p.api.name);
+        actix_web::rt::spawn(
+            async move {
+                let outcome = Self::run(
+                    &node,
+                    &p.api,
+                    p.input,
+                    p.session,
+                    &p.api_id,
+                    p.timeout,
+                    p.with_schema,
+                )
+                .await;
+                let (success, body) = match outcome {
+                    Ok(body) => (true, body),
+                    Err(e) => {
+                        tracing::info!(error = %e, "api failed");
+                        (false, e.to_body())
+                    }
+                };
+                let body = body.to_string();
+                if let Err(e) = jobs::complete(&node.db, &p.api_id, success, &body).await {
+                    tracing::error!(error = %e, "could not record the job result");
+                }
+                node.bus.publish(ApiJobCompleted {
+                    api_id: p.api_id.clone(),
+                    api_name: p.api.name,
+                    success,
+                });
+                if let Some(url) = p.web_hook {
+                    webhook::deliver(&http, &plan, &url, &p.api_id, success, body).await;
+                }
+            }
+            .instrument(span),
+        );
+        Ok(HttpResponse::Accepted().json(json!({ "location": location, "apiTimeout": timeout_ms })))
+    }
+
+    async fn poll(
+        &self,
+        req: &HttpRequest,
+        method: HttpMethod,
+        uuid: &str,
+    ) -> Result<HttpResponse, HttpError> {
+        if method != HttpMethod::Get {
+            return Err(HttpError::MethodNotAllowed(
+                "only GET method is allowed for querying job status".into(),
+            ));
+        }
+        let expired = || HttpError::NotFound(format!("the job[uuid:{uuid}] has been expired"));
+        match jobs::view(&self.node.db, uuid, self.node.config.job_retention).await? {
+            jobs::JobView::Gone => Err(expired()),
+            jobs::JobView::Running => Ok(HttpResponse::Accepted()
+                .json(json!({ "location": Self::location(req, uuid) }))),
+            jobs::JobView::Done { success, body } => {
+                let status = if success {
+                    StatusCode::OK
+                } else {
+                    StatusCode::SERVICE_UNAVAILABLE
+                };
+                Ok(HttpResponse::build(status)
+                    .content_type("application/json")
+                    .body(body))
+            }
+        }
+    }
+}
+
+async fn dispatch(req: HttpRequest, body: web::Bytes, gw: web::Data<Gateway>) -> HttpResponse {
+    match gw.handle(&req, &body).await {
+        Ok(rsp) => rsp,
+        Err(e) => e.error_response(),
+    }
+}
+
+/// Fails the jobs this node left running in an earlier life, then expires old jobs periodically.
+pub async fn prepare_jobs(node: &NodeContext) -> Result<(), sea_orm::DbErr> {
+    let body = ErrorCode::from(ApiError::NodeUnavailable(format!(
+        "management node[uuid:{}] stopped while the job was running",
+        node.config.node_uuid
+    )))
+    .to_body()
+    .to_string();
+    let failed = jobs::fail_orphans(&node.db, &node.config.node_uuid, &body).await?;
+    if failed > 0 {
+        tracing::warn!(failed, "jobs left running by an earlier run of this node ended as failed");
+    }
+    let db = node.db.clone();
+    let retention = node.config.job_retention;
+    let every = (retention / 4).clamp(Duration::from_secs(1), Duration::from_secs(600));
+    actix_web::rt::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match jobs::expire(&db, retention).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(expired = n, "expired finished jobs"),
+                Err(e) => tracing::warn!(error = %e, "could not expire jobs"),
+            }
+        }
+    });
+    Ok(())
+}
+
+/// The HTTP server of the node, on an already bound listener.
+pub fn server(node: NodeContext, listener: TcpListener, workers: usize) -> std::io::Result<actix_web::dev::Server> {
+    let gateway = web::Data::new(Gateway::new(node));
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(gateway.clone())
+            .app_data(web::PayloadConfig::new(4 * 1024 * 1024))
+            .default_service(web::to(dispatch))
+    })
+    .workers(workers)
+    .disable_signals()
+    .listen(listener)?
+    .run())
+}

@@ -1,0 +1,21 @@
+//! The zstack-rs kernel: the message bus, the API message framework, the REST gateway, the query
+//! engine, persistence and the node context. It names no resource family; services register
+//! their messages, routes, query metadata and migrations with it at start-up.
+
+pub mod api;
+pub mod bus;
+pub mod db;
+pub mod error;
+pub mod gateway;
+pub mod identity;
+pub mod message;
+pub mod node;
+pub mod query;
+pub mod time;
+
+pub use error::{ApiError, ApiResult, ErrorCode};
+pub use message::{Message, MsgContext, SessionInfo};
+pub use node::{NodeConfig, NodeContext};
+
+/// Re-exported for the [`api_message!`] macro and for services.
+pub use serde;

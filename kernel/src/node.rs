@@ -1,0 +1,131 @@
+//! What every part of a running node shares: its configuration, database, bus and registries,
+//! and the builder through which a service declares its APIs and starts.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::DatabaseConnection;
+
+use crate::api::{ApiDescriptor, ApiMessage, ApiRegistry};
+use crate::bus::{Bus, Service};
+use crate::error::ErrorCode;
+use crate::message::{Message, MsgContext};
+use crate::query::{QueryMsg, QueryRegistry, Queryable};
+
+/// Node settings the kernel and the services read.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    pub node_uuid: String,
+    /// The address this node advertises (in its management-node row).
+    pub host_name: String,
+    pub port: u16,
+    /// Default timeout of async APIs (ZStack: 30 minutes); `X-API-Timeout` overrides it.
+    pub api_timeout: Duration,
+    /// Default timeout of sync APIs (ZStack: 5 minutes).
+    pub sync_api_timeout: Duration,
+    /// How long a finished job stays pollable.
+    pub job_retention: Duration,
+    pub session_timeout: Duration,
+    pub heartbeat_interval: Duration,
+    /// Webhook deliveries: tries, and the longest pause between two.
+    pub webhook_tries: u32,
+    pub webhook_max_backoff: Duration,
+}
+
+impl NodeConfig {
+    pub fn new(node_uuid: String, host_name: String, port: u16) -> Self {
+        NodeConfig {
+            node_uuid,
+            host_name,
+            port,
+            api_timeout: Duration::from_secs(30 * 60),
+            sync_api_timeout: Duration::from_secs(5 * 60),
+            job_retention: Duration::from_secs(2 * 24 * 3600),
+            session_timeout: Duration::from_secs(7200),
+            heartbeat_interval: Duration::from_secs(5),
+            webhook_tries: 15,
+            webhook_max_backoff: Duration::from_secs(2),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct NodeContext {
+    pub config: Arc<NodeConfig>,
+    pub db: DatabaseConnection,
+    pub bus: Bus,
+    pub apis: Arc<ApiRegistry>,
+    pub queries: Arc<QueryRegistry>,
+}
+
+impl NodeContext {
+    pub fn new(config: NodeConfig, db: DatabaseConnection) -> Self {
+        let bus = Bus::new(config.node_uuid.clone(), config.api_timeout);
+        NodeContext {
+            config: Arc::new(config),
+            db,
+            bus,
+            apis: Arc::new(ApiRegistry::default()),
+            queries: Arc::new(QueryRegistry::default()),
+        }
+    }
+
+    /// Starts declaring service `id`.
+    pub fn service(&self, id: &str) -> ServiceBuilder {
+        ServiceBuilder {
+            node: self.clone(),
+            service: Service::new(id),
+        }
+    }
+}
+
+/// Declares a service: each API it handles is registered with the gateway at the same time as its
+/// handler, so a route never exists without one.
+pub struct ServiceBuilder {
+    node: NodeContext,
+    service: Service,
+}
+
+impl ServiceBuilder {
+    /// Handles API `M` (and publishes its REST route).
+    pub fn api<M, F, Fut>(self, handler: F) -> Self
+    where
+        M: ApiMessage,
+        F: Fn(NodeContext, M, MsgContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<M::Reply, ErrorCode>> + Send + 'static,
+    {
+        self.node.apis.add(ApiDescriptor::of::<M>());
+        self.handle(handler)
+    }
+
+    /// Handles internal message `M` (no REST route).
+    pub fn handle<M, F, Fut>(mut self, handler: F) -> Self
+    where
+        M: Message,
+        F: Fn(NodeContext, M, MsgContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<M::Reply, ErrorCode>> + Send + 'static,
+    {
+        let node = self.node.clone();
+        self.service = self
+            .service
+            .handle(move |msg: M, ctx| handler(node.clone(), msg, ctx));
+        self
+    }
+
+    /// Answers the query API of `T` with the query engine, and makes `T` reachable from other
+    /// resources' dotted paths.
+    pub fn query<T: Queryable>(self) -> Self {
+        let meta = Arc::new(T::meta());
+        self.node.queries.add((*meta).clone());
+        self.node.apis.add(ApiDescriptor::query::<T>());
+        self.handle(move |node: NodeContext, msg: QueryMsg<T>, _ctx| {
+            let meta = meta.clone();
+            async move { crate::query::execute(&node.db, &node.queries, &meta, &msg.request).await }
+        })
+    }
+
+    pub fn start(self) -> Result<(), ErrorCode> {
+        self.node.bus.register(self.service)
+    }
+}

@@ -1,0 +1,251 @@
+//! Compiles a [`QueryRequest`] into sea-query statements and runs them. Values are always bound
+//! as parameters; dotted paths become nested `IN (SELECT ...)` subqueries, one per hop.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{
+    Asterisk, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement, SimpleExpr,
+    Value as SqlValue,
+};
+use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult};
+use serde_json::{Map, Value};
+
+use super::{Condition, FieldKind, QueryMeta, QueryOp, QueryRegistry, QueryReply, QueryRequest};
+use crate::error::{ApiError, ErrorCode};
+use crate::time::{format_date, parse_date};
+
+fn arg(details: String) -> ErrorCode {
+    ApiError::InvalidArgument(details).into()
+}
+
+fn unknown_field(meta: &QueryMeta, name: &str, at: &str) -> ErrorCode {
+    arg(format!(
+        "the query condition field[{at}{name}] is invalid: {} ({}) has no field or relation named [{name}]; valid fields are {:?}, valid relations are {:?}",
+        meta.inventory_class,
+        meta.resource,
+        meta.field_names(),
+        meta.relation_names()
+    ))
+}
+
+fn own_field<'m>(meta: &'m QueryMeta, name: &str, what: &str) -> Result<&'m super::Field, ErrorCode> {
+    meta.find_field(name).ok_or_else(|| {
+        arg(format!(
+            "{what}[{name}] is not a field of {}; valid fields are {:?}",
+            meta.inventory_class,
+            meta.field_names()
+        ))
+    })
+}
+
+fn sql_value(kind: FieldKind, field: &str, text: &str) -> Result<SqlValue, ErrorCode> {
+    let bad = |expected: &str| {
+        arg(format!(
+            "the value [{text}] of query field[{field}] is not {expected}"
+        ))
+    };
+    Ok(match kind {
+        FieldKind::Str => text.to_string().into(),
+        FieldKind::Int => text.parse::<i64>().map_err(|_| bad("an integer"))?.into(),
+        FieldKind::Float => text.parse::<f64>().map_err(|_| bad("a number"))?.into(),
+        FieldKind::Bool => match text.to_ascii_lowercase().as_str() {
+            "true" => true.into(),
+            "false" => false.into(),
+            _ => return Err(bad("true or false")),
+        },
+        FieldKind::Date => parse_date(text).ok_or_else(|| bad("a date"))?.into(),
+    })
+}
+
+/// The SQL expression of one condition on `meta`, following relations for dotted paths.
+fn condition_expr(
+    registry: &QueryRegistry,
+    meta: &QueryMeta,
+    path: &[&str],
+    walked: &str,
+    cond: &Condition,
+) -> Result<SimpleExpr, ErrorCode> {
+    let (head, rest) = match path.split_first() {
+        Some(split) => split,
+        None => return Err(arg(format!("empty query field in [{}]", cond.path))),
+    };
+    if rest.is_empty() {
+        let field = meta
+            .find_field(head)
+            .ok_or_else(|| unknown_field(meta, head, walked))?;
+        let col = Expr::col((meta.table, field.column.clone()));
+        let value = |text: &str| sql_value(field.kind, &cond.path, text);
+        let text = cond.value.as_deref().unwrap_or_default();
+        let list = || -> Result<Vec<SqlValue>, ErrorCode> {
+            text.split(',').map(value).collect()
+        };
+        let like = || -> Result<String, ErrorCode> {
+            if field.kind != FieldKind::Str {
+                return Err(arg(format!(
+                    "the operators ~= and !~= apply to text fields only, and [{}] is not one",
+                    cond.path
+                )));
+            }
+            Ok(text.to_string())
+        };
+        return Ok(match cond.op {
+            QueryOp::Eq => col.eq(value(text)?),
+            QueryOp::Ne => col.ne(value(text)?),
+            QueryOp::Gt => col.gt(value(text)?),
+            QueryOp::Lt => col.lt(value(text)?),
+            QueryOp::Ge => col.gte(value(text)?),
+            QueryOp::Le => col.lte(value(text)?),
+            QueryOp::In => col.is_in(list()?),
+            QueryOp::NotIn => col.is_not_in(list()?),
+            QueryOp::Like => col.like(like()?),
+            QueryOp::NotLike => col.not_like(like()?),
+            QueryOp::IsNull => col.is_null(),
+            QueryOp::NotNull => col.is_not_null(),
+        });
+    }
+    let relation = meta
+        .relations
+        .iter()
+        .find(|r| r.name == *head)
+        .ok_or_else(|| unknown_field(meta, head, walked))?;
+    let target = registry.get(relation.target).ok_or_else(|| {
+        ErrorCode::from(ApiError::Internal(format!(
+            "relation [{}] of {} points at unknown resource [{}]",
+            relation.name, meta.resource, relation.target
+        )))
+    })?;
+    let local = own_field(meta, relation.local, "relation key")?;
+    let remote = own_field(&target, relation.remote, "relation key")?;
+    let inner = condition_expr(
+        registry,
+        &target,
+        rest,
+        &format!("{walked}{head}."),
+        cond,
+    )?;
+    let sub = Query::select()
+        .column((target.table, remote.column.clone()))
+        .from(target.table)
+        .and_where(inner)
+        .to_owned();
+    Ok(Expr::col((meta.table, local.column.clone())).in_subquery(sub))
+}
+
+/// The WHERE clause of a request: its conditions ANDed, plus `groupBy` as "one row per group".
+fn where_clause(
+    registry: &QueryRegistry,
+    meta: &QueryMeta,
+    req: &QueryRequest,
+) -> Result<Cond, ErrorCode> {
+    let mut all = Cond::all();
+    for cond in &req.conditions {
+        let path: Vec<&str> = cond.path.split('.').collect();
+        all = all.add(condition_expr(registry, meta, &path, "", cond)?);
+    }
+    if let Some(group_by) = &req.group_by {
+        // Portable MySQL-style GROUP BY: the row with the smallest key stands for its group.
+        let group = own_field(meta, group_by, "groupBy field")?;
+        let pk = own_field(meta, meta.primary_key, "primary key")?;
+        let representatives = Query::select()
+            .expr(Func::min(Expr::col((meta.table, pk.column.clone()))))
+            .from(meta.table)
+            .cond_where(all.clone())
+            .group_by_col((meta.table, group.column.clone()))
+            .to_owned();
+        all = all.add(Expr::col((meta.table, pk.column.clone())).in_subquery(representatives));
+    }
+    Ok(all)
+}
+
+fn decode_row(fields: &[&super::Field], row: &QueryResult) -> Result<Map<String, Value>, ErrorCode> {
+    let mut out = Map::new();
+    for field in fields {
+        let col = field.column.as_str();
+        let value = match field.kind {
+            FieldKind::Str => row.try_get::<Option<String>>("", col)?.map(Value::from),
+            FieldKind::Int => row.try_get::<Option<i64>>("", col)?.map(Value::from),
+            FieldKind::Float => row.try_get::<Option<f64>>("", col)?.map(Value::from),
+            FieldKind::Bool => row.try_get::<Option<bool>>("", col)?.map(Value::from),
+            FieldKind::Date => row
+                .try_get::<Option<DateTime<Utc>>>("", col)?
+                .map(|d| Value::from(format_date(d))),
+        };
+        // ZStack omits null fields.
+        if let Some(value) = value {
+            out.insert(field.name.to_string(), value);
+        }
+    }
+    Ok(out)
+}
+
+/// Runs a query request against `meta`'s table.
+pub async fn execute(
+    db: &DatabaseConnection,
+    registry: &QueryRegistry,
+    meta: &QueryMeta,
+    req: &QueryRequest,
+) -> Result<QueryReply, ErrorCode> {
+    let filter = where_clause(registry, meta, req)?;
+    let selected: Vec<&super::Field> = if req.fields.is_empty() {
+        meta.fields.iter().collect()
+    } else {
+        req.fields
+            .iter()
+            .map(|name| own_field(meta, name, "fields: the field"))
+            .collect::<Result<_, _>>()?
+    };
+    let sort = match &req.sort_by {
+        Some(name) => Some(own_field(meta, name, "sortBy: the field")?),
+        None => None,
+    };
+
+    let total = if req.count || req.reply_with_count {
+        let count = Query::select()
+            .expr_as(Expr::col(Asterisk).count(), "total")
+            .from(meta.table)
+            .cond_where(filter.clone())
+            .to_owned();
+        let row = db.query_one(&count).await?;
+        let n = match row {
+            Some(row) => row.try_get::<i64>("", "total")?,
+            None => 0,
+        };
+        Some(u64::try_from(n).unwrap_or_default())
+    } else {
+        None
+    };
+    if req.count {
+        return Ok(QueryReply {
+            inventories: None,
+            total,
+            inventory_class: meta.inventory_class,
+        });
+    }
+
+    let mut select: SelectStatement = Query::select();
+    for field in &selected {
+        select.column((meta.table, field.column.clone()));
+    }
+    select
+        .from(meta.table)
+        .cond_where(filter)
+        .limit(req.limit)
+        .offset(req.start);
+    if let Some(field) = sort {
+        let order = if req.sort_desc { Order::Desc } else { Order::Asc };
+        select.order_by((meta.table, field.column.clone()), order);
+    }
+    // A stable order makes start/limit paging repeatable.
+    if let Some(pk) = meta.find_field(meta.primary_key) {
+        select.order_by((meta.table, pk.column.clone()), Order::Asc);
+    }
+    let rows = db.query_all(&select).await?;
+    let inventories = rows
+        .iter()
+        .map(|row| decode_row(&selected, row))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(QueryReply {
+        inventories: Some(inventories),
+        total,
+        inventory_class: meta.inventory_class,
+    })
+}

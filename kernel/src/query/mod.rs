@@ -1,0 +1,259 @@
+//! The query engine: each resource declares its queryable fields and its relations to other
+//! resources; query APIs compile conditions (dotted paths included) into parameterized SQL.
+
+mod compile;
+mod parse;
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde_json::{Map, Value};
+
+pub use compile::execute;
+pub use parse::{QUERY_OPERATORS, parse_condition};
+
+use crate::api::{ApiReply, Schema};
+use crate::message::Message;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Str,
+    Int,
+    Float,
+    Bool,
+    Date,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The inventory field name (camelCase), as users write it in conditions.
+    pub name: &'static str,
+    /// The database column (snake_case of the name).
+    pub column: String,
+    pub kind: FieldKind,
+}
+
+/// `zone.cluster`: from this resource's `local` field to the `remote` field of `target`.
+#[derive(Debug, Clone)]
+pub struct Relation {
+    pub name: &'static str,
+    pub target: &'static str,
+    pub local: &'static str,
+    pub remote: &'static str,
+}
+
+/// What can be queried of one resource.
+#[derive(Debug, Clone)]
+pub struct QueryMeta {
+    /// The name other resources use for it in relations (`zone`, `cluster`).
+    pub resource: &'static str,
+    pub table: &'static str,
+    pub inventory_class: &'static str,
+    pub primary_key: &'static str,
+    pub fields: Vec<Field>,
+    pub relations: Vec<Relation>,
+}
+
+impl QueryMeta {
+    pub fn new(resource: &'static str, table: &'static str, inventory_class: &'static str) -> Self {
+        QueryMeta {
+            resource,
+            table,
+            inventory_class,
+            primary_key: "uuid",
+            fields: Vec::new(),
+            relations: Vec::new(),
+        }
+    }
+
+    pub fn field(mut self, name: &'static str, kind: FieldKind) -> Self {
+        self.fields.push(Field {
+            name,
+            column: snake_case(name),
+            kind,
+        });
+        self
+    }
+
+    pub fn relation(
+        mut self,
+        name: &'static str,
+        target: &'static str,
+        local: &'static str,
+        remote: &'static str,
+    ) -> Self {
+        self.relations.push(Relation {
+            name,
+            target,
+            local,
+            remote,
+        });
+        self
+    }
+
+    pub fn find_field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    pub fn field_names(&self) -> Vec<&'static str> {
+        self.fields.iter().map(|f| f.name).collect()
+    }
+
+    pub fn relation_names(&self) -> Vec<&'static str> {
+        self.relations.iter().map(|r| r.name).collect()
+    }
+}
+
+fn snake_case(camel: &str) -> String {
+    let mut out = String::with_capacity(camel.len() + 4);
+    for c in camel.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Every resource's query metadata, by resource name, so dotted paths can cross resources.
+#[derive(Default)]
+pub struct QueryRegistry {
+    metas: RwLock<HashMap<&'static str, Arc<QueryMeta>>>,
+}
+
+impl QueryRegistry {
+    pub fn add(&self, meta: QueryMeta) {
+        self.metas
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(meta.resource, Arc::new(meta));
+    }
+
+    pub fn get(&self, resource: &str) -> Option<Arc<QueryMeta>> {
+        self.metas
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(resource)
+            .cloned()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryOp {
+    Eq,
+    Ne,
+    Gt,
+    Lt,
+    Ge,
+    Le,
+    In,
+    NotIn,
+    Like,
+    NotLike,
+    IsNull,
+    NotNull,
+}
+
+/// One `q=` condition: a field path (`name`, `cluster.zone.name`), an operator and a value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub path: String,
+    pub op: QueryOp,
+    pub value: Option<String>,
+}
+
+/// A query API's request, parsed from the query string.
+#[derive(Debug, Clone)]
+pub struct QueryRequest {
+    pub conditions: Vec<Condition>,
+    pub limit: u64,
+    pub start: u64,
+    pub count: bool,
+    pub reply_with_count: bool,
+    pub sort_by: Option<String>,
+    pub sort_desc: bool,
+    pub fields: Vec<String>,
+    pub group_by: Option<String>,
+}
+
+impl Default for QueryRequest {
+    fn default() -> Self {
+        QueryRequest {
+            conditions: Vec::new(),
+            limit: 1000,
+            start: 0,
+            count: false,
+            reply_with_count: false,
+            sort_by: None,
+            sort_desc: false,
+            fields: Vec::new(),
+            group_by: None,
+        }
+    }
+}
+
+/// A resource whose query API the node answers (`APIQueryZoneMsg` on `GET /zones`).
+pub trait Queryable: Send + Sync + 'static {
+    const QUERY_API: &'static str;
+    const PATH: &'static str;
+    /// The by-uuid form (`/zones/{uuid}`), if the resource has one.
+    const PATH_BY_UUID: Option<&'static str>;
+    fn meta() -> QueryMeta;
+}
+
+/// The query API message of resource `T`.
+pub struct QueryMsg<T> {
+    pub request: QueryRequest,
+    resource: PhantomData<fn() -> T>,
+}
+
+impl<T> QueryMsg<T> {
+    pub fn new(request: QueryRequest) -> Self {
+        QueryMsg {
+            request,
+            resource: PhantomData,
+        }
+    }
+}
+
+impl<T: Queryable> Message for QueryMsg<T> {
+    const NAME: &'static str = T::QUERY_API;
+    type Reply = QueryReply;
+}
+
+/// `{"inventories": [...], "total": N, "schema": {...}}`; with `count=true` just `{"total": N}`.
+#[derive(Debug, Clone)]
+pub struct QueryReply {
+    pub inventories: Option<Vec<Map<String, Value>>>,
+    pub total: Option<u64>,
+    pub inventory_class: &'static str,
+}
+
+impl Serialize for QueryReply {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        if let Some(inventories) = &self.inventories {
+            map.serialize_entry("inventories", inventories)?;
+        }
+        if let Some(total) = self.total {
+            map.serialize_entry("total", &total)?;
+        }
+        map.end()
+    }
+}
+
+impl ApiReply for QueryReply {
+    fn schema(&self) -> Schema {
+        self.inventories
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, _)| (format!("inventories[{i}]"), self.inventory_class))
+            .collect()
+    }
+}
