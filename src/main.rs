@@ -1,1 +1,55 @@
-fn main(){}
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+use zstack::Settings;
+
+/// zstack-rs: a ZStack-compatible IaaS management node.
+#[derive(Parser)]
+#[command(name = "zstack", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs a management node.
+    Serve(Settings),
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let Command::Serve(settings) = Cli::parse().command;
+    let node = match zstack::start(&settings).await {
+        Ok(node) => node,
+        Err(e) => {
+            tracing::error!(error = %e, "the node could not start");
+            return ExitCode::FAILURE;
+        }
+    };
+    wait_for_stop_signal().await;
+    node.stop().await;
+    ExitCode::SUCCESS
+}
+
+/// SIGTERM or Ctrl-C.
+async fn wait_for_stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

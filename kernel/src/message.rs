@@ -33,7 +33,8 @@ pub fn new_uuid() -> String {
 /// Whether `s` is 32 lower-case hex digits forming a v4 (random) uuid.
 pub fn is_v4_uuid(s: &str) -> bool {
     s.len() == 32
-        && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         && s.as_bytes()[12] == b'4'
         && matches!(s.as_bytes()[16], b'8' | b'9' | b'a' | b'b')
 }

@@ -19,7 +19,10 @@ pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
         return Some(d.and_utc());
     }
     if let Ok(d) = NaiveDateTime::parse_from_str(text, "%b %d, %Y %I:%M:%S %p") {
-        return Local.from_local_datetime(&d).single().map(|d| d.with_timezone(&Utc));
+        return Local
+            .from_local_datetime(&d)
+            .single()
+            .map(|d| d.with_timezone(&Utc));
     }
     text.parse::<i64>()
         .ok()

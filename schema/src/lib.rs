@@ -1,1 +1,17 @@
+//! The schema: every migration of the kernel and the services, in the order they apply.
 
+use sea_orm_migration::prelude::*;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(zstack_kernel::gateway::jobs::Migration),
+            Box::new(zstack_account::migration::Migration),
+            Box::new(zstack_management_node::migration::Migration),
+            Box::new(zstack_zone::migration::Migration),
+        ]
+    }
+}

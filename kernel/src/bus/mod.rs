@@ -153,7 +153,8 @@ impl Bus {
 
     /// Sends `msg` and waits for its reply, at most the bus's default timeout.
     pub async fn call<M: Message>(&self, msg: M) -> Result<M::Reply, ErrorCode> {
-        self.call_with_timeout(msg, self.inner.default_timeout).await
+        self.call_with_timeout(msg, self.inner.default_timeout)
+            .await
     }
 
     pub async fn call_with_timeout<M: Message>(

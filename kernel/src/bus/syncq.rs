@@ -43,6 +43,9 @@ impl SyncQueues {
 
     /// Keys with a task running or waiting.
     pub fn busy_keys(&self) -> usize {
-        self.pending.lock().unwrap_or_else(PoisonError::into_inner).len()
+        self.pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 }

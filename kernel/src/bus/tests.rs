@@ -38,9 +38,13 @@ fn echo_bus(log: Log) -> Bus {
     let service = Service::new("echo").handle(move |m: Echo, _ctx| {
         let log = log.clone();
         async move {
-            log.lock().unwrap().push((m.text.clone(), "start", Instant::now()));
+            log.lock()
+                .unwrap()
+                .push((m.text.clone(), "start", Instant::now()));
             tokio::time::sleep(Duration::from_millis(m.sleep_ms)).await;
-            log.lock().unwrap().push((m.text.clone(), "end", Instant::now()));
+            log.lock()
+                .unwrap()
+                .push((m.text.clone(), "end", Instant::now()));
             Ok(m.text)
         }
     });
@@ -143,7 +147,12 @@ async fn interceptors_observe_fail_answer_and_delay_messages() {
     drop(delaying);
 
     // Neither the failed, the faked nor the timed-out message reached the service.
-    let texts: Vec<String> = log.lock().unwrap().iter().map(|(t, _, _)| t.clone()).collect();
+    let texts: Vec<String> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(t, _, _)| t.clone())
+        .collect();
     assert_eq!(texts, vec!["a", "a"]);
 }
 
@@ -179,6 +188,13 @@ async fn messages_about_different_resources_run_in_parallel() {
     // Serialized they would take 1.5 s; in parallel all five start before the first ends.
     let log = log.lock().unwrap();
     let first_end = log.iter().position(|(_, s, _)| *s == "end").unwrap();
-    assert_eq!(first_end, 5, "all starts come before any end: {:?}", log.iter().map(|(t, s, _)| format!("{t}:{s}")).collect::<Vec<_>>());
+    assert_eq!(
+        first_end,
+        5,
+        "all starts come before any end: {:?}",
+        log.iter()
+            .map(|(t, s, _)| format!("{t}:{s}"))
+            .collect::<Vec<_>>()
+    );
     assert!(started.elapsed() < Duration::from_millis(1200));
 }

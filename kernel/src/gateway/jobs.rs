@@ -6,7 +6,9 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, QueryFilter};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{boolean_null, string_len, string_len_null, text_null, timestamp_with_time_zone};
+use sea_orm_migration::schema::{
+    boolean_null, string_len, string_len_null, text_null, timestamp_with_time_zone,
+};
 
 use crate::time::now;
 
@@ -46,7 +48,10 @@ pub enum JobView {
 }
 
 pub async fn exists(db: &DatabaseConnection, uuid: &str) -> Result<bool, DbErr> {
-    Ok(job::Entity::find_by_id(uuid.to_string()).one(db).await?.is_some())
+    Ok(job::Entity::find_by_id(uuid.to_string())
+        .one(db)
+        .await?
+        .is_some())
 }
 
 pub async fn create(
@@ -126,7 +131,11 @@ pub async fn expire(db: &DatabaseConnection, retention: std::time::Duration) -> 
 }
 
 /// Jobs this node was running when it stopped: they end as failed, never stay "processing".
-pub async fn fail_orphans(db: &DatabaseConnection, node_uuid: &str, body: &str) -> Result<u64, DbErr> {
+pub async fn fail_orphans(
+    db: &DatabaseConnection,
+    node_uuid: &str,
+    body: &str,
+) -> Result<u64, DbErr> {
     let res = job::Entity::update_many()
         .col_expr(job::Column::State, Expr::value(DONE))
         .col_expr(job::Column::Success, Expr::value(false))

@@ -180,14 +180,22 @@ impl Gateway {
         let segments: Vec<&str> = req.path().split('/').filter(|s| !s.is_empty()).collect();
         let rest = match segments.as_slice() {
             ["zstack", "v1", rest @ ..] | ["v1", rest @ ..] => rest,
-            _ => return Err(HttpError::NotFound(format!("no api mapping to {}", req.path()))),
+            _ => {
+                return Err(HttpError::NotFound(format!(
+                    "no api mapping to {}",
+                    req.path()
+                )));
+            }
         };
         if let ["api-jobs", uuid] = rest {
             return self.poll(req, method, uuid).await;
         }
         let found = match self.router.lookup(method, rest) {
             Lookup::NoPath => {
-                return Err(HttpError::NotFound(format!("no api mapping to {}", req.path())));
+                return Err(HttpError::NotFound(format!(
+                    "no api mapping to {}",
+                    req.path()
+                )));
             }
             Lookup::WrongMethod => {
                 return Err(HttpError::MethodNotAllowed(format!(
@@ -347,7 +355,9 @@ impl Gateway {
 
     async fn check_session(&self, req: &HttpRequest) -> Result<SessionInfo, HttpError> {
         let Some(auth) = header(req, "Authorization") else {
-            return Err(HttpError::BadRequest("missing header 'Authorization'".into()));
+            return Err(HttpError::BadRequest(
+                "missing header 'Authorization'".into(),
+            ));
         };
         let Some(session_uuid) = auth.trim().strip_prefix("OAuth") else {
             return Err(HttpError::BadRequest(
@@ -412,7 +422,11 @@ impl Gateway {
         }
     }
 
-    async fn answer_async(&self, req: &HttpRequest, p: Prepared) -> Result<HttpResponse, HttpError> {
+    async fn answer_async(
+        &self,
+        req: &HttpRequest,
+        p: Prepared,
+    ) -> Result<HttpResponse, HttpError> {
         let node = self.node.clone();
         if let Err(e) = jobs::create(
             &node.db,
@@ -471,7 +485,10 @@ impl Gateway {
             }
             .instrument(span),
         );
-        Ok(HttpResponse::Accepted().json(json!({ "location": location, "apiTimeout": timeout_ms })))
+        Ok(
+            HttpResponse::Accepted()
+                .json(json!({ "location": location, "apiTimeout": timeout_ms })),
+        )
     }
 
     async fn poll(
@@ -488,8 +505,9 @@ impl Gateway {
         let expired = || HttpError::NotFound(format!("the job[uuid:{uuid}] has been expired"));
         match jobs::view(&self.node.db, uuid, self.node.config.job_retention).await? {
             jobs::JobView::Gone => Err(expired()),
-            jobs::JobView::Running => Ok(HttpResponse::Accepted()
-                .json(json!({ "location": Self::location(req, uuid) }))),
+            jobs::JobView::Running => {
+                Ok(HttpResponse::Accepted().json(json!({ "location": Self::location(req, uuid) })))
+            }
             jobs::JobView::Done { success, body } => {
                 let status = if success {
                     StatusCode::OK
@@ -521,7 +539,10 @@ pub async fn prepare_jobs(node: &NodeContext) -> Result<(), sea_orm::DbErr> {
     .to_string();
     let failed = jobs::fail_orphans(&node.db, &node.config.node_uuid, &body).await?;
     if failed > 0 {
-        tracing::warn!(failed, "jobs left running by an earlier run of this node ended as failed");
+        tracing::warn!(
+            failed,
+            "jobs left running by an earlier run of this node ended as failed"
+        );
     }
     let db = node.db.clone();
     let retention = node.config.job_retention;
@@ -541,7 +562,11 @@ pub async fn prepare_jobs(node: &NodeContext) -> Result<(), sea_orm::DbErr> {
 }
 
 /// The HTTP server of the node, on an already bound listener.
-pub fn server(node: NodeContext, listener: TcpListener, workers: usize) -> std::io::Result<actix_web::dev::Server> {
+pub fn server(
+    node: NodeContext,
+    listener: TcpListener,
+    workers: usize,
+) -> std::io::Result<actix_web::dev::Server> {
     let gateway = web::Data::new(Gateway::new(node));
     Ok(HttpServer::new(move || {
         App::new()

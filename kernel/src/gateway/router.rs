@@ -35,10 +35,12 @@ pub enum Lookup {
 fn parse(path: &'static str) -> Vec<Segment> {
     path.split('/')
         .filter(|s| !s.is_empty())
-        .map(|s| match s.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
-            Some(var) => Segment::Var(var),
-            None => Segment::Literal(s),
-        })
+        .map(
+            |s| match s.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
+                Some(var) => Segment::Var(var),
+                None => Segment::Literal(s),
+            },
+        )
         .collect()
 }
 
@@ -68,16 +70,20 @@ impl Router {
             }
             let mut vars = HashMap::new();
             let mut literals = 0;
-            let matches = entry.segments.iter().zip(segments).all(|(seg, got)| match seg {
-                Segment::Literal(lit) => {
-                    literals += 1;
-                    lit == got
-                }
-                Segment::Var(name) => {
-                    vars.insert(*name, (*got).to_string());
-                    true
-                }
-            });
+            let matches = entry
+                .segments
+                .iter()
+                .zip(segments)
+                .all(|(seg, got)| match seg {
+                    Segment::Literal(lit) => {
+                        literals += 1;
+                        lit == got
+                    }
+                    Segment::Var(name) => {
+                        vars.insert(*name, (*got).to_string());
+                        true
+                    }
+                });
             if !matches {
                 continue;
             }

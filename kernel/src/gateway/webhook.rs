@@ -43,14 +43,19 @@ pub async fn deliver(
                 info!(job = job_uuid, url, attempt, "webhook delivered");
                 return;
             }
-            Ok(rsp) => warn!(job = job_uuid, url, attempt, status = %rsp.status(), "webhook refused"),
+            Ok(rsp) => {
+                warn!(job = job_uuid, url, attempt, status = %rsp.status(), "webhook refused")
+            }
             Err(e) => warn!(job = job_uuid, url, attempt, error = %e, "webhook failed"),
         }
         if attempt < plan.tries {
             tokio::time::sleep(plan.pause(attempt)).await;
         }
     }
-    warn!(job = job_uuid, url, "webhook given up after {} tries", plan.tries);
+    warn!(
+        job = job_uuid,
+        url, "webhook given up after {} tries", plan.tries
+    );
 }
 
 #[cfg(test)]
@@ -65,6 +70,9 @@ mod tests {
         };
         let total: Duration = (1..15).map(|n| plan.pause(n)).sum();
         assert_eq!(plan.pause(1), Duration::from_millis(500));
-        assert!(total >= Duration::from_secs(25) && total <= Duration::from_secs(35), "{total:?}");
+        assert!(
+            total >= Duration::from_secs(25) && total <= Duration::from_secs(35),
+            "{total:?}"
+        );
     }
 }

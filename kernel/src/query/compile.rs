@@ -27,7 +27,11 @@ fn unknown_field(meta: &QueryMeta, name: &str, at: &str) -> ErrorCode {
     ))
 }
 
-fn own_field<'m>(meta: &'m QueryMeta, name: &str, what: &str) -> Result<&'m super::Field, ErrorCode> {
+fn own_field<'m>(
+    meta: &'m QueryMeta,
+    name: &str,
+    what: &str,
+) -> Result<&'m super::Field, ErrorCode> {
     meta.find_field(name).ok_or_else(|| {
         arg(format!(
             "{what}[{name}] is not a field of {}; valid fields are {:?}",
@@ -75,9 +79,7 @@ fn condition_expr(
         let col = Expr::col((meta.table, field.column.clone()));
         let value = |text: &str| sql_value(field.kind, &cond.path, text);
         let text = cond.value.as_deref().unwrap_or_default();
-        let list = || -> Result<Vec<SqlValue>, ErrorCode> {
-            text.split(',').map(value).collect()
-        };
+        let list = || -> Result<Vec<SqlValue>, ErrorCode> { text.split(',').map(value).collect() };
         let like = || -> Result<String, ErrorCode> {
             if field.kind != FieldKind::Str {
                 return Err(arg(format!(
@@ -115,13 +117,7 @@ fn condition_expr(
     })?;
     let local = own_field(meta, relation.local, "relation key")?;
     let remote = own_field(&target, relation.remote, "relation key")?;
-    let inner = condition_expr(
-        registry,
-        &target,
-        rest,
-        &format!("{walked}{head}."),
-        cond,
-    )?;
+    let inner = condition_expr(registry, &target, rest, &format!("{walked}{head}."), cond)?;
     let sub = Query::select()
         .column((target.table, remote.column.clone()))
         .from(target.table)
@@ -156,7 +152,10 @@ fn where_clause(
     Ok(all)
 }
 
-fn decode_row(fields: &[&super::Field], row: &QueryResult) -> Result<Map<String, Value>, ErrorCode> {
+fn decode_row(
+    fields: &[&super::Field],
+    row: &QueryResult,
+) -> Result<Map<String, Value>, ErrorCode> {
     let mut out = Map::new();
     for field in fields {
         let col = field.column.as_str();
@@ -231,7 +230,11 @@ pub async fn execute(
         .limit(req.limit)
         .offset(req.start);
     if let Some(field) = sort {
-        let order = if req.sort_desc { Order::Desc } else { Order::Asc };
+        let order = if req.sort_desc {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
         select.order_by((meta.table, field.column.clone()), order);
     }
     // A stable order makes start/limit paging repeatable.

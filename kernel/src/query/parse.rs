@@ -42,7 +42,10 @@ pub fn parse_condition(text: &str) -> Result<Condition, String> {
             value: Some(text[at + sym.len()..].to_string()),
         });
     }
-    for (suffix, op) in [(" is null", QueryOp::IsNull), (" not null", QueryOp::NotNull)] {
+    for (suffix, op) in [
+        (" is null", QueryOp::IsNull),
+        (" not null", QueryOp::NotNull),
+    ] {
         if let Some(path) = text.strip_suffix(suffix) {
             let path = path.trim();
             if !path.is_empty() {
@@ -71,7 +74,9 @@ fn parse_bool(name: &str, value: &str) -> Result<bool, String> {
 
 fn parse_u64(name: &str, value: &str) -> Result<u64, String> {
     value.parse().map_err(|_| {
-        format!("Invalid query parameter. '{name}' must be a non-negative integer, but was [{value}]")
+        format!(
+            "Invalid query parameter. '{name}' must be a non-negative integer, but was [{value}]"
+        )
     })
 }
 
@@ -149,13 +154,31 @@ mod tests {
         assert_eq!(cond("cpuNum>=5"), ("cpuNum".into(), QueryOp::Ge, v("5")));
         assert_eq!(cond("cpuNum<=5"), ("cpuNum".into(), QueryOp::Le, v("5")));
         assert_eq!(cond("uuid?=a,b"), ("uuid".into(), QueryOp::In, v("a,b")));
-        assert_eq!(cond("name!?=VM1,VM2"), ("name".into(), QueryOp::NotIn, v("VM1,VM2")));
-        assert_eq!(cond("name~=Intel%"), ("name".into(), QueryOp::Like, v("Intel%")));
-        assert_eq!(cond("name!~=Intel_7"), ("name".into(), QueryOp::NotLike, v("Intel_7")));
+        assert_eq!(
+            cond("name!?=VM1,VM2"),
+            ("name".into(), QueryOp::NotIn, v("VM1,VM2"))
+        );
+        assert_eq!(
+            cond("name~=Intel%"),
+            ("name".into(), QueryOp::Like, v("Intel%"))
+        );
+        assert_eq!(
+            cond("name!~=Intel_7"),
+            ("name".into(), QueryOp::NotLike, v("Intel_7"))
+        );
         assert_eq!(cond("name is null"), ("name".into(), QueryOp::IsNull, None));
-        assert_eq!(cond("name not null"), ("name".into(), QueryOp::NotNull, None));
-        assert_eq!(cond("cluster.zone.name=z1"), ("cluster.zone.name".into(), QueryOp::Eq, v("z1")));
-        assert_eq!(cond("description=a=b"), ("description".into(), QueryOp::Eq, v("a=b")));
+        assert_eq!(
+            cond("name not null"),
+            ("name".into(), QueryOp::NotNull, None)
+        );
+        assert_eq!(
+            cond("cluster.zone.name=z1"),
+            ("cluster.zone.name".into(), QueryOp::Eq, v("z1"))
+        );
+        assert_eq!(
+            cond("description=a=b"),
+            ("description".into(), QueryOp::Eq, v("a=b"))
+        );
     }
 
     #[test]

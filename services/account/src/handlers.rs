@@ -1,0 +1,131 @@
+//! Login, logout, session checks, and the admin account of a fresh database.
+
+use chrono::Duration;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use zstack_kernel::api::{EmptyReply, InventoryReply};
+use zstack_kernel::error::ApiError;
+use zstack_kernel::identity::CheckSessionMsg;
+use zstack_kernel::message::new_uuid;
+use zstack_kernel::time::now;
+use zstack_kernel::{ApiResult, MsgContext, NodeContext, SessionInfo};
+
+use crate::entity::{account, session};
+use crate::messages::{
+    APILogInByAccountMsg, APILogOutMsg, APIValidateSessionMsg, ValidateSessionReply,
+};
+
+pub const ADMIN_UUID: &str = "36c27e8ff05c4780bf6d2fa65700f22e";
+pub const ADMIN_NAME: &str = "admin";
+/// sha512("password"), ZStack's initial admin password.
+pub const ADMIN_INITIAL_PASSWORD: &str = "b109f3bbbc244eb82441917ed06d618b9008dd09b3befd1b5e07394c706a8bb980b1d7785e5976ec049b46df5f1326af5a2ea6d103fd07c95385ffab0cacbc86";
+pub const SYSTEM_ADMIN: &str = "SystemAdmin";
+
+/// Creates the admin account unless it exists (several nodes may race to do it).
+pub async fn ensure_admin(node: &NodeContext) -> ApiResult<()> {
+    let at = now();
+    let admin = account::ActiveModel {
+        uuid: Set(ADMIN_UUID.into()),
+        name: Set(ADMIN_NAME.into()),
+        password: Set(ADMIN_INITIAL_PASSWORD.into()),
+        r#type: Set(SYSTEM_ADMIN.into()),
+        description: Set(None),
+        create_date: Set(at),
+        last_op_date: Set(at),
+    };
+    account::Entity::insert(admin)
+        .on_conflict_do_nothing()
+        .exec(&node.db)
+        .await?;
+    Ok(())
+}
+
+pub async fn log_in(
+    node: NodeContext,
+    msg: APILogInByAccountMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<session::Model>> {
+    let account = account::Entity::find()
+        .filter(account::Column::Name.eq(msg.account_name))
+        .one(&node.db)
+        .await?;
+    let account = match account {
+        Some(a) if a.password.eq_ignore_ascii_case(&msg.password) => a,
+        _ => return Err(ApiError::WrongCredentials.into()),
+    };
+    let at = now();
+    let timeout = Duration::from_std(node.config.session_timeout)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let session = session::ActiveModel {
+        uuid: Set(new_uuid()),
+        account_uuid: Set(account.uuid.clone()),
+        user_uuid: Set(account.uuid),
+        expired_date: Set(at + timeout),
+        create_date: Set(at),
+    }
+    .insert(&node.db)
+    .await?;
+    Ok(session.into())
+}
+
+pub async fn log_out(
+    node: NodeContext,
+    msg: APILogOutMsg,
+    _ctx: MsgContext,
+) -> ApiResult<EmptyReply> {
+    session::Entity::delete_by_id(msg.session_uuid)
+        .exec(&node.db)
+        .await?;
+    Ok(EmptyReply {})
+}
+
+/// The session behind `uuid` if it is valid; an expired one is removed.
+async fn valid_session(node: &NodeContext, uuid: &str) -> ApiResult<Option<SessionInfo>> {
+    let Some(found) = session::Entity::find_by_id(uuid.to_string())
+        .one(&node.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if found.expired_date <= now() {
+        session::Entity::delete_by_id(found.uuid)
+            .exec(&node.db)
+            .await?;
+        return Ok(None);
+    }
+    let is_admin = account::Entity::find_by_id(found.account_uuid.clone())
+        .one(&node.db)
+        .await?
+        .is_some_and(|a| a.r#type == SYSTEM_ADMIN);
+    Ok(Some(SessionInfo {
+        uuid: found.uuid,
+        account_uuid: found.account_uuid,
+        user_uuid: found.user_uuid,
+        is_admin,
+    }))
+}
+
+pub async fn check_session(
+    node: NodeContext,
+    msg: CheckSessionMsg,
+    _ctx: MsgContext,
+) -> ApiResult<SessionInfo> {
+    valid_session(&node, &msg.session_uuid)
+        .await?
+        .ok_or_else(|| {
+            ApiError::InvalidSession(format!(
+                "Session expired or invalid: session[uuid:{}]",
+                msg.session_uuid
+            ))
+            .into()
+        })
+}
+
+pub async fn validate(
+    node: NodeContext,
+    msg: APIValidateSessionMsg,
+    _ctx: MsgContext,
+) -> ApiResult<ValidateSessionReply> {
+    Ok(ValidateSessionReply {
+        valid: valid_session(&node, &msg.session_uuid).await?.is_some(),
+    })
+}

@@ -1,0 +1,93 @@
+//! The node's own row (join, heartbeat, leave) and the management-node APIs.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use zstack_kernel::error::operr;
+use zstack_kernel::time::now;
+use zstack_kernel::{ApiResult, MsgContext, NodeContext};
+
+use crate::entity::{ActiveModel, Column, Entity as ManagementNode};
+use crate::messages::{
+    APIGetCurrentTimeMsg, APIGetVersionMsg, APIIsReadyToGoMsg, CurrentTime, GetCurrentTimeReply,
+    GetVersionReply, IsReadyToGoReply,
+};
+
+/// The ZStack API version this node is compatible with.
+pub const API_VERSION: &str = "2.3.1";
+
+/// Writes (or rewrites, after a restart) this node's row.
+pub async fn join(node: &NodeContext) -> ApiResult<()> {
+    let at = now();
+    let row = ActiveModel {
+        uuid: Set(node.config.node_uuid.clone()),
+        host_name: Set(node.config.host_name.clone()),
+        port: Set(i64::from(node.config.port)),
+        join_date: Set(at),
+        heart_beat: Set(at),
+    };
+    ManagementNode::delete_by_id(node.config.node_uuid.clone())
+        .exec(&node.db)
+        .await?;
+    ManagementNode::insert(row).exec(&node.db).await?;
+    Ok(())
+}
+
+pub async fn beat(node: &NodeContext) -> ApiResult<()> {
+    ManagementNode::update_many()
+        .col_expr(Column::HeartBeat, Expr::value(now()))
+        .filter(Column::Uuid.eq(node.config.node_uuid.clone()))
+        .exec(&node.db)
+        .await?;
+    Ok(())
+}
+
+pub async fn leave(node: &NodeContext) -> ApiResult<()> {
+    ManagementNode::delete_by_id(node.config.node_uuid.clone())
+        .exec(&node.db)
+        .await?;
+    Ok(())
+}
+
+pub async fn get_version(
+    _node: NodeContext,
+    _msg: APIGetVersionMsg,
+    _ctx: MsgContext,
+) -> ApiResult<GetVersionReply> {
+    Ok(GetVersionReply {
+        version: API_VERSION.into(),
+    })
+}
+
+pub async fn get_current_time(
+    _node: NodeContext,
+    _msg: APIGetCurrentTimeMsg,
+    _ctx: MsgContext,
+) -> ApiResult<GetCurrentTimeReply> {
+    let millis = chrono::Utc::now().timestamp_millis();
+    Ok(GetCurrentTimeReply {
+        current_time: CurrentTime {
+            million_seconds: millis as f64,
+            seconds: (millis / 1000) as f64,
+        },
+    })
+}
+
+pub async fn is_ready_to_go(
+    node: NodeContext,
+    msg: APIIsReadyToGoMsg,
+    _ctx: MsgContext,
+) -> ApiResult<IsReadyToGoReply> {
+    let id = msg
+        .management_node_id
+        .unwrap_or_else(|| node.config.node_uuid.clone());
+    if ManagementNode::find_by_id(id.clone())
+        .one(&node.db)
+        .await?
+        .is_none()
+    {
+        return Err(operr(format!("management node[uuid:{id}] is not ready")));
+    }
+    Ok(IsReadyToGoReply {
+        management_node_id: id,
+    })
+}

@@ -1,0 +1,124 @@
+//! What each zone API does.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseTransaction};
+use zstack_kernel::api::{EmptyReply, InventoryReply};
+use zstack_kernel::error::{argerr, not_found};
+use zstack_kernel::message::new_uuid;
+use zstack_kernel::time::now;
+use zstack_kernel::{ApiResult, MsgContext, NodeContext};
+
+use crate::entity::{self, ActiveModel, Column, Entity as Zone, Model as ZoneInventory};
+use crate::messages::{
+    APIChangeZoneStateMsg, APICreateZoneMsg, APIDeleteZoneMsg, APIUpdateZoneMsg,
+};
+
+/// One default zone at most: making a zone the default clears the flag elsewhere.
+async fn clear_other_defaults(txn: &DatabaseTransaction, keep: &str) -> ApiResult<()> {
+    Zone::update_many()
+        .col_expr(Column::IsDefault, Expr::value(false))
+        .filter(Column::Uuid.ne(keep))
+        .filter(Column::IsDefault.eq(true))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+pub async fn create(
+    node: NodeContext,
+    msg: APICreateZoneMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<ZoneInventory>> {
+    let uuid = msg.resource_uuid.unwrap_or_else(new_uuid);
+    if Zone::find_by_id(uuid.clone())
+        .one(&node.db)
+        .await?
+        .is_some()
+    {
+        return Err(argerr(format!(
+            "resourceUuid[{uuid}] is already used by another zone"
+        )));
+    }
+    let at = now();
+    let is_default = msg.is_default.unwrap_or(false);
+    let txn = node.db.begin().await?;
+    let zone = ActiveModel {
+        uuid: Set(uuid.clone()),
+        name: Set(msg.name),
+        description: Set(msg.description),
+        state: Set("Enabled".into()),
+        r#type: Set("zstack".into()),
+        is_default: Set(is_default),
+        create_date: Set(at),
+        last_op_date: Set(at),
+    }
+    .insert(&txn)
+    .await?;
+    if is_default {
+        clear_other_defaults(&txn, &uuid).await?;
+    }
+    txn.commit().await?;
+    Ok(zone.into())
+}
+
+async fn existing(node: &NodeContext, uuid: &str) -> ApiResult<ZoneInventory> {
+    Zone::find_by_id(uuid.to_string())
+        .one(&node.db)
+        .await?
+        .ok_or_else(|| not_found(format!("zone[uuid:{uuid}] is not found")))
+}
+
+pub async fn update(
+    node: NodeContext,
+    msg: APIUpdateZoneMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<ZoneInventory>> {
+    let zone = existing(&node, &msg.uuid).await?;
+    let mut active: ActiveModel = zone.into();
+    if let Some(name) = msg.name {
+        active.name = Set(name);
+    }
+    if let Some(description) = msg.description {
+        active.description = Set(Some(description));
+    }
+    if let Some(is_default) = msg.is_default {
+        active.is_default = Set(is_default);
+    }
+    active.last_op_date = Set(now());
+    let txn = node.db.begin().await?;
+    let zone = active.update(&txn).await?;
+    if msg.is_default == Some(true) {
+        clear_other_defaults(&txn, &zone.uuid).await?;
+    }
+    txn.commit().await?;
+    Ok(zone.into())
+}
+
+pub async fn change_state(
+    node: NodeContext,
+    msg: APIChangeZoneStateMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<ZoneInventory>> {
+    let zone = existing(&node, &msg.uuid).await?;
+    let state = match msg.state_event.as_str() {
+        "enable" => "Enabled",
+        _ => "Disabled",
+    };
+    let mut active: ActiveModel = zone.into();
+    active.state = Set(state.into());
+    active.last_op_date = Set(now());
+    Ok(active.update(&node.db).await?.into())
+}
+
+pub async fn delete(
+    node: NodeContext,
+    msg: APIDeleteZoneMsg,
+    _ctx: MsgContext,
+) -> ApiResult<EmptyReply> {
+    let gone = entity::Entity::delete_by_id(msg.uuid.clone())
+        .exec(&node.db)
+        .await?;
+    tracing::info!(zone = %msg.uuid, deleted = gone.rows_affected, mode = ?msg.delete_mode, "zone deleted");
+    Ok(EmptyReply {})
+}

@@ -1,0 +1,97 @@
+//! Node configuration: command-line flags, each with an environment variable beside it.
+
+use std::time::Duration;
+
+use clap::Args;
+use zstack_kernel::NodeConfig;
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// HTTP port of the REST API.
+    #[arg(long, env = "ZSTACK_PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, env = "ZSTACK_BIND", default_value = "0.0.0.0")]
+    pub bind: String,
+    /// Database: `sqlite://<file>?mode=rwc` (embedded) or `postgres://user@host:port/db`.
+    #[arg(
+        long,
+        env = "ZSTACK_DB_URL",
+        default_value = "sqlite://zstack.db?mode=rwc"
+    )]
+    pub db_url: String,
+    /// The address other nodes and operators reach this node at (default: 127.0.0.1 when bound
+    /// to all addresses, else the bind address).
+    #[arg(long, env = "ZSTACK_HOST_NAME")]
+    pub host_name: Option<String>,
+    /// This node's uuid (default: derived from host name and port, so it survives restarts).
+    #[arg(long, env = "ZSTACK_NODE_UUID")]
+    pub node_uuid: Option<String>,
+    /// Seconds a session stays valid after login.
+    #[arg(long, env = "ZSTACK_SESSION_TIMEOUT", default_value_t = 7200)]
+    pub session_timeout: u64,
+    /// Seconds a finished API job stays pollable.
+    #[arg(long, env = "ZSTACK_JOB_RETENTION", default_value_t = 2 * 24 * 3600)]
+    pub job_retention: u64,
+    /// Default timeout of async APIs, in seconds (`X-API-Timeout` overrides it per request).
+    #[arg(long, env = "ZSTACK_API_TIMEOUT", default_value_t = 1800)]
+    pub api_timeout: u64,
+    /// Seconds between two heartbeats of this node.
+    #[arg(long, env = "ZSTACK_HEARTBEAT_INTERVAL", default_value_t = 5)]
+    pub heartbeat_interval: u64,
+    /// Webhook deliveries: how many tries before giving up.
+    #[arg(long, env = "ZSTACK_WEBHOOK_TRIES", default_value_t = 15)]
+    pub webhook_tries: u32,
+    /// Webhook deliveries: the longest pause between two tries, in milliseconds.
+    #[arg(long, env = "ZSTACK_WEBHOOK_MAX_BACKOFF_MS", default_value_t = 2000)]
+    pub webhook_max_backoff_ms: u64,
+    /// HTTP worker threads.
+    #[arg(long, env = "ZSTACK_HTTP_WORKERS", default_value_t = 2)]
+    pub http_workers: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        // Flag defaults only: the environment is not read here.
+        Defaults::parse_from(["zstack"]).settings
+    }
+}
+
+impl Settings {
+    pub fn host_name(&self) -> String {
+        self.host_name.clone().unwrap_or_else(|| {
+            if self.bind == "0.0.0.0" || self.bind == "::" {
+                "127.0.0.1".to_string()
+            } else {
+                self.bind.clone()
+            }
+        })
+    }
+
+    /// The kernel's view of these settings, once the real port is known.
+    pub fn node_config(&self, port: u16) -> NodeConfig {
+        let host_name = self.host_name();
+        let node_uuid = self.node_uuid.clone().unwrap_or_else(|| {
+            uuid::Uuid::new_v5(
+                &uuid::Uuid::NAMESPACE_OID,
+                format!("{host_name}:{port}").as_bytes(),
+            )
+            .simple()
+            .to_string()
+        });
+        let mut config = NodeConfig::new(node_uuid, host_name, port);
+        config.session_timeout = Duration::from_secs(self.session_timeout);
+        config.job_retention = Duration::from_secs(self.job_retention);
+        config.api_timeout = Duration::from_secs(self.api_timeout);
+        config.heartbeat_interval = Duration::from_secs(self.heartbeat_interval.max(1));
+        config.webhook_tries = self.webhook_tries.max(1);
+        config.webhook_max_backoff = Duration::from_millis(self.webhook_max_backoff_ms);
+        config
+    }
+}

@@ -1,0 +1,83 @@
+//! The zstack-rs management node: the one place where the kernel and the services are composed.
+
+pub mod config;
+
+use std::net::TcpListener;
+
+use actix_web::dev::ServerHandle;
+use sea_orm_migration::MigratorTrait;
+use zstack_kernel::{ErrorCode, NodeContext, db, gateway};
+
+pub use config::Settings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("a service failed to start: {0}")]
+    Service(#[from] ErrorCode),
+}
+
+/// A node serving HTTP. Dropping it does not stop it; call [`RunningNode::stop`].
+pub struct RunningNode {
+    pub node: NodeContext,
+    pub port: u16,
+    server: ServerHandle,
+    serving: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Starts a node: database and schema, services, then the REST gateway. Needs an actix system.
+pub async fn start(settings: &Settings) -> Result<RunningNode, StartError> {
+    let addr = format!("{}:{}", settings.bind, settings.port);
+    let listener = TcpListener::bind(&addr).map_err(|source| StartError::Listen {
+        addr: addr.clone(),
+        source,
+    })?;
+    let port = listener
+        .local_addr()
+        .map_err(|source| StartError::Listen { addr, source })?
+        .port();
+
+    let db = db::connect(&settings.db_url).await?;
+    zstack_schema::Migrator::up(&db, None).await?;
+    let node = NodeContext::new(settings.node_config(port), db);
+
+    zstack_account::start(&node).await?;
+    zstack_management_node::start(&node).await?;
+    zstack_zone::start(&node)?;
+
+    gateway::prepare_jobs(&node).await?;
+    let server =
+        gateway::server(node.clone(), listener, settings.http_workers).map_err(|source| {
+            StartError::Listen {
+                addr: format!("{}:{port}", settings.bind),
+                source,
+            }
+        })?;
+    let handle = server.handle();
+    let serving = actix_web::rt::spawn(server);
+    tracing::info!(port, node = %node.config.node_uuid, "management node started");
+    Ok(RunningNode {
+        node,
+        port,
+        server: handle,
+        serving,
+    })
+}
+
+impl RunningNode {
+    /// Stops serving (letting requests in flight finish) and leaves the management-node table.
+    pub async fn stop(self) {
+        self.server.stop(true).await;
+        let _ = self.serving.await;
+        if let Err(e) = zstack_management_node::leave(&self.node).await {
+            tracing::warn!(error = %e, "could not remove this node's row");
+        }
+        tracing::info!(node = %self.node.config.node_uuid, "management node stopped");
+    }
+}
