@@ -126,6 +126,9 @@ fn body_object(body: &[u8]) -> Result<Map<String, Value>, HttpError> {
 }
 
 fn add_schema(mut body: Value, schema: Schema) -> Value {
+    if schema.is_empty() {
+        return body;
+    }
     if let Value::Object(map) = &mut body {
         let schema: Map<String, Value> = schema
             .into_iter()
