@@ -53,24 +53,25 @@ impl TestDb {
     }
 
     pub async fn drop_database(&self) {
-        if let Some((base, name)) = &self.postgres {
-            if let Ok(admin) = Database::connect(base.as_str()).await {
-                let _ = admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .await;
-            }
+        if let Some((base, name)) = &self.postgres
+            && let Ok(admin) = Database::connect(base.as_str()).await
+        {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
         }
     }
 }
 
 pub fn test_settings(db_url: &str) -> Settings {
-    let mut s = Settings::default();
-    s.port = 0;
-    s.bind = "127.0.0.1".into();
-    s.db_url = db_url.to_string();
-    s.http_workers = 2;
-    s.webhook_max_backoff_ms = 200;
-    s
+    Settings {
+        port: 0,
+        bind: "127.0.0.1".into(),
+        db_url: db_url.to_string(),
+        http_workers: 2,
+        webhook_max_backoff_ms: 200,
+        ..Settings::default()
+    }
 }
 
 pub struct TestNode {

@@ -49,10 +49,9 @@ async fn client_for(port: u16, db: TestDb) -> TestNode {
             .body(r#"{"getVersion":{}}"#)
             .send()
             .await
+            && r.status() == 200
         {
-            if r.status() == 200 {
-                return t;
-            }
+            return t;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -61,12 +61,12 @@ pub async fn validate(
 ) -> Result<(), ErrorCode> {
     for spec in specs {
         let field = &spec.name;
-        if let Some(Value::String(s)) = params.get_mut(field) {
-            if !spec.checks.no_trim {
-                let trimmed = s.trim();
-                if trimmed.len() != s.len() {
-                    *s = trimmed.to_string();
-                }
+        if let Some(Value::String(s)) = params.get_mut(field)
+            && !spec.checks.no_trim
+        {
+            let trimmed = s.trim();
+            if trimmed.len() != s.len() {
+                *s = trimmed.to_string();
             }
         }
         let Some(value) = params.get(field) else {
@@ -91,12 +91,12 @@ pub async fn validate(
                     )));
                 }
             }
-            if let Some(valid) = spec.checks.valid_values {
-                if !valid.contains(text) {
-                    return Err(arg(format!(
-                        "valid value for field[{field}] of message[{api}] are {valid:?}, but {text} found"
-                    )));
-                }
+            if let Some(valid) = spec.checks.valid_values
+                && !valid.contains(text)
+            {
+                return Err(arg(format!(
+                    "valid value for field[{field}] of message[{api}] are {valid:?}, but {text} found"
+                )));
             }
             if spec.checks.uuid && !is_uuid(text) {
                 return Err(arg(format!(
@@ -104,12 +104,12 @@ pub async fn validate(
                 )));
             }
         }
-        if let (Some((low, high)), Some(n)) = (spec.checks.range, value.as_i64()) {
-            if n < low || n > high {
-                return Err(arg(format!(
-                    "field[{field}] must be in range of [{low}, {high}]"
-                )));
-            }
+        if let (Some((low, high)), Some(n)) = (spec.checks.range, value.as_i64())
+            && (n < low || n > high)
+        {
+            return Err(arg(format!(
+                "field[{field}] must be in range of [{low}, {high}]"
+            )));
         }
         if let Some(resource) = spec.checks.resource {
             for uuid in texts {

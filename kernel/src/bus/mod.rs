@@ -26,7 +26,7 @@ use crate::message::{Envelope, Event, Message, Payload, ReplyPayload};
 pub trait Transport: Send + Sync + 'static {
     /// Delivers `env`, or gives it back when no service reachable through this transport
     /// handles its name.
-    fn deliver(&self, env: Envelope, reply: Option<ReplySender>) -> Result<(), Undelivered>;
+    fn deliver(&self, env: Envelope, reply: Option<ReplySender>) -> Result<(), Box<Undelivered>>;
 }
 
 pub struct Undelivered(pub Envelope, pub Option<ReplySender>);
@@ -56,7 +56,7 @@ impl LocalTransport {
 }
 
 impl Transport for LocalTransport {
-    fn deliver(&self, env: Envelope, reply: Option<ReplySender>) -> Result<(), Undelivered> {
+    fn deliver(&self, env: Envelope, reply: Option<ReplySender>) -> Result<(), Box<Undelivered>> {
         let to = self
             .routes
             .read()
@@ -71,7 +71,7 @@ impl Transport for LocalTransport {
                 });
                 Ok(())
             }
-            None => Err(Undelivered(env, reply)),
+            None => Err(Box::new(Undelivered(env, reply))),
         }
     }
 }
@@ -196,10 +196,10 @@ impl Bus {
     pub fn send<M: Message>(&self, msg: M) {
         let bus = self.clone();
         tokio::spawn(async move {
-            if let Ok(env) = bus.run_interceptors(Envelope::new(msg)).await {
-                if let Err(e) = bus.deliver(env, None) {
-                    tracing::warn!(error = %e, "dropped a message no service handles");
-                }
+            if let Ok(env) = bus.run_interceptors(Envelope::new(msg)).await
+                && let Err(e) = bus.deliver(env, None)
+            {
+                tracing::warn!(error = %e, "dropped a message no service handles");
             }
         });
     }
@@ -207,7 +207,7 @@ impl Bus {
     fn deliver(&self, env: Envelope, reply: Option<ReplySender>) -> Result<(), ErrorCode> {
         let mut pending = match self.inner.local.deliver(env, reply) {
             Ok(()) => return Ok(()),
-            Err(undelivered) => undelivered,
+            Err(undelivered) => *undelivered,
         };
         let remotes = self
             .inner
@@ -218,7 +218,7 @@ impl Bus {
         for transport in remotes {
             match transport.deliver(pending.0, pending.1) {
                 Ok(()) => return Ok(()),
-                Err(undelivered) => pending = undelivered,
+                Err(undelivered) => pending = *undelivered,
             }
         }
         Err(ApiError::NoService(pending.0.name.to_string()).into())
@@ -347,15 +347,14 @@ impl Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        if let Some(bus) = self.bus.upgrade() {
-            if let Some(subs) = bus
+        if let Some(bus) = self.bus.upgrade()
+            && let Some(subs) = bus
                 .subscribers
                 .write()
                 .unwrap_or_else(PoisonError::into_inner)
                 .get_mut(self.name)
-            {
-                subs.retain(|(id, _)| *id != self.id);
-            }
+        {
+            subs.retain(|(id, _)| *id != self.id);
         }
     }
 }

@@ -254,10 +254,11 @@ impl Gateway {
                 )));
             }
         };
-        if let Some(uuid) = &job_uuid {
-            if method != HttpMethod::Get && jobs::exists(&self.node.db, uuid).await? {
-                return Err(HttpError::BadRequest(format!("Duplicate job uuid[{uuid}]")));
-            }
+        if let Some(uuid) = &job_uuid
+            && method != HttpMethod::Get
+            && jobs::exists(&self.node.db, uuid).await?
+        {
+            return Err(HttpError::BadRequest(format!("Duplicate job uuid[{uuid}]")));
         }
         let web_hook = match header(req, "X-Web-Hook") {
             None => None,
