@@ -40,14 +40,20 @@ async fn main() {
 
     let login: Value = http
         .put(format!("{base}/accounts/login"))
-        .body(json!({"logInByAccount": {"accountName": "admin", "password": ADMIN_PASSWORD_SHA512}}).to_string())
+        .body(
+            json!({"logInByAccount": {"accountName": "admin", "password": ADMIN_PASSWORD_SHA512}})
+                .to_string(),
+        )
         .send()
         .await
         .expect("login")
         .json()
         .await
         .expect("a session");
-    let auth = format!("OAuth {}", login["inventory"]["uuid"].as_str().expect("uuid"));
+    let auth = format!(
+        "OAuth {}",
+        login["inventory"]["uuid"].as_str().expect("uuid")
+    );
 
     // Webhook receiver: records when each job's result arrives.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, Instant)>();
@@ -130,7 +136,14 @@ async fn main() {
         pushed.push(at - t0);
     }
 
-    println!("database: {}", if db_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" });
+    println!(
+        "database: {}",
+        if db_url.starts_with("postgres") {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
+    );
     report("GET /zones (sync, 200)", get);
     report("POST /zones → 202", accepted);
     report("POST /zones → 200 by polling", polled);

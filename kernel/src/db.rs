@@ -13,12 +13,14 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         .acquire_timeout(Duration::from_secs(30));
     if !url.starts_with("sqlite") {
         options.max_connections(16);
+    } else if !url.contains(":memory:") && !url.contains("mode=memory") {
+        // WAL lets readers run beside the one writer; writers wait for each other (busy timeout).
+        options.max_connections(4);
     }
     let db = Database::connect(options).await?;
     if db.get_database_backend() == DbBackend::Sqlite {
-        // WAL lets readers proceed beside the writer; foreign keys are off by default in SQLite.
-        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;")
-            .await?;
+        // WAL is a property of the file, so setting it once covers every pooled connection.
+        db.execute_unprepared("PRAGMA journal_mode=WAL;").await?;
     }
     Ok(db)
 }
