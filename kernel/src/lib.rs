@@ -11,6 +11,7 @@ pub mod identity;
 pub mod message;
 pub mod node;
 pub mod query;
+pub mod schema;
 pub mod time;
 
 pub use error::{ApiError, ApiResult, ErrorCode};

@@ -8,10 +8,10 @@ pub struct Migrator;
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
-            Box::new(zstack_kernel::gateway::jobs::Migration),
-            Box::new(zstack_account::migration::Migration),
-            Box::new(zstack_management_node::migration::Migration),
-            Box::new(zstack_zone::migration::Migration),
+            Box::new(zstack_kernel::gateway::jobs::migration()),
+            Box::new(zstack_account::migration::migration()),
+            Box::new(zstack_management_node::migration::migration()),
+            Box::new(zstack_zone::migration::migration()),
         ]
     }
 }

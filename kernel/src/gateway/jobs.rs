@@ -5,11 +5,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, QueryFilter};
-use sea_orm_migration::prelude::*;
+use sea_orm_migration::prelude::{Index, Table};
 use sea_orm_migration::schema::{
     boolean_null, string_len, string_len_null, text_null, timestamp_with_time_zone,
 };
 
+use crate::schema::CreateTables;
 use crate::time::now;
 
 pub mod job {
@@ -149,50 +150,26 @@ pub async fn fail_orphans(
 }
 
 /// Creates the `api_job` table.
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m0001_kernel_api_job"
-    }
-}
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table("api_job")
-                    .if_not_exists()
-                    .col(string_len("uuid", 32).primary_key())
-                    .col(string_len("api_name", 255))
-                    .col(string_len("state", 32))
-                    .col(boolean_null("success"))
-                    .col(text_null("result"))
-                    .col(string_len_null("web_hook", 2048))
-                    .col(string_len("node_uuid", 32))
-                    .col(timestamp_with_time_zone("create_date"))
-                    .col(timestamp_with_time_zone("last_op_date"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_api_job_state_node")
-                    .table("api_job")
-                    .col("state")
-                    .col("node_uuid")
-                    .if_not_exists()
-                    .to_owned(),
-            )
-            .await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table("api_job").to_owned())
-            .await
-    }
+pub fn migration() -> CreateTables {
+    CreateTables::new("m0001_kernel_api_job")
+        .table(
+            Table::create()
+                .table("api_job")
+                .col(string_len("uuid", 32).primary_key())
+                .col(string_len("api_name", 255))
+                .col(string_len("state", 32))
+                .col(boolean_null("success"))
+                .col(text_null("result"))
+                .col(string_len_null("web_hook", 2048))
+                .col(string_len("node_uuid", 32))
+                .col(timestamp_with_time_zone("create_date"))
+                .col(timestamp_with_time_zone("last_op_date")),
+        )
+        .index(
+            Index::create()
+                .name("idx_api_job_state_node")
+                .table("api_job")
+                .col("state")
+                .col("node_uuid"),
+        )
 }

@@ -1,0 +1,60 @@
+//! The shape every table-creating migration shares: create tables (and their indexes) in order,
+//! drop them in reverse. A family's migration only lists its statements.
+
+use sea_orm_migration::prelude::*;
+
+pub struct CreateTables {
+    name: &'static str,
+    tables: Vec<TableCreateStatement>,
+    indexes: Vec<IndexCreateStatement>,
+}
+
+impl CreateTables {
+    pub fn new(name: &'static str) -> Self {
+        CreateTables {
+            name,
+            tables: Vec::new(),
+            indexes: Vec::new(),
+        }
+    }
+
+    pub fn table(mut self, table: &mut TableCreateStatement) -> Self {
+        self.tables.push(table.if_not_exists().to_owned());
+        self
+    }
+
+    pub fn index(mut self, index: &mut IndexCreateStatement) -> Self {
+        self.indexes.push(index.if_not_exists().to_owned());
+        self
+    }
+}
+
+impl MigrationName for CreateTables {
+    fn name(&self) -> &str {
+        self.name
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateTables {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in &self.tables {
+            manager.create_table(table.clone()).await?;
+        }
+        for index in &self.indexes {
+            manager.create_index(index.clone()).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in self.tables.iter().rev() {
+            if let Some(name) = table.get_table_name() {
+                manager
+                    .drop_table(Table::drop().table(name.clone()).to_owned())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
