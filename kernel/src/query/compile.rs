@@ -252,3 +252,146 @@ pub async fn execute(
         inventory_class: meta.inventory_class,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::sea_query::SqliteQueryBuilder;
+    use sea_orm::{ConnectionTrait, Database};
+
+    use super::*;
+    use crate::query::parse_condition;
+
+    fn registry() -> QueryRegistry {
+        let registry = QueryRegistry::default();
+        registry.add(
+            QueryMeta::new("zone", "zone", "ZoneInventory")
+                .field("uuid", FieldKind::Str)
+                .field("name", FieldKind::Str)
+                .relation("cluster", "cluster", "uuid", "zoneUuid"),
+        );
+        registry.add(
+            QueryMeta::new("cluster", "cluster", "ClusterInventory")
+                .field("uuid", FieldKind::Str)
+                .field("name", FieldKind::Str)
+                .field("zoneUuid", FieldKind::Str)
+                .relation("zone", "zone", "zoneUuid", "uuid")
+                .relation("host", "host", "uuid", "clusterUuid"),
+        );
+        registry.add(
+            QueryMeta::new("host", "host", "HostInventory")
+                .field("uuid", FieldKind::Str)
+                .field("managementIp", FieldKind::Str)
+                .field("cpuNum", FieldKind::Int)
+                .field("clusterUuid", FieldKind::Str)
+                .relation("cluster", "cluster", "clusterUuid", "uuid"),
+        );
+        registry
+    }
+
+    fn request(conditions: &[&str]) -> QueryRequest {
+        QueryRequest {
+            conditions: conditions
+                .iter()
+                .map(|c| parse_condition(c).unwrap())
+                .collect(),
+            ..QueryRequest::default()
+        }
+    }
+
+    #[test]
+    fn dotted_paths_compile_to_nested_subqueries_with_bound_values() {
+        let registry = registry();
+        let zone = registry.get("zone").unwrap();
+        let filter = where_clause(
+            &registry,
+            &zone,
+            &request(&["cluster.host.managementIp=10.0.0.5' --"]),
+        )
+        .unwrap();
+        let (sql, values) = Query::select()
+            .column((zone.table, "uuid"))
+            .from(zone.table)
+            .cond_where(filter)
+            .build(SqliteQueryBuilder);
+        assert_eq!(
+            sql,
+            r#"SELECT "zone"."uuid" FROM "zone" WHERE "zone"."uuid" IN (SELECT "cluster"."zone_uuid" FROM "cluster" WHERE "cluster"."uuid" IN (SELECT "host"."cluster_uuid" FROM "host" WHERE "host"."management_ip" = ?))"#
+        );
+        assert_eq!(
+            values.0.len(),
+            1,
+            "the value is a parameter, never SQL text"
+        );
+    }
+
+    #[test]
+    fn an_unknown_hop_names_where_it_went_wrong_and_the_valid_choices() {
+        let registry = registry();
+        let zone = registry.get("zone").unwrap();
+        let err = where_clause(&registry, &zone, &request(&["cluster.rack.name=r1"])).unwrap_err();
+        let details = err.details.unwrap();
+        assert!(details.contains("cluster.rack"), "{details}");
+        assert!(
+            details.contains("zoneUuid") && details.contains("host"),
+            "{details}"
+        );
+    }
+
+    #[tokio::test]
+    async fn relations_answer_in_both_directions_on_a_real_database() {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        db.execute_unprepared(
+            "CREATE TABLE zone (uuid TEXT PRIMARY KEY, name TEXT);
+             CREATE TABLE cluster (uuid TEXT PRIMARY KEY, name TEXT, zone_uuid TEXT);
+             CREATE TABLE host (uuid TEXT PRIMARY KEY, management_ip TEXT, cpu_num INTEGER, cluster_uuid TEXT);
+             INSERT INTO zone VALUES ('z1', 'zone-1'), ('z2', 'zone-2');
+             INSERT INTO cluster VALUES ('c1', 'cluster-1', 'z1'), ('c2', 'cluster-2', 'z2');
+             INSERT INTO host VALUES ('h1', '10.0.0.5', 4, 'c1'), ('h2', '10.0.0.6', 8, 'c2'), ('h3', '10.0.0.7', 16, 'c2');",
+        )
+        .await
+        .unwrap();
+        let registry = registry();
+        let uuids = |reply: QueryReply| -> Vec<String> {
+            reply
+                .inventories
+                .unwrap()
+                .iter()
+                .map(|i| i["uuid"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let zone = registry.get("zone").unwrap();
+        let host = registry.get("host").unwrap();
+
+        let r = execute(
+            &db,
+            &registry,
+            &zone,
+            &request(&["cluster.host.managementIp=10.0.0.6"]),
+        )
+        .await
+        .unwrap();
+        assert_eq!(uuids(r), ["z2"]);
+        let r = execute(
+            &db,
+            &registry,
+            &host,
+            &request(&["cluster.zone.name=zone-2", "cpuNum>8"]),
+        )
+        .await
+        .unwrap();
+        assert_eq!(uuids(r), ["h3"]);
+        let r = execute(
+            &db,
+            &registry,
+            &zone,
+            &request(&["cluster.host.cpuNum?=4,16"]),
+        )
+        .await
+        .unwrap();
+        assert_eq!(uuids(r), ["z1", "z2"]);
+        let err = execute(&db, &registry, &host, &request(&["cpuNum>many"]))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, "SYS.1007");
+    }
+}
