@@ -58,7 +58,7 @@ impl Default for Settings {
             #[command(flatten)]
             settings: Settings,
         }
-        // Flag defaults only: the environment is not read here.
+        // Resolved as the command line would be with no flags: environment variables apply.
         Defaults::parse_from(["zstack"]).settings
     }
 }

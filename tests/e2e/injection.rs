@@ -9,6 +9,7 @@ use serde_json::json;
 use zstack_kernel::api::InventoryReply;
 use zstack_kernel::bus::Intercept;
 use zstack_kernel::error::operr;
+use zstack_kernel::gateway::ApiJobCompleted;
 use zstack_zone::APICreateZoneMsg;
 
 use crate::common::TestNode;
@@ -24,6 +25,10 @@ async fn an_injected_error_fails_create_zone_with_a_503_job() {
         assert_eq!(msg.name, "doomed");
         Intercept::Fail(operr("create zone failed on purpose"))
     });
+    let (completed_tx, mut completed) = tokio::sync::mpsc::unbounded_channel();
+    let _completions = t.bus().subscribe(move |e: &ApiJobCompleted| {
+        let _ = completed_tx.send(e.clone());
+    });
     let done = t
         .call_async(
             Method::POST,
@@ -33,6 +38,8 @@ async fn an_injected_error_fails_create_zone_with_a_503_job() {
         )
         .await;
     assert_eq!(done.status, 503);
+    let event = completed.recv().await.expect("a completion event");
+    assert_eq!((event.api_name, event.success), ("APICreateZoneMsg", false));
     assert_eq!(done.body["error"]["code"], "SYS.1006");
     assert_eq!(done.body["error"]["description"], "An operation failed");
     assert_eq!(

@@ -114,15 +114,24 @@ async fn a_failed_job_is_pushed_with_success_false_and_the_error() {
 async fn a_bad_webhook_url_is_400() {
     let t = TestNode::start().await;
     let sid = t.login().await;
-    let r = t
-        .send(
-            Method::POST,
-            "/zones",
-            Some(&sid),
-            Some(json!({"params": {"name": "z"}})),
-            &[("X-Web-Hook", "not a url")],
-        )
-        .await;
-    assert_eq!(r.status, 400);
+    for bad in ["not a url", "ftp://127.0.0.1/x", "https://127.0.0.1/hook"] {
+        let r = t
+            .send(
+                Method::POST,
+                "/zones",
+                Some(&sid),
+                Some(json!({"params": {"name": "z"}})),
+                &[("X-Web-Hook", bad)],
+            )
+            .await;
+        assert_eq!(r.status, 400, "{bad}");
+        assert!(
+            r.body["error"]["details"]
+                .as_str()
+                .unwrap()
+                .contains("X-Web-Hook")
+        );
+    }
+    assert_eq!(t.get("/zones?count=true", &sid).await.body["total"], 0);
     t.stop().await;
 }
