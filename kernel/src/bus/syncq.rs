@@ -2,8 +2,10 @@
 //! a time in submission order; tasks under different keys run concurrently.
 
 use std::collections::{HashMap, VecDeque};
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 
 #[derive(Clone, Default)]
@@ -26,7 +28,10 @@ impl SyncQueues {
         tokio::spawn(async move {
             let mut next = Some(task);
             while let Some(task) = next {
-                task.await;
+                // A panicking task must not leave its key occupied forever.
+                if AssertUnwindSafe(task).catch_unwind().await.is_err() {
+                    tracing::error!(resource = %key, "a queued task panicked");
+                }
                 next = queues.pop_or_release(&key);
             }
         });

@@ -198,3 +198,40 @@ async fn messages_about_different_resources_run_in_parallel() {
     );
     assert!(started.elapsed() < Duration::from_millis(1200));
 }
+
+struct Boom {
+    resource: String,
+}
+
+impl Message for Boom {
+    const NAME: &'static str = "BoomMsg";
+    type Reply = ();
+    fn resource_uuid(&self) -> Option<String> {
+        Some(self.resource.clone())
+    }
+}
+
+#[actix::test]
+async fn a_panicking_handler_fails_its_call_and_frees_its_resource_queue() {
+    let bus = Bus::new("node", Duration::from_secs(5));
+    let service = Service::new("fragile")
+        .handle(|_: Boom, _ctx| async move {
+            panic!("handler bug");
+            #[allow(unreachable_code)]
+            Ok(())
+        })
+        .handle(|m: Echo, _ctx| async move { Ok(m.text) });
+    bus.register(service).unwrap();
+    let err = bus
+        .call(Boom {
+            resource: "vm1".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, "SYS.1000");
+    // The next message about the same resource, to the same service, still runs.
+    let again = bus
+        .call_with_timeout(echo("after", 0, Some("vm1")), Duration::from_secs(1))
+        .await;
+    assert_eq!(again.unwrap(), "after");
+}
