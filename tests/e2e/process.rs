@@ -135,3 +135,48 @@ fn the_binary_refuses_a_bad_database_url() {
         .expect("the binary runs");
     assert!(!out.status.success());
 }
+
+/// The README's walk-through, run as written against the binary (only the port differs).
+#[actix_web::test]
+async fn the_readme_walk_through_works_as_written() {
+    let readme = include_str!("../../README.md");
+    let start = readme
+        .find("## Walk-through")
+        .expect("the README has a walk-through");
+    let block = &readme[start..];
+    let open = block.find("```sh\n").expect("a shell block") + "```sh\n".len();
+    let close = open + block[open..].find("```").expect("the block ends");
+    let db = TestDb::new().await;
+    let port = free_port();
+    let mut node = spawn_node(port, &db.url);
+    let t = client_for(port, db).await;
+    let script = block[open..close].replace("localhost:8080", &format!("localhost:{port}"));
+    let out = Command::new("bash")
+        .args(["-o", "pipefail", "-c", &script])
+        .output()
+        .expect("bash runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let session = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("session: "))
+        .expect("a session line");
+    assert!(
+        session.len() == 32 && session.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("job: http://localhost:{port}/zstack/v1/api-jobs/")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("HTTP/1.1 200 OK"), "{stdout}");
+    assert!(stdout.contains(r#""name":"Zone1""#), "{stdout}");
+    assert!(stdout.contains(r#""total":1"#), "{stdout}");
+    assert!(stdout.contains("ID.1001"), "{stdout}");
+    assert!(terminate(&mut node).success());
+    t.db.drop_database().await;
+}
