@@ -1,6 +1,7 @@
 //! The seed document's basic flow: login, create a zone, poll, query, logout.
 
 use reqwest::Method;
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 use crate::common::{ADMIN_PASSWORD_SHA512, TestNode, is_job_location, is_zstack_date};
@@ -108,9 +109,25 @@ async fn sessions_expire_after_the_configured_timeout() {
     let rsp = t.get("/zones", &sid).await;
     assert_eq!(rsp.status, 503);
     assert_eq!(rsp.body["error"]["code"], "ID.1001");
+    let fresh = t.login().await;
     let valid = t
-        .get(&format!("/accounts/sessions/{sid}/valid"), &t.login().await)
+        .get(&format!("/accounts/sessions/{sid}/valid"), &fresh)
         .await;
     assert_eq!(valid.body["valid"], false);
+
+    // Expired sessions are swept from the database, not only refused.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let db = &t.node.as_ref().unwrap().node.db;
+    let left = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM session",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(left, 0);
     t.stop().await;
 }

@@ -129,3 +129,12 @@ pub async fn validate(
         valid: valid_session(&node, &msg.session_uuid).await?.is_some(),
     })
 }
+
+/// Deletes expired sessions; a session nobody presents again would otherwise stay forever.
+pub async fn remove_expired_sessions(node: &NodeContext) -> ApiResult<u64> {
+    let gone = session::Entity::delete_many()
+        .filter(session::Column::ExpiredDate.lte(now()))
+        .exec(&node.db)
+        .await?;
+    Ok(gone.rows_affected)
+}

@@ -6,6 +6,8 @@ mod handlers;
 pub mod messages;
 pub mod migration;
 
+use std::time::Duration;
+
 use zstack_kernel::{ErrorCode, NodeContext};
 
 pub use handlers::{ADMIN_INITIAL_PASSWORD, ADMIN_NAME, ADMIN_UUID};
@@ -14,6 +16,22 @@ pub const SERVICE_ID: &str = "account";
 
 pub async fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     handlers::ensure_admin(node).await?;
+    let sweeping = node.clone();
+    let every = sweeping
+        .config
+        .session_timeout
+        .clamp(Duration::from_secs(1), Duration::from_secs(3600));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match handlers::remove_expired_sessions(&sweeping).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(removed = n, "expired sessions removed"),
+                Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+            }
+        }
+    });
     node.service(SERVICE_ID)
         .api(handlers::log_in)
         .api(handlers::log_out)
