@@ -89,6 +89,17 @@ pub struct Rsp {
     pub headers: reqwest::header::HeaderMap,
 }
 
+impl Rsp {
+    /// The `details` of an error body, or "" when there is none.
+    pub fn details(&self) -> &str {
+        self.body["error"]["details"].as_str().unwrap_or_default()
+    }
+
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or_default()
+    }
+}
+
 impl TestNode {
     pub async fn start() -> TestNode {
         Self::start_with(|_| {}).await
@@ -176,6 +187,18 @@ impl TestNode {
 
     pub async fn get(&self, path: &str, session: &str) -> Rsp {
         self.send(Method::GET, path, Some(session), None, &[]).await
+    }
+
+    /// `POST /zones` with `params` and extra headers, answered as is (202 or an error).
+    pub async fn post_zone(&self, session: &str, params: Value, headers: &[(&str, &str)]) -> Rsp {
+        self.send(
+            Method::POST,
+            "/zones",
+            Some(session),
+            Some(json!({ "params": params })),
+            headers,
+        )
+        .await
     }
 
     pub async fn login(&self) -> String {

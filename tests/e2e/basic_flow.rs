@@ -28,13 +28,7 @@ async fn login_create_poll_query_logout() {
     let sid = session["uuid"].as_str().unwrap().to_string();
 
     let accepted = t
-        .send(
-            Method::POST,
-            "/zones",
-            Some(&sid),
-            Some(json!({"params": {"name": "Zone1", "description": "Test"}})),
-            &[],
-        )
+        .post_zone(&sid, json!({"name": "Zone1", "description": "Test"}), &[])
         .await;
     assert_eq!(accepted.status, 202);
     let location = accepted.body["location"].as_str().unwrap();
@@ -77,7 +71,7 @@ async fn login_create_poll_query_logout() {
 
     let after = t.get("/zones", &sid).await;
     assert_eq!(after.status, 503);
-    assert_eq!(after.body["error"]["code"], "ID.1001");
+    assert_eq!(after.code(), "ID.1001");
     t.stop().await;
 }
 
@@ -95,7 +89,7 @@ async fn wrong_credentials_are_id_1000() {
             )
             .await;
         assert_eq!(rsp.status, 503);
-        assert_eq!(rsp.body["error"]["code"], "ID.1000");
+        assert_eq!(rsp.code(), "ID.1000");
     }
     t.stop().await;
 }
@@ -108,7 +102,7 @@ async fn sessions_expire_after_the_configured_timeout() {
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let rsp = t.get("/zones", &sid).await;
     assert_eq!(rsp.status, 503);
-    assert_eq!(rsp.body["error"]["code"], "ID.1001");
+    assert_eq!(rsp.code(), "ID.1001");
     let fresh = t.login().await;
     let valid = t
         .get(&format!("/accounts/sessions/{sid}/valid"), &fresh)

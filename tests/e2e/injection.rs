@@ -40,7 +40,7 @@ async fn an_injected_error_fails_create_zone_with_a_503_job() {
     assert_eq!(done.status, 503);
     let event = completed.recv().await.expect("a completion event");
     assert_eq!((event.api_name, event.success), ("APICreateZoneMsg", false));
-    assert_eq!(done.body["error"]["code"], "SYS.1006");
+    assert_eq!(done.code(), "SYS.1006");
     assert_eq!(done.body["error"]["description"], "An operation failed");
     assert_eq!(
         done.body["error"]["details"],
@@ -111,24 +111,13 @@ async fn a_delayed_message_past_x_api_timeout_fails_with_sys_1001() {
         .bus()
         .intercept(|_: &APICreateZoneMsg| Intercept::Delay(Duration::from_secs(3)));
     let r = t
-        .send(
-            Method::POST,
-            "/zones",
-            Some(&sid),
-            Some(json!({"params": {"name": "late"}})),
-            &[("X-API-Timeout", "1")],
-        )
+        .post_zone(&sid, json!({"name": "late"}), &[("X-API-Timeout", "1")])
         .await;
     assert_eq!(r.status, 202);
     assert_eq!(r.body["apiTimeout"], 1000);
     let done = t.wait_job(r.body["location"].as_str().unwrap()).await;
     assert_eq!(done.status, 503);
-    assert_eq!(done.body["error"]["code"], "SYS.1001");
-    assert!(
-        done.body["error"]["details"]
-            .as_str()
-            .unwrap()
-            .contains("APICreateZoneMsg")
-    );
+    assert_eq!(done.code(), "SYS.1001");
+    assert!(done.details().contains("APICreateZoneMsg"));
     t.stop().await;
 }

@@ -83,15 +83,7 @@ async fn a_restart_keeps_zones_sessions_and_finished_jobs() {
     let mut first = spawn_node(port, &db_url);
     let t = client_for(port, db).await;
     let sid = t.login().await;
-    let accepted = t
-        .send(
-            Method::POST,
-            "/zones",
-            Some(&sid),
-            Some(json!({"params": {"name": "survivor"}})),
-            &[],
-        )
-        .await;
+    let accepted = t.post_zone(&sid, json!({"name": "survivor"}), &[]).await;
     let location = accepted.body["location"].as_str().unwrap().to_string();
     let done = t.wait_job(&location).await;
     assert_eq!(done.status, 200);

@@ -18,12 +18,7 @@ async fn unknown_paths_wrong_methods_and_bad_bodies_are_refused() {
         .send(Method::GET, "/no-such-things", Some(&sid), None, &[])
         .await;
     assert_eq!(r.status, 404);
-    assert!(
-        r.body["error"]["details"]
-            .as_str()
-            .unwrap()
-            .contains("/no-such-things")
-    );
+    assert!(r.details().contains("/no-such-things"));
 
     let r = t
         .send(Method::DELETE, "/zones", Some(&sid), None, &[])
@@ -44,12 +39,7 @@ async fn unknown_paths_wrong_methods_and_bad_bodies_are_refused() {
         )
         .await;
     assert_eq!(r.status, 400);
-    assert!(
-        r.body["error"]["details"]
-            .as_str()
-            .unwrap()
-            .contains("action")
-    );
+    assert!(r.details().contains("action"));
 
     let r = t
         .client
@@ -62,23 +52,10 @@ async fn unknown_paths_wrong_methods_and_bad_bodies_are_refused() {
     assert_eq!(r.status(), 400);
 
     let r = t
-        .send(
-            Method::POST,
-            "/zones",
-            Some(&sid),
-            Some(json!({"params": {"name": "z", "isDefault": "yes"}})),
-            &[],
-        )
+        .post_zone(&sid, json!({"name": "z", "isDefault": "yes"}), &[])
         .await;
     assert_eq!(r.status, 400);
-    assert!(
-        r.body["error"]["details"]
-            .as_str()
-            .unwrap()
-            .contains("isDefault"),
-        "{:?}",
-        r.body
-    );
+    assert!(r.details().contains("isDefault"), "{:?}", r.body);
     t.stop().await;
 }
 
@@ -117,12 +94,7 @@ async fn sessions_are_required_except_for_login_logout_version_and_time() {
     let t = TestNode::start().await;
     let r = t.send(Method::GET, "/zones", None, None, &[]).await;
     assert_eq!(r.status, 400);
-    assert!(
-        r.body["error"]["details"]
-            .as_str()
-            .unwrap()
-            .contains("Authorization")
-    );
+    assert!(r.details().contains("Authorization"));
 
     let r = t
         .send(
@@ -137,7 +109,7 @@ async fn sessions_are_required_except_for_login_logout_version_and_time() {
 
     let r = t.get("/zones", "d825b1a26f4e474b8c59306081920ff2").await;
     assert_eq!(r.status, 503);
-    assert_eq!(r.body["error"]["code"], "ID.1001");
+    assert_eq!(r.code(), "ID.1001");
 
     let r = t
         .send(
@@ -152,7 +124,7 @@ async fn sessions_are_required_except_for_login_logout_version_and_time() {
         r.status, 503,
         "an async API with a bad session is refused at once"
     );
-    assert_eq!(r.body["error"]["code"], "ID.1001");
+    assert_eq!(r.code(), "ID.1001");
 
     for action in ["getVersion", "getCurrentTime"] {
         let r = t
@@ -183,61 +155,27 @@ async fn sessions_are_required_except_for_login_logout_version_and_time() {
 async fn x_job_uuid_must_be_a_dashless_v4_uuid_and_is_not_reusable_on_writes() {
     let t = TestNode::start().await;
     let sid = t.login().await;
-    let body = || Some(json!({"params": {"name": "z"}}));
+    let body = || json!({"name": "z"});
     for bad in [
         "d825b1a2-6f4e-474b-8c59-306081920ff2",
         "D825B1A26F4E474B8C59306081920FF2",
         "d825b1a26f4e174b8c59306081920ff2",
         "short",
     ] {
-        let r = t
-            .send(
-                Method::POST,
-                "/zones",
-                Some(&sid),
-                body(),
-                &[("X-Job-UUID", bad)],
-            )
-            .await;
+        let r = t.post_zone(&sid, body(), &[("X-Job-UUID", bad)]).await;
         assert_eq!(r.status, 400, "{bad}");
-        assert!(
-            r.body["error"]["details"]
-                .as_str()
-                .unwrap()
-                .contains("X-Job-UUID")
-        );
+        assert!(r.details().contains("X-Job-UUID"));
     }
     let job = "d825b1a26f4e474b8c59306081920ff2";
-    let r = t
-        .send(
-            Method::POST,
-            "/zones",
-            Some(&sid),
-            body(),
-            &[("X-Job-UUID", job)],
-        )
-        .await;
+    let r = t.post_zone(&sid, body(), &[("X-Job-UUID", job)]).await;
     assert_eq!(r.status, 202);
     let location = r.body["location"].as_str().unwrap();
     assert!(location.ends_with(&format!("/api-jobs/{job}")));
     assert_eq!(t.wait_job(location).await.status, 200);
 
-    let again = t
-        .send(
-            Method::POST,
-            "/zones",
-            Some(&sid),
-            body(),
-            &[("X-Job-UUID", job)],
-        )
-        .await;
+    let again = t.post_zone(&sid, body(), &[("X-Job-UUID", job)]).await;
     assert_eq!(again.status, 400);
-    assert!(
-        again.body["error"]["details"]
-            .as_str()
-            .unwrap()
-            .contains("Duplicate")
-    );
+    assert!(again.details().contains("Duplicate"));
     let zones = t.get("/zones?count=true", &sid).await;
     assert_eq!(
         zones.body["total"], 1,
@@ -263,15 +201,7 @@ async fn api_jobs_answer_202_while_running_then_200_and_only_to_get() {
     let _slow = t
         .bus()
         .intercept(|_: &APICreateZoneMsg| Intercept::Delay(Duration::from_millis(600)));
-    let r = t
-        .send(
-            Method::POST,
-            "/zones",
-            Some(&sid),
-            Some(json!({"params": {"name": "z"}})),
-            &[],
-        )
-        .await;
+    let r = t.post_zone(&sid, json!({"name": "z"}), &[]).await;
     let location = r.body["location"].as_str().unwrap().to_string();
     let running = t.send(Method::GET, &location, None, None, &[]).await;
     assert_eq!(running.status, 202);
@@ -297,15 +227,7 @@ async fn api_jobs_answer_202_while_running_then_200_and_only_to_get() {
 async fn finished_jobs_expire_after_the_retention_period() {
     let t = TestNode::start_with(|s| s.job_retention = 1).await;
     let sid = t.login().await;
-    let r = t
-        .send(
-            Method::POST,
-            "/zones",
-            Some(&sid),
-            Some(json!({"params": {"name": "z"}})),
-            &[],
-        )
-        .await;
+    let r = t.post_zone(&sid, json!({"name": "z"}), &[]).await;
     let location = r.body["location"].as_str().unwrap().to_string();
     assert_eq!(t.wait_job(&location).await.status, 200);
     tokio::time::sleep(Duration::from_millis(2100)).await;
@@ -362,8 +284,8 @@ async fn invalid_parameters_fail_the_job_with_the_field_named() {
     for (method, path, body, code, mentions) in cases {
         let done = t.call_async(method, &path, &sid, Some(body.clone())).await;
         assert_eq!(done.status, 503, "{body}");
-        assert_eq!(done.body["error"]["code"], code, "{body}");
-        let details = done.body["error"]["details"].as_str().unwrap();
+        assert_eq!(done.code(), code, "{body}");
+        let details = done.details();
         assert!(details.contains(mentions), "{details}");
     }
     // Names are trimmed, as ZStack does.
@@ -377,13 +299,7 @@ async fn x_json_schema_adds_the_schema_map_to_other_replies() {
     let t = TestNode::start().await;
     let sid = t.login().await;
     let r = t
-        .send(
-            Method::POST,
-            "/zones",
-            Some(&sid),
-            Some(json!({"params": {"name": "z"}})),
-            &[("X-JSON-Schema", "true")],
-        )
+        .post_zone(&sid, json!({"name": "z"}), &[("X-JSON-Schema", "true")])
         .await;
     let done = t.wait_job(r.body["location"].as_str().unwrap()).await;
     assert_eq!(

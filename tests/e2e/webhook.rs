@@ -3,7 +3,6 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use reqwest::Method;
 use serde_json::json;
 use zstack_kernel::bus::Intercept;
 use zstack_kernel::error::operr;
@@ -18,11 +17,9 @@ async fn the_result_is_pushed_with_the_job_headers_and_stays_pollable() {
     let mut hook = WebhookReceiver::start(0).await;
     let job = "a0345d3ddcae485f8170572b15a2b581";
     let r = t
-        .send(
-            Method::POST,
-            "/zones",
-            Some(&sid),
-            Some(json!({"params": {"name": "Zone1", "description": "Test"}})),
+        .post_zone(
+            &sid,
+            json!({"name": "Zone1", "description": "Test"}),
             &[("X-Job-UUID", job), ("X-Web-Hook", hook.url.as_str())],
         )
         .await;
@@ -52,11 +49,9 @@ async fn a_failing_receiver_is_retried_until_it_accepts() {
     let sid = t.login().await;
     let mut hook = WebhookReceiver::start(3).await;
     let r = t
-        .send(
-            Method::POST,
-            "/zones",
-            Some(&sid),
-            Some(json!({"params": {"name": "z"}})),
+        .post_zone(
+            &sid,
+            json!({"name": "z"}),
             &[("X-Web-Hook", hook.url.as_str())],
         )
         .await;
@@ -89,11 +84,9 @@ async fn a_failed_job_is_pushed_with_success_false_and_the_error() {
         .intercept(|_: &APICreateZoneMsg| Intercept::Fail(operr("no capacity")));
     let mut hook = WebhookReceiver::start(0).await;
     let r = t
-        .send(
-            Method::POST,
-            "/zones",
-            Some(&sid),
-            Some(json!({"params": {"name": "z"}})),
+        .post_zone(
+            &sid,
+            json!({"name": "z"}),
             &[("X-Web-Hook", hook.url.as_str())],
         )
         .await;
@@ -116,21 +109,10 @@ async fn a_bad_webhook_url_is_400() {
     let sid = t.login().await;
     for bad in ["not a url", "ftp://127.0.0.1/x", "https://127.0.0.1/hook"] {
         let r = t
-            .send(
-                Method::POST,
-                "/zones",
-                Some(&sid),
-                Some(json!({"params": {"name": "z"}})),
-                &[("X-Web-Hook", bad)],
-            )
+            .post_zone(&sid, json!({"name": "z"}), &[("X-Web-Hook", bad)])
             .await;
         assert_eq!(r.status, 400, "{bad}");
-        assert!(
-            r.body["error"]["details"]
-                .as_str()
-                .unwrap()
-                .contains("X-Web-Hook")
-        );
+        assert!(r.details().contains("X-Web-Hook"));
     }
     assert_eq!(t.get("/zones?count=true", &sid).await.body["total"], 0);
     t.stop().await;

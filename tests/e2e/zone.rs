@@ -81,7 +81,7 @@ async fn update_change_state_and_delete_a_zone() {
         )
         .await;
     assert_eq!(missing.status, 503);
-    assert_eq!(missing.body["error"]["code"], "SYS.1003");
+    assert_eq!(missing.code(), "SYS.1003");
     t.stop().await;
 }
 
@@ -120,6 +120,6 @@ async fn one_default_zone_at_most_and_client_chosen_uuids() {
         )
         .await;
     assert_eq!(reused.status, 503);
-    assert_eq!(reused.body["error"]["code"], "SYS.1007");
+    assert_eq!(reused.code(), "SYS.1007");
     t.stop().await;
 }
