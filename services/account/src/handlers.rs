@@ -78,29 +78,25 @@ pub async fn log_out(
     Ok(EmptyReply {})
 }
 
-/// The session behind `uuid` if it is valid; an expired one is removed.
+/// The session behind `uuid` if it is valid (one query, with its account); an expired one is
+/// removed.
 async fn valid_session(node: &NodeContext, uuid: &str) -> ApiResult<Option<SessionInfo>> {
-    let Some(found) = session::Entity::find_by_id(uuid.to_string())
+    let Some((found, owner)) = session::Entity::find_by_id(uuid.to_string())
+        .find_also_related(account::Entity)
         .one(&node.db)
         .await?
     else {
         return Ok(None);
     };
     if found.expired_date <= now() {
-        session::Entity::delete_by_id(found.uuid)
-            .exec(&node.db)
-            .await?;
+        session::Entity::delete_by_id(found.uuid).exec(&node.db).await?;
         return Ok(None);
     }
-    let is_admin = account::Entity::find_by_id(found.account_uuid.clone())
-        .one(&node.db)
-        .await?
-        .is_some_and(|a| a.r#type == SYSTEM_ADMIN);
     Ok(Some(SessionInfo {
         uuid: found.uuid,
         account_uuid: found.account_uuid,
         user_uuid: found.user_uuid,
-        is_admin,
+        is_admin: owner.is_some_and(|a| a.r#type == SYSTEM_ADMIN),
     }))
 }
 
