@@ -2,6 +2,7 @@
 //! family: every route comes from an API declaration in the [`ApiRegistry`](crate::api::ApiRegistry).
 
 pub mod jobs;
+mod openapi;
 mod router;
 mod webhook;
 
@@ -86,6 +87,7 @@ impl ResponseError for HttpError {
 pub struct Gateway {
     node: NodeContext,
     router: Router,
+    openapi: String,
     http: reqwest::Client,
     webhook_plan: Arc<WebhookPlan>,
 }
@@ -141,7 +143,9 @@ fn add_schema(mut body: Value, schema: Schema) -> Value {
 
 impl Gateway {
     pub fn new(node: NodeContext) -> Self {
-        let router = Router::new(&node.apis.all());
+        let apis = node.apis.all();
+        let router = Router::new(&apis);
+        let openapi = openapi::document(&apis, env!("CARGO_PKG_VERSION")).to_string();
         let webhook_plan = Arc::new(WebhookPlan {
             tries: node.config.webhook_tries,
             max_backoff: node.config.webhook_max_backoff,
@@ -149,6 +153,7 @@ impl Gateway {
         Gateway {
             node,
             router,
+            openapi,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
                 .build()
@@ -192,6 +197,11 @@ impl Gateway {
         };
         if let ["api-jobs", uuid] = rest {
             return self.poll(req, method, uuid).await;
+        }
+        if rest == ["openapi.json"] && method == HttpMethod::Get {
+            return Ok(HttpResponse::Ok()
+                .content_type("application/json")
+                .body(self.openapi.clone()));
         }
         let found = match self.router.lookup(method, rest) {
             Lookup::NoPath => {

@@ -89,7 +89,9 @@ async fn valid_session(node: &NodeContext, uuid: &str) -> ApiResult<Option<Sessi
         return Ok(None);
     };
     if found.expired_date <= now() {
-        session::Entity::delete_by_id(found.uuid).exec(&node.db).await?;
+        session::Entity::delete_by_id(found.uuid)
+            .exec(&node.db)
+            .await?;
         return Ok(None);
     }
     Ok(Some(SessionInfo {
