@@ -45,6 +45,9 @@ pub struct Settings {
     /// Webhook deliveries: the longest pause between two tries, in milliseconds.
     #[arg(long, env = "ZSTACK_WEBHOOK_MAX_BACKOFF_MS", default_value_t = 2000)]
     pub webhook_max_backoff_ms: u64,
+    /// Seconds a stopping node waits for running jobs before failing them.
+    #[arg(long, env = "ZSTACK_SHUTDOWN_GRACE", default_value_t = 30)]
+    pub shutdown_grace: u64,
     /// HTTP worker threads.
     #[arg(long, env = "ZSTACK_HTTP_WORKERS", default_value_t = 2)]
     pub http_workers: usize,

@@ -3,9 +3,12 @@
 pub mod config;
 
 use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use sea_orm_migration::MigratorTrait;
+use zstack_kernel::gateway::JobTracker;
 use zstack_kernel::{ErrorCode, NodeContext, db, gateway};
 
 pub use config::Settings;
@@ -27,6 +30,8 @@ pub enum StartError {
 pub struct RunningNode {
     pub node: NodeContext,
     pub port: u16,
+    jobs: Arc<JobTracker>,
+    shutdown_grace: Duration,
     server: ServerHandle,
     serving: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -52,12 +57,11 @@ pub async fn start(settings: &Settings) -> Result<RunningNode, StartError> {
     zstack_zone::start(&node)?;
 
     gateway::prepare_jobs(&node).await?;
-    let server =
-        gateway::server(node.clone(), listener, settings.http_workers).map_err(|source| {
-            StartError::Listen {
-                addr: format!("{}:{port}", settings.bind),
-                source,
-            }
+    let jobs = Arc::new(JobTracker::default());
+    let server = gateway::server(node.clone(), listener, settings.http_workers, jobs.clone())
+        .map_err(|source| StartError::Listen {
+            addr: format!("{}:{port}", settings.bind),
+            source,
         })?;
     let handle = server.handle();
     let serving = actix_web::rt::spawn(server);
@@ -65,16 +69,20 @@ pub async fn start(settings: &Settings) -> Result<RunningNode, StartError> {
     Ok(RunningNode {
         node,
         port,
+        jobs,
+        shutdown_grace: Duration::from_secs(settings.shutdown_grace),
         server: handle,
         serving,
     })
 }
 
 impl RunningNode {
-    /// Stops serving (letting requests in flight finish) and leaves the management-node table.
+    /// Stops serving (letting requests in flight finish), gives running jobs the shutdown grace to
+    /// finish (failing the rest), and leaves the management-node table.
     pub async fn stop(self) {
         self.server.stop(true).await;
         let _ = self.serving.await;
+        gateway::drain_jobs(&self.node, &self.jobs, self.shutdown_grace).await;
         if let Err(e) = zstack_management_node::leave(&self.node).await {
             tracing::warn!(error = %e, "could not remove this node's row");
         }

@@ -11,5 +11,6 @@ mod openapi;
 mod process;
 mod query;
 mod rest_rules;
+mod shutdown;
 mod webhook;
 mod zone;

@@ -8,7 +8,11 @@ mod webhook;
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+use actix::ArbiterHandle;
+use tokio::sync::Notify;
 
 use actix_web::http::{Method, StatusCode};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
@@ -84,8 +88,54 @@ impl ResponseError for HttpError {
     }
 }
 
+/// Async jobs running on this node, so a stopping node can let them finish first.
+#[derive(Default)]
+pub struct JobTracker {
+    running: AtomicUsize,
+    idle: Notify,
+}
+
+struct JobGuard(Arc<JobTracker>);
+
+impl Drop for JobGuard {
+    fn drop(&mut self) {
+        if self.0.running.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
+impl JobTracker {
+    fn enter(self: &Arc<Self>) -> JobGuard {
+        self.running.fetch_add(1, Ordering::SeqCst);
+        JobGuard(self.clone())
+    }
+
+    pub fn running(&self) -> usize {
+        self.running.load(Ordering::SeqCst)
+    }
+
+    /// Waits until no job runs, at most `within`; tells whether that happened.
+    pub async fn wait_idle(&self, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let notified = self.idle.notified();
+            if self.running() == 0 {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return self.running() == 0;
+            }
+        }
+    }
+}
+
 pub struct Gateway {
     node: NodeContext,
+    jobs: Arc<JobTracker>,
+    // Jobs run on the node's own arbiter, not an HTTP worker's, so they outlive the HTTP server
+    // while the node stops.
+    job_runner: ArbiterHandle,
     router: Router,
     openapi: String,
     http: reqwest::Client,
@@ -142,7 +192,7 @@ fn add_schema(mut body: Value, schema: Schema) -> Value {
 }
 
 impl Gateway {
-    pub fn new(node: NodeContext) -> Self {
+    pub fn new(node: NodeContext, jobs: Arc<JobTracker>, job_runner: ArbiterHandle) -> Self {
         let apis = node.apis.all();
         let router = Router::new(&apis);
         let openapi = openapi::document(&apis, env!("CARGO_PKG_VERSION")).to_string();
@@ -152,6 +202,8 @@ impl Gateway {
         });
         Gateway {
             node,
+            jobs,
+            job_runner,
             router,
             openapi,
             http: reqwest::Client::builder()
@@ -255,6 +307,13 @@ impl Gateway {
             )));
         };
 
+        // Who is asking comes before anything else is looked at.
+        let session = if api.route.needs_session {
+            Some(self.check_session(req).await?)
+        } else {
+            None
+        };
+
         let job_uuid = match header(req, "X-Job-UUID") {
             None => None,
             Some(v) if is_v4_uuid(v) => Some(v.to_string()),
@@ -350,11 +409,6 @@ impl Gateway {
             }
         };
 
-        let session = if api.route.needs_session {
-            Some(self.check_session(req).await?)
-        } else {
-            None
-        };
         let with_schema = matches!(api.input, ApiInput::Query(_))
             || header(req, "X-JSON-Schema").is_some_and(|v| v.eq_ignore_ascii_case("true"));
         Ok(Prepared {
@@ -466,8 +520,10 @@ impl Gateway {
         let http = self.http.clone();
         let plan = self.webhook_plan.clone();
         let span = tracing::info_span!("api", api_id = %p.api_id, api = p.api.name);
-        actix_web::rt::spawn(
+        let running = self.jobs.enter();
+        self.job_runner.spawn(
             async move {
+                let _running = running;
                 let outcome = Self::run(
                     &node,
                     &p.api,
@@ -576,13 +632,37 @@ pub async fn prepare_jobs(node: &NodeContext) -> Result<(), sea_orm::DbErr> {
     Ok(())
 }
 
-/// The HTTP server of the node, on an already bound listener.
+/// After the HTTP server has stopped: lets running jobs finish within `grace`, then fails the
+/// rest so none is left "processing".
+pub async fn drain_jobs(node: &NodeContext, jobs: &JobTracker, grace: Duration) {
+    if jobs.wait_idle(grace).await {
+        return;
+    }
+    tracing::warn!(
+        running = jobs.running(),
+        "jobs still running at shutdown end as failed"
+    );
+    let body = ErrorCode::from(ApiError::NodeUnavailable(format!(
+        "management node[uuid:{}] stopped while the job was running",
+        node.config.node_uuid
+    )))
+    .to_body()
+    .to_string();
+    if let Err(e) = jobs::fail_orphans(&node.db, &node.config.node_uuid, &body).await {
+        tracing::error!(error = %e, "could not fail the jobs left running");
+    }
+}
+
+/// The HTTP server of the node, on an already bound listener. Call it inside the node's actix
+/// system: async jobs run on that system's arbiter and are counted in `jobs`.
 pub fn server(
     node: NodeContext,
     listener: TcpListener,
     workers: usize,
+    jobs: Arc<JobTracker>,
 ) -> std::io::Result<actix_web::dev::Server> {
-    let gateway = web::Data::new(Gateway::new(node));
+    let job_runner = actix::System::current().arbiter().clone();
+    let gateway = web::Data::new(Gateway::new(node, jobs, job_runner));
     Ok(HttpServer::new(move || {
         App::new()
             .app_data(gateway.clone())
