@@ -288,7 +288,7 @@ impl Gateway {
         method: HttpMethod,
         found: Vec<Matched>,
     ) -> Result<Prepared, HttpError> {
-        let mut body = match method {
+        let body = match method {
             HttpMethod::Post | HttpMethod::Put => body_object(body)?,
             HttpMethod::Get | HttpMethod::Delete => Map::new(),
         };
@@ -351,63 +351,7 @@ impl Gateway {
             None => self.node.config.api_timeout,
         };
 
-        let query_pairs: Vec<(String, String)> =
-            form_urlencoded::parse(req.query_string().as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
-        let input = match &api.input {
-            ApiInput::Query(_) => {
-                let mut request = QueryRequest::from_pairs(
-                    query_pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                )
-                .map_err(HttpError::BadRequest)?;
-                if let Some(uuid) = vars.get("uuid") {
-                    request.conditions.push(crate::query::Condition {
-                        path: "uuid".into(),
-                        op: crate::query::QueryOp::Eq,
-                        value: Some(uuid.clone()),
-                    });
-                }
-                Input::Query(request)
-            }
-            ApiInput::Params(_) => {
-                let (mut raw, from_query_string) = match api.route.body {
-                    BodyKey::None => (
-                        query_pairs
-                            .into_iter()
-                            .map(|(k, v)| (k, Value::String(v)))
-                            .collect::<Map<_, _>>(),
-                        true,
-                    ),
-                    BodyKey::Params | BodyKey::Action => {
-                        let key = api.action.as_deref().unwrap_or("params");
-                        let mut raw = match body.remove(key) {
-                            None | Some(Value::Null) => Map::new(),
-                            Some(Value::Object(map)) => map,
-                            Some(_) => {
-                                return Err(HttpError::BadRequest(format!(
-                                    "the value of [{key}] in the body must be a JSON object"
-                                )));
-                            }
-                        };
-                        // systemTags and userTags sit beside the parameters.
-                        for tags in ["systemTags", "userTags"] {
-                            if let Some(v) = body.remove(tags) {
-                                raw.entry(tags).or_insert(v);
-                            }
-                        }
-                        (raw, false)
-                    }
-                };
-                for (name, value) in vars {
-                    raw.insert(name.to_string(), Value::String(value));
-                }
-                Input::Params(
-                    validate::typecheck(&api.params, raw, from_query_string)
-                        .map_err(HttpError::BadRequest)?,
-                )
-            }
-        };
+        let input = read_input(&api, vars, body, req.query_string())?;
 
         let with_schema = matches!(api.input, ApiInput::Query(_))
             || header(req, "X-JSON-Schema").is_some_and(|v| v.eq_ignore_ascii_case("true"));
@@ -591,6 +535,71 @@ impl Gateway {
             }
         }
     }
+}
+
+/// The request's parameters for `api`: a query request, or typed parameters from the query
+/// string or the body key, with URL variables and body-level tags merged in.
+fn read_input(
+    api: &ApiDescriptor,
+    vars: std::collections::HashMap<&'static str, String>,
+    mut body: Map<String, Value>,
+    query_string: &str,
+) -> Result<Input, HttpError> {
+    let query_pairs: Vec<(String, String)> = form_urlencoded::parse(query_string.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    Ok(match &api.input {
+        ApiInput::Query(_) => {
+            let mut request =
+                QueryRequest::from_pairs(query_pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                    .map_err(HttpError::BadRequest)?;
+            if let Some(uuid) = vars.get("uuid") {
+                request.conditions.push(crate::query::Condition {
+                    path: "uuid".into(),
+                    op: crate::query::QueryOp::Eq,
+                    value: Some(uuid.clone()),
+                });
+            }
+            Input::Query(request)
+        }
+        ApiInput::Params(_) => {
+            let (mut raw, from_query_string) = match api.route.body {
+                BodyKey::None => (
+                    query_pairs
+                        .into_iter()
+                        .map(|(k, v)| (k, Value::String(v)))
+                        .collect::<Map<_, _>>(),
+                    true,
+                ),
+                BodyKey::Params | BodyKey::Action => {
+                    let key = api.action.as_deref().unwrap_or("params");
+                    let mut raw = match body.remove(key) {
+                        None | Some(Value::Null) => Map::new(),
+                        Some(Value::Object(map)) => map,
+                        Some(_) => {
+                            return Err(HttpError::BadRequest(format!(
+                                "the value of [{key}] in the body must be a JSON object"
+                            )));
+                        }
+                    };
+                    // systemTags and userTags sit beside the parameters.
+                    for tags in ["systemTags", "userTags"] {
+                        if let Some(v) = body.remove(tags) {
+                            raw.entry(tags).or_insert(v);
+                        }
+                    }
+                    (raw, false)
+                }
+            };
+            for (name, value) in vars {
+                raw.insert(name.to_string(), Value::String(value));
+            }
+            Input::Params(
+                validate::typecheck(&api.params, raw, from_query_string)
+                    .map_err(HttpError::BadRequest)?,
+            )
+        }
+    })
 }
 
 async fn dispatch(req: HttpRequest, body: web::Bytes, gw: web::Data<Gateway>) -> HttpResponse {
