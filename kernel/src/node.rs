@@ -76,6 +76,7 @@ impl NodeContext {
         ServiceBuilder {
             node: self.clone(),
             service: Service::new(id),
+            refused: None,
         }
     }
 }
@@ -85,6 +86,8 @@ impl NodeContext {
 pub struct ServiceBuilder {
     node: NodeContext,
     service: Service,
+    /// The first declaration the registry refused; `start` reports it.
+    refused: Option<ErrorCode>,
 }
 
 impl ServiceBuilder {
@@ -95,8 +98,8 @@ impl ServiceBuilder {
         F: Fn(NodeContext, M, MsgContext) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<M::Reply, ErrorCode>> + Send + 'static,
     {
-        self.node.apis.add(ApiDescriptor::of::<M>());
-        self.handle(handler)
+        let added = self.node.apis.add(ApiDescriptor::of::<M>());
+        self.note(added).handle(handler)
     }
 
     /// Handles internal message `M` (no REST route).
@@ -118,14 +121,24 @@ impl ServiceBuilder {
     pub fn query<T: Queryable>(self) -> Self {
         let meta = Arc::new(T::meta());
         self.node.queries.add((*meta).clone());
-        self.node.apis.add(ApiDescriptor::query::<T>());
-        self.handle(move |node: NodeContext, msg: QueryMsg<T>, _ctx| {
+        let added = self.node.apis.add(ApiDescriptor::query::<T>());
+        self.note(added).handle(move |node: NodeContext, msg: QueryMsg<T>, _ctx| {
             let meta = meta.clone();
             async move { crate::query::execute(&node.db, &node.queries, &meta, &msg.request).await }
         })
     }
 
+    fn note(mut self, added: Result<(), ErrorCode>) -> Self {
+        if let Err(e) = added {
+            self.refused.get_or_insert(e);
+        }
+        self
+    }
+
     pub fn start(self) -> Result<(), ErrorCode> {
+        if let Some(e) = self.refused {
+            return Err(e);
+        }
         self.node.bus.register(self.service)
     }
 }

@@ -198,11 +198,29 @@ pub struct ApiRegistry {
 }
 
 impl ApiRegistry {
-    pub fn add(&self, api: ApiDescriptor) {
-        self.apis
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Arc::new(api));
+    /// Adds an API; refuses a second API with the same name, or on the same method, path and
+    /// body key as an existing one (the gateway could not tell them apart).
+    pub fn add(&self, api: ApiDescriptor) -> Result<(), ErrorCode> {
+        let mut apis = self.apis.write().unwrap_or_else(PoisonError::into_inner);
+        let clash = apis.iter().find(|known| {
+            known.name == api.name
+                || (known.route.method == api.route.method
+                    && known.action == api.action
+                    && known
+                        .route
+                        .paths
+                        .iter()
+                        .any(|p| api.route.paths.contains(p)))
+        });
+        if let Some(known) = clash {
+            return Err(ApiError::Internal(format!(
+                "API {} clashes with {}: same name, or same method, path and body key",
+                api.name, known.name
+            ))
+            .into());
+        }
+        apis.push(Arc::new(api));
+        Ok(())
     }
 
     pub fn all(&self) -> Vec<Arc<ApiDescriptor>> {
@@ -267,4 +285,56 @@ macro_rules! api_message {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    crate::api_message! {
+        pub struct APIStartThingMsg { uuid: String }
+        route = Route::action("/things/{uuid}/actions");
+        reply = EmptyReply;
+    }
+
+    crate::api_message! {
+        pub struct APIStopThingMsg { uuid: String }
+        route = Route::action("/things/{uuid}/actions");
+        reply = EmptyReply;
+    }
+
+    crate::api_message! {
+        pub struct APICreateThingMsg { name: String }
+        route = Route::post("/things");
+        reply = EmptyReply;
+    }
+
+    crate::api_message! {
+        pub struct APIAddThingMsg { name: String }
+        route = Route::post("/things");
+        reply = EmptyReply;
+    }
+
+    #[test]
+    fn actions_share_a_path_but_two_creates_on_one_path_are_refused() {
+        let registry = ApiRegistry::default();
+        registry
+            .add(ApiDescriptor::of::<APIStartThingMsg>())
+            .unwrap();
+        registry
+            .add(ApiDescriptor::of::<APIStopThingMsg>())
+            .unwrap();
+        registry
+            .add(ApiDescriptor::of::<APICreateThingMsg>())
+            .unwrap();
+        let err = registry
+            .add(ApiDescriptor::of::<APIAddThingMsg>())
+            .unwrap_err();
+        assert!(err.details.unwrap().contains("APICreateThingMsg"));
+        let err = registry
+            .add(ApiDescriptor::of::<APIStopThingMsg>())
+            .unwrap_err();
+        assert!(err.details.unwrap().contains("APIStopThingMsg"));
+        assert_eq!(action_name("APIStartThingMsg"), "startThing");
+    }
 }
