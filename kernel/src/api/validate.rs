@@ -6,7 +6,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Map, Value};
 
-use super::ParamSpec;
+use super::{ParamKind, ParamSpec};
 use crate::error::{ApiError, ErrorCode};
 use crate::message::is_uuid;
 
@@ -24,18 +24,25 @@ pub fn typecheck(
         };
         let value = match value {
             Value::Null => continue,
-            Value::String(s) if from_query_string => {
-                if s.is_empty() {
-                    continue;
+            Value::String(s) if from_query_string => match query_value(spec, s)? {
+                Some(v) => v,
+                None => continue,
+            },
+            // A name repeated in a query string: the values of a list, or the last one wins.
+            Value::Array(items) if from_query_string => {
+                let texts: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+                let value = if spec.kind == ParamKind::StrList {
+                    query_value(spec, &texts.join(","))?
+                } else {
+                    match texts.last() {
+                        Some(last) => query_value(spec, last)?,
+                        None => None,
+                    }
+                };
+                match value {
+                    Some(v) => v,
+                    None => continue,
                 }
-                spec.kind.from_text(s).ok_or_else(|| {
-                    format!(
-                        "invalid value for field[{}]: expected {}, but was [{}]",
-                        spec.name,
-                        spec.kind.describe(),
-                        s
-                    )
-                })?
             }
             v if spec.kind.accepts(v) => v.clone(),
             v => {
@@ -50,6 +57,21 @@ pub fn typecheck(
         out.insert(spec.name.clone(), value);
     }
     Ok(out)
+}
+
+/// A query-string text as the parameter's type; `None` for an empty value (ignored).
+fn query_value(spec: &ParamSpec, text: &str) -> Result<Option<Value>, String> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    spec.kind.from_text(text).map(Some).ok_or_else(|| {
+        format!(
+            "invalid value for field[{}]: expected {}, but was [{}]",
+            spec.name,
+            spec.kind.describe(),
+            text
+        )
+    })
 }
 
 /// Runs every declared check; trims strings unless told not to.
@@ -134,4 +156,29 @@ pub async fn validate(
 
 fn arg(details: String) -> ErrorCode {
     ApiError::InvalidArgument(details).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn query_string_text_becomes_the_declared_type_and_repeats_become_lists() {
+        let specs = vec![
+            ParamSpec::of::<Option<Vec<String>>>("uuids"),
+            ParamSpec::of::<Option<bool>>("all"),
+            ParamSpec::of::<Option<i64>>("limit"),
+        ];
+        let raw = json!({"uuids": ["a", "b,c"], "all": "true", "limit": ["1", "2"], "other": "x"});
+        let typed = typecheck(&specs, raw.as_object().unwrap().clone(), true).unwrap();
+        assert_eq!(
+            Value::Object(typed),
+            json!({"uuids": ["a", "b", "c"], "all": true, "limit": 2})
+        );
+        let bad = json!({"all": "maybe"});
+        let err = typecheck(&specs, bad.as_object().unwrap().clone(), true).unwrap_err();
+        assert!(err.contains("field[all]"), "{err}");
+    }
 }

@@ -537,6 +537,25 @@ impl Gateway {
     }
 }
 
+/// Query-string parameters by name; a repeated name (`uuids=a&uuids=b`, as ZStack's SDK sends
+/// lists) becomes a list of its values.
+fn query_string_params(pairs: Vec<(String, String)>) -> Map<String, Value> {
+    let mut params = Map::new();
+    for (name, value) in pairs {
+        match params.get_mut(&name) {
+            None => {
+                params.insert(name, Value::String(value));
+            }
+            Some(Value::Array(values)) => values.push(Value::String(value)),
+            Some(first) => {
+                let first = first.take();
+                params.insert(name, Value::Array(vec![first, Value::String(value)]));
+            }
+        }
+    }
+    params
+}
+
 /// The request's parameters for `api`: a query request, or typed parameters from the query
 /// string or the body key, with URL variables and body-level tags merged in.
 fn read_input(
@@ -564,13 +583,7 @@ fn read_input(
         }
         ApiInput::Params(_) => {
             let (mut raw, from_query_string) = match api.route.body {
-                BodyKey::None => (
-                    query_pairs
-                        .into_iter()
-                        .map(|(k, v)| (k, Value::String(v)))
-                        .collect::<Map<_, _>>(),
-                    true,
-                ),
+                BodyKey::None => (query_string_params(query_pairs), true),
                 BodyKey::Params | BodyKey::Action => {
                     let key = api.action.as_deref().unwrap_or("params");
                     let mut raw = match body.remove(key) {
