@@ -7,6 +7,7 @@ mod common;
 mod basic_flow;
 mod injection;
 mod management_node;
+mod metrics;
 mod openapi;
 mod process;
 mod query;

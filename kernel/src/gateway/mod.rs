@@ -2,6 +2,7 @@
 //! family: every route comes from an API declaration in the [`ApiRegistry`](crate::api::ApiRegistry).
 
 pub mod jobs;
+mod metrics;
 mod openapi;
 mod router;
 mod webhook;
@@ -9,7 +10,7 @@ mod webhook;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::ArbiterHandle;
 use tokio::sync::Notify;
@@ -25,6 +26,7 @@ use crate::identity::CheckSessionMsg;
 use crate::message::{Event, SessionInfo, is_v4_uuid, new_uuid};
 use crate::node::NodeContext;
 use crate::query::QueryRequest;
+use metrics::Metrics;
 use router::{Lookup, Matched, Router};
 use webhook::WebhookPlan;
 
@@ -138,6 +140,7 @@ pub struct Gateway {
     job_runner: ArbiterHandle,
     router: Router,
     openapi: String,
+    metrics: Arc<Metrics>,
     http: reqwest::Client,
     webhook_plan: Arc<WebhookPlan>,
 }
@@ -206,6 +209,7 @@ impl Gateway {
             job_runner,
             router,
             openapi,
+            metrics: Arc::new(Metrics::default()),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
                 .build()
@@ -418,6 +422,7 @@ impl Gateway {
 
     async fn answer_sync(&self, p: Prepared) -> Result<HttpResponse, HttpError> {
         let span = tracing::info_span!("api", api_id = %p.api_id, api = p.api.name);
+        let started = Instant::now();
         let outcome = Self::run(
             &self.node,
             &p.api,
@@ -429,6 +434,8 @@ impl Gateway {
         )
         .instrument(span)
         .await;
+        self.metrics
+            .result(p.api.name, outcome.is_ok(), started.elapsed());
         match outcome {
             Ok(body) => Ok(HttpResponse::Ok().json(body)),
             Err(e) => Err(HttpError::Api(e)),
@@ -465,6 +472,8 @@ impl Gateway {
         let plan = self.webhook_plan.clone();
         let span = tracing::info_span!("api", api_id = %p.api_id, api = p.api.name);
         let running = self.jobs.enter();
+        let metrics = self.metrics.clone();
+        let started = Instant::now();
         self.job_runner.spawn(
             async move {
                 let _running = running;
@@ -494,8 +503,11 @@ impl Gateway {
                     api_name: p.api.name,
                     success,
                 });
+                metrics.result(p.api.name, success, started.elapsed());
                 if let Some(url) = p.web_hook {
-                    webhook::deliver(&http, &plan, &url, &p.api_id, success, body).await;
+                    let delivered =
+                        webhook::deliver(&http, &plan, &url, &p.api_id, success, body).await;
+                    metrics.webhook(delivered);
                 }
             }
             .instrument(span),
@@ -616,10 +628,17 @@ fn read_input(
 }
 
 async fn dispatch(req: HttpRequest, body: web::Bytes, gw: web::Data<Gateway>) -> HttpResponse {
-    match gw.handle(&req, &body).await {
+    if req.path() == "/metrics" && req.method() == Method::GET {
+        return HttpResponse::Ok()
+            .content_type("text/plain; version=0.0.4")
+            .body(gw.metrics.render(gw.jobs.running()));
+    }
+    let rsp = match gw.handle(&req, &body).await {
         Ok(rsp) => rsp,
         Err(e) => e.error_response(),
-    }
+    };
+    gw.metrics.response(rsp.status().as_u16());
+    rsp
 }
 
 /// Fails the jobs this node left running in an earlier life, then expires old jobs periodically.

@@ -28,7 +28,7 @@ pub async fn deliver(
     job_uuid: &str,
     success: bool,
     body: String,
-) {
+) -> bool {
     for attempt in 1..=plan.tries {
         let sent = client
             .post(url)
@@ -41,7 +41,7 @@ pub async fn deliver(
         match sent {
             Ok(rsp) if rsp.status().is_success() => {
                 info!(job = job_uuid, url, attempt, "webhook delivered");
-                return;
+                return true;
             }
             Ok(rsp) => {
                 warn!(job = job_uuid, url, attempt, status = %rsp.status(), "webhook refused")
@@ -56,6 +56,7 @@ pub async fn deliver(
         job = job_uuid,
         url, "webhook given up after {} tries", plan.tries
     );
+    false
 }
 
 #[cfg(test)]
