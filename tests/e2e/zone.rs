@@ -123,3 +123,17 @@ async fn one_default_zone_at_most_and_client_chosen_uuids() {
     assert_eq!(reused.code(), "SYS.1007");
     t.stop().await;
 }
+
+#[actix_web::test]
+async fn concurrent_default_zones_leave_exactly_one_default() {
+    let t = TestNode::start().await;
+    let sid = t.login().await;
+    let creates: Vec<_> = (0..10)
+        .map(|i| t.create_zone(&sid, json!({"name": format!("z{i}"), "isDefault": true})))
+        .collect();
+    futures_util::future::join_all(creates).await;
+    let defaults = t.get("/zones?q=isDefault=true&count=true", &sid).await;
+    assert_eq!(defaults.body["total"], 1);
+    assert_eq!(t.get("/zones?count=true", &sid).await.body["total"], 10);
+    t.stop().await;
+}

@@ -246,7 +246,8 @@ impl ApiRegistry {
 /// }
 /// ```
 /// Fields are camelCase on the wire; a non-`Option` field is required. `resource = field;`
-/// names the field holding the uuid the message acts on (for per-resource ordering).
+/// names the field holding the uuid the message acts on (for per-resource ordering); or
+/// `sync_key = |msg| ...;` computes the key, for messages that must queue behind others.
 #[macro_export]
 macro_rules! api_message {
     (
@@ -257,6 +258,7 @@ macro_rules! api_message {
         route = $route:expr;
         reply = $reply:ty;
         $( resource = $res:ident; )?
+        $( sync_key = $sync_key:expr; )?
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, ::serde::Serialize, ::serde::Deserialize)]
@@ -272,6 +274,12 @@ macro_rules! api_message {
             $(
                 fn resource_uuid(&self) -> Option<String> {
                     Some(self.$res.clone())
+                }
+            )?
+            $(
+                fn resource_uuid(&self) -> Option<String> {
+                    let key: fn(&Self) -> Option<String> = $sync_key;
+                    key(self)
                 }
             )?
         }

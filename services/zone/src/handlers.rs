@@ -2,7 +2,7 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryFilter, TransactionTrait};
-use sea_orm::{ColumnTrait, DatabaseTransaction};
+use sea_orm::{ColumnTrait, DatabaseTransaction, SqlErr};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::error::{argerr, not_found};
 use zstack_kernel::message::new_uuid;
@@ -54,7 +54,14 @@ pub async fn create(
         last_op_date: Set(at),
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(|e| match e.sql_err() {
+        // Two creates racing with one resourceUuid: the second loses here.
+        Some(SqlErr::UniqueConstraintViolation(_)) => argerr(format!(
+            "resourceUuid[{uuid}] is already used by another zone"
+        )),
+        _ => e.into(),
+    })?;
     if is_default {
         clear_other_defaults(&txn, &uuid).await?;
     }

@@ -6,6 +6,10 @@ use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
 
 use crate::entity::{Model as ZoneInventory, ZONE};
 
+/// Making a zone the default clears the flag on the others; such changes queue behind each
+/// other so two at once cannot leave two defaults.
+const DEFAULT_ZONE_KEY: &str = "zone-default";
+
 api_message! {
     /// Creates a zone.
     pub struct APICreateZoneMsg {
@@ -16,6 +20,7 @@ api_message! {
     }
     route = Route::post("/zones");
     reply = InventoryReply<ZoneInventory>;
+    sync_key = |msg| msg.is_default.filter(|d| *d).map(|_| DEFAULT_ZONE_KEY.to_string());
 }
 
 api_message! {
@@ -28,7 +33,11 @@ api_message! {
     }
     route = Route::action("/zones/{uuid}/actions");
     reply = InventoryReply<ZoneInventory>;
-    resource = uuid;
+    sync_key = |msg| Some(if msg.is_default == Some(true) {
+        DEFAULT_ZONE_KEY.to_string()
+    } else {
+        msg.uuid.clone()
+    });
 }
 
 api_message! {
