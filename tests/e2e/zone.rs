@@ -124,6 +124,33 @@ async fn one_default_zone_at_most_and_client_chosen_uuids() {
     t.stop().await;
 }
 
+async fn count(t: &TestNode, sid: &str, query: &str) -> serde_json::Value {
+    t.get(&format!("/zones?count=true&{query}"), sid).await.body["total"].clone()
+}
+
+/// Creates a zone, then sets its default flag, and returns the flag the update answered.
+async fn create_then_set_default(
+    t: &TestNode,
+    sid: &str,
+    name: String,
+    first: bool,
+    then: bool,
+) -> bool {
+    let zone = t
+        .create_zone(sid, json!({"name": name, "isDefault": first}))
+        .await;
+    let actions = format!("/zones/{}/actions", zone["uuid"].as_str().unwrap());
+    let updated = t
+        .call_async(
+            Method::PUT,
+            &actions,
+            sid,
+            Some(json!({"updateZone": {"isDefault": then}})),
+        )
+        .await;
+    updated.body["inventory"]["isDefault"].as_bool().unwrap()
+}
+
 #[actix_web::test]
 async fn concurrent_default_zones_leave_exactly_one_default() {
     let t = TestNode::start().await;
@@ -132,8 +159,33 @@ async fn concurrent_default_zones_leave_exactly_one_default() {
         .map(|i| t.create_zone(&sid, json!({"name": format!("z{i}"), "isDefault": true})))
         .collect();
     futures_util::future::join_all(creates).await;
-    let defaults = t.get("/zones?q=isDefault=true&count=true", &sid).await;
-    assert_eq!(defaults.body["total"], 1);
-    assert_eq!(t.get("/zones?count=true", &sid).await.body["total"], 10);
+    assert_eq!(count(&t, &sid, "q=isDefault=true").await, 1);
+    assert_eq!(count(&t, &sid, "").await, 10);
+
+    let updates: Vec<_> = (0..10)
+        .map(|i| create_then_set_default(&t, &sid, format!("u{i}"), false, true))
+        .collect();
+    assert!(
+        futures_util::future::join_all(updates)
+            .await
+            .into_iter()
+            .all(|d| d)
+    );
+    assert_eq!(count(&t, &sid, "q=isDefault=true").await, 1);
+    let first = t
+        .get("/zones?sortBy=isDefault&sortDirection=desc&limit=1", &sid)
+        .await;
+    assert_eq!(first.body["inventories"][0]["isDefault"], true);
+
+    let unsets: Vec<_> = (0..10)
+        .map(|i| create_then_set_default(&t, &sid, format!("x{i}"), true, false))
+        .collect();
+    assert!(
+        futures_util::future::join_all(unsets)
+            .await
+            .into_iter()
+            .all(|d| !d)
+    );
+    assert_eq!(count(&t, &sid, "q=isDefault=true").await, 0);
     t.stop().await;
 }
