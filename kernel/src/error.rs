@@ -104,17 +104,13 @@ impl From<sea_orm::DbErr> for ErrorCode {
     }
 }
 
-/// Shorthands in the spirit of ZStack's `operr`/`argerr`/`inerr`.
+/// Shorthands in the spirit of ZStack's `operr` and `argerr`.
 pub fn operr(details: impl Into<String>) -> ErrorCode {
     ApiError::OperationFailed(details.into()).into()
 }
 
 pub fn argerr(details: impl Into<String>) -> ErrorCode {
     ApiError::InvalidArgument(details.into()).into()
-}
-
-pub fn inerr(details: impl Into<String>) -> ErrorCode {
-    ApiError::Internal(details.into()).into()
 }
 
 pub fn not_found(details: impl Into<String>) -> ErrorCode {

@@ -61,7 +61,7 @@ pub struct NodeContext {
 
 impl NodeContext {
     pub fn new(config: NodeConfig, db: DatabaseConnection) -> Self {
-        let bus = Bus::new(config.node_uuid.clone(), config.api_timeout);
+        let bus = Bus::new(config.api_timeout);
         NodeContext {
             config: Arc::new(config),
             db,

@@ -41,17 +41,6 @@ pub fn serialize<S: serde::Serializer>(d: &DateTime<Utc>, s: S) -> Result<S::Ok,
     s.serialize_str(&format_date(*d))
 }
 
-/// The same for optional dates (pair it with `skip_serializing_if = "Option::is_none"`).
-pub fn serialize_opt<S: serde::Serializer>(
-    d: &Option<DateTime<Utc>>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    match d {
-        Some(d) => s.serialize_str(&format_date(*d)),
-        None => s.serialize_none(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

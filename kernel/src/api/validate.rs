@@ -45,14 +45,7 @@ pub fn typecheck(
                 }
             }
             v if spec.kind.accepts(v) => v.clone(),
-            v => {
-                return Err(format!(
-                    "invalid value for field[{}]: expected {}, but was [{}]",
-                    spec.name,
-                    spec.kind.describe(),
-                    v
-                ));
-            }
+            v => return Err(type_error(spec, v)),
         };
         out.insert(spec.name.clone(), value);
     }
@@ -64,14 +57,19 @@ fn query_value(spec: &ParamSpec, text: &str) -> Result<Option<Value>, String> {
     if text.is_empty() {
         return Ok(None);
     }
-    spec.kind.from_text(text).map(Some).ok_or_else(|| {
-        format!(
-            "invalid value for field[{}]: expected {}, but was [{}]",
-            spec.name,
-            spec.kind.describe(),
-            text
-        )
-    })
+    spec.kind
+        .from_text(text)
+        .map(Some)
+        .ok_or_else(|| type_error(spec, text))
+}
+
+fn type_error(spec: &ParamSpec, got: impl std::fmt::Display) -> String {
+    format!(
+        "invalid value for field[{}]: expected {}, but was [{}]",
+        spec.name,
+        spec.kind.describe(),
+        got
+    )
 }
 
 /// Runs every declared check; trims strings unless told not to.

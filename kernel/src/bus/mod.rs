@@ -92,7 +92,6 @@ type ErasedInterceptor = Arc<dyn Fn(&Envelope) -> Intercept<Payload> + Send + Sy
 type ErasedSubscriber = Arc<dyn Fn(&dyn Any) + Send + Sync>;
 
 struct BusInner {
-    node_uuid: String,
     local: Arc<LocalTransport>,
     remote: RwLock<Vec<Arc<dyn Transport>>>,
     interceptors: RwLock<Vec<(u64, &'static str, ErasedInterceptor)>>,
@@ -107,10 +106,9 @@ pub struct Bus {
 }
 
 impl Bus {
-    pub fn new(node_uuid: impl Into<String>, default_timeout: Duration) -> Self {
+    pub fn new(default_timeout: Duration) -> Self {
         Bus {
             inner: Arc::new(BusInner {
-                node_uuid: node_uuid.into(),
                 local: Arc::new(LocalTransport::default()),
                 remote: RwLock::new(Vec::new()),
                 interceptors: RwLock::new(Vec::new()),
@@ -119,14 +117,6 @@ impl Bus {
                 default_timeout,
             }),
         }
-    }
-
-    pub fn node_uuid(&self) -> &str {
-        &self.inner.node_uuid
-    }
-
-    pub fn default_timeout(&self) -> Duration {
-        self.inner.default_timeout
     }
 
     /// Starts `service` as an actor in the current actix system and routes its messages to it.

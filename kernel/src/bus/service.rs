@@ -32,10 +32,6 @@ impl Service {
         }
     }
 
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
     /// Adds the handler of message `M`.
     pub fn handle<M, F, Fut>(mut self, handler: F) -> Self
     where

@@ -45,12 +45,4 @@ impl SyncQueues {
         }
         task
     }
-
-    /// Keys with a task running or waiting.
-    pub fn busy_keys(&self) -> usize {
-        self.pending
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
-    }
 }

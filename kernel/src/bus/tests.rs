@@ -34,7 +34,7 @@ impl Event for Happened {
 type Log = Arc<Mutex<Vec<(String, &'static str, Instant)>>>;
 
 fn echo_bus(log: Log) -> Bus {
-    let bus = Bus::new("node", Duration::from_secs(5));
+    let bus = Bus::new(Duration::from_secs(5));
     let service = Service::new("echo").handle(move |m: Echo, _ctx| {
         let log = log.clone();
         async move {
@@ -101,7 +101,7 @@ async fn send_delivers_without_waiting_for_a_reply() {
 
 #[actix::test]
 async fn subscribers_get_published_events_until_unsubscribed() {
-    let bus = Bus::new("node", Duration::from_secs(1));
+    let bus = Bus::new(Duration::from_secs(1));
     let seen = Arc::new(AtomicUsize::new(0));
     let seen2 = seen.clone();
     let sub = bus.subscribe(move |e: &Happened| {
@@ -213,7 +213,7 @@ impl Message for Boom {
 
 #[actix::test]
 async fn a_panicking_handler_fails_its_call_and_frees_its_resource_queue() {
-    let bus = Bus::new("node", Duration::from_secs(5));
+    let bus = Bus::new(Duration::from_secs(5));
     let service = Service::new("fragile")
         .handle(|_: Boom, _ctx| async move {
             panic!("handler bug");

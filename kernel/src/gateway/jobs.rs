@@ -10,6 +10,7 @@ use sea_orm_migration::schema::{
     boolean_null, string_len, string_len_null, text_null, timestamp_with_time_zone,
 };
 
+use crate::error::{ApiError, ErrorCode};
 use crate::schema::CreateTables;
 use crate::time::now;
 
@@ -132,11 +133,12 @@ pub async fn expire(db: &DatabaseConnection, retention: std::time::Duration) -> 
 }
 
 /// Jobs this node was running when it stopped: they end as failed, never stay "processing".
-pub async fn fail_orphans(
-    db: &DatabaseConnection,
-    node_uuid: &str,
-    body: &str,
-) -> Result<u64, DbErr> {
+pub async fn fail_orphans(db: &DatabaseConnection, node_uuid: &str) -> Result<u64, DbErr> {
+    let body = ErrorCode::from(ApiError::NodeUnavailable(format!(
+        "management node[uuid:{node_uuid}] stopped while the job was running"
+    )))
+    .to_body()
+    .to_string();
     let res = job::Entity::update_many()
         .col_expr(job::Column::State, Expr::value(DONE))
         .col_expr(job::Column::Success, Expr::value(false))

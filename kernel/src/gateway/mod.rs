@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use actix::ArbiterHandle;
+use sea_orm::SqlErr;
 use tokio::sync::Notify;
 
 use actix_web::http::{Method, StatusCode};
@@ -327,8 +328,11 @@ impl Gateway {
                 )));
             }
         };
+        // Async writes learn of a reused id from the job insert; sync writes store no job, so
+        // they look it up.
         if let Some(uuid) = &job_uuid
             && method != HttpMethod::Get
+            && api.route.sync
             && jobs::exists(&self.node.db, uuid).await?
         {
             return Err(HttpError::BadRequest(format!("Duplicate job uuid[{uuid}]")));
@@ -457,8 +461,7 @@ impl Gateway {
         )
         .await
         {
-            // Two requests racing with one X-Job-UUID: the second insert fails.
-            if jobs::exists(&node.db, &p.api_id).await.unwrap_or(false) {
+            if let Some(SqlErr::UniqueConstraintViolation(_)) = e.sql_err() {
                 return Err(HttpError::BadRequest(format!(
                     "Duplicate job uuid[{}]",
                     p.api_id
@@ -643,13 +646,7 @@ async fn dispatch(req: HttpRequest, body: web::Bytes, gw: web::Data<Gateway>) ->
 
 /// Fails the jobs this node left running in an earlier life, then expires old jobs periodically.
 pub async fn prepare_jobs(node: &NodeContext) -> Result<(), sea_orm::DbErr> {
-    let body = ErrorCode::from(ApiError::NodeUnavailable(format!(
-        "management node[uuid:{}] stopped while the job was running",
-        node.config.node_uuid
-    )))
-    .to_body()
-    .to_string();
-    let failed = jobs::fail_orphans(&node.db, &node.config.node_uuid, &body).await?;
+    let failed = jobs::fail_orphans(&node.db, &node.config.node_uuid).await?;
     if failed > 0 {
         tracing::warn!(
             failed,
@@ -683,13 +680,7 @@ pub async fn drain_jobs(node: &NodeContext, jobs: &JobTracker, grace: Duration) 
         running = jobs.running(),
         "jobs still running at shutdown end as failed"
     );
-    let body = ErrorCode::from(ApiError::NodeUnavailable(format!(
-        "management node[uuid:{}] stopped while the job was running",
-        node.config.node_uuid
-    )))
-    .to_body()
-    .to_string();
-    if let Err(e) = jobs::fail_orphans(&node.db, &node.config.node_uuid, &body).await {
+    if let Err(e) = jobs::fail_orphans(&node.db, &node.config.node_uuid).await {
         tracing::error!(error = %e, "could not fail the jobs left running");
     }
 }

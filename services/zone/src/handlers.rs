@@ -31,15 +31,6 @@ pub async fn create(
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<ZoneInventory>> {
     let uuid = msg.resource_uuid.unwrap_or_else(new_uuid);
-    if Zone::find_by_id(uuid.clone())
-        .one(&node.db)
-        .await?
-        .is_some()
-    {
-        return Err(argerr(format!(
-            "resourceUuid[{uuid}] is already used by another zone"
-        )));
-    }
     let at = now();
     let is_default = msg.is_default.unwrap_or(false);
     let txn = node.db.begin().await?;
@@ -56,7 +47,7 @@ pub async fn create(
     .insert(&txn)
     .await
     .map_err(|e| match e.sql_err() {
-        // Two creates racing with one resourceUuid: the second loses here.
+        // The primary key is the one check of a reused resourceUuid, racing creates included.
         Some(SqlErr::UniqueConstraintViolation(_)) => argerr(format!(
             "resourceUuid[{uuid}] is already used by another zone"
         )),
