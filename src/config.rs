@@ -39,6 +39,22 @@ pub struct Settings {
     /// Seconds between two heartbeats of this node.
     #[arg(long, env = "ZSTACK_HEARTBEAT_INTERVAL", default_value_t = 5)]
     pub heartbeat_interval: u64,
+    /// Seconds without a heartbeat (by the database's clock) after which a node is dead.
+    #[arg(long, env = "ZSTACK_NODE_DEAD_AFTER", default_value_t = 30)]
+    pub node_dead_after: u64,
+    /// RabbitMQ URL (`amqp://user:password@host:5672/%2f`). With it the node joins the other
+    /// nodes on that broker (they share one PostgreSQL database); without it the bus stays
+    /// in-process.
+    #[arg(long, env = "ZSTACK_AMQP_URL")]
+    pub amqp_url: Option<String>,
+    /// The services this node runs, comma-separated (`zone,account,managementNode`); default: all.
+    /// Messages for the others go to nodes that run them. Needs `--amqp-url`.
+    #[arg(long, env = "ZSTACK_SERVICES", value_delimiter = ',')]
+    pub services: Option<Vec<String>>,
+    /// Fault injection for failover drills: hold every `NAME` message this node handles for `MS`
+    /// milliseconds before handling it (`APIUpdateZoneMsg=5000`; comma-separated, repeatable).
+    #[arg(long, env = "ZSTACK_DELAY_MESSAGE", value_delimiter = ',', value_parser = parse_delay)]
+    pub delay_message: Vec<(String, u64)>,
     /// Webhook deliveries: how many tries before giving up.
     #[arg(long, env = "ZSTACK_WEBHOOK_TRIES", default_value_t = 15)]
     pub webhook_tries: u32,
@@ -51,6 +67,17 @@ pub struct Settings {
     /// HTTP worker threads.
     #[arg(long, env = "ZSTACK_HTTP_WORKERS", default_value_t = 2)]
     pub http_workers: usize,
+}
+
+fn parse_delay(text: &str) -> Result<(String, u64), String> {
+    let (name, ms) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=MILLISECONDS, got [{text}]"))?;
+    let ms = ms
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| format!("[{ms}] is not a number of milliseconds"))?;
+    Ok((name.trim().to_string(), ms))
 }
 
 impl Default for Settings {
@@ -93,6 +120,13 @@ impl Settings {
         config.job_retention = Duration::from_secs(self.job_retention);
         config.api_timeout = Duration::from_secs(self.api_timeout);
         config.heartbeat_interval = Duration::from_secs(self.heartbeat_interval.max(1));
+        config.node_dead_after = Duration::from_secs(self.node_dead_after.max(1));
+        config.services = self.services.as_ref().map(|list| {
+            list.iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        });
         config.webhook_tries = self.webhook_tries.max(1);
         config.webhook_max_backoff = Duration::from_millis(self.webhook_max_backoff_ms);
         config

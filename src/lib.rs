@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use sea_orm_migration::MigratorTrait;
+use zstack_kernel::bus::{AmqpSettings, AmqpTransport};
 use zstack_kernel::gateway::JobTracker;
 use zstack_kernel::{ErrorCode, NodeContext, db, gateway};
 
@@ -24,6 +25,10 @@ pub enum StartError {
     Database(#[from] sea_orm::DbErr),
     #[error("a service failed to start: {0}")]
     Service(#[from] ErrorCode),
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("message broker: {0}")]
+    Broker(ErrorCode),
 }
 
 /// A node serving HTTP. Dropping it does not stop it; call [`RunningNode::stop`].
@@ -48,14 +53,32 @@ pub async fn start(settings: &Settings) -> Result<RunningNode, StartError> {
         .map_err(|source| StartError::Listen { addr, source })?
         .port();
 
+    if settings.services.is_some() && settings.amqp_url.is_none() {
+        return Err(StartError::Config(
+            "--services needs --amqp-url: a node running only some services needs other nodes to run the rest".into(),
+        ));
+    }
     let db = db::connect(&settings.db_url).await?;
     zstack_schema::Migrator::up(&db, None).await?;
     let node = NodeContext::new(settings.node_config(port), db);
 
+    // Every node declares every service (so its gateway and bus know every message); it runs
+    // those placed on it.
     zstack_account::start(&node).await?;
-    zstack_management_node::start(&node).await?;
+    zstack_management_node::start(&node)?;
     zstack_zone::start(&node)?;
+    check_placement(&node)?;
+    for (name, ms) in &settings.delay_message {
+        tracing::warn!(message = %name, ms, "fault injection: this message is delayed on this node");
+        node.bus.delay_delivery(name, Duration::from_millis(*ms));
+    }
 
+    if let Some(url) = &settings.amqp_url {
+        AmqpTransport::start(&node.bus, AmqpSettings::new(url.clone()))
+            .await
+            .map_err(StartError::Broker)?;
+    }
+    zstack_management_node::join(&node).await?;
     gateway::prepare_jobs(&node).await?;
     let jobs = Arc::new(JobTracker::default());
     let server = gateway::server(node.clone(), listener, settings.http_workers, jobs.clone())
@@ -74,6 +97,20 @@ pub async fn start(settings: &Settings) -> Result<RunningNode, StartError> {
         server: handle,
         serving,
     })
+}
+
+fn check_placement(node: &NodeContext) -> Result<(), StartError> {
+    let Some(placed) = &node.config.services else {
+        return Ok(());
+    };
+    let known = node.bus.service_ids();
+    if let Some(unknown) = placed.iter().find(|s| !known.contains(s)) {
+        return Err(StartError::Config(format!(
+            "unknown service [{unknown}] in --services; the services are: {}",
+            known.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 impl RunningNode {

@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+};
 
 /// Connects to `url` (`sqlite://path?mode=rwc`, `sqlite::memory:` or `postgres://...`).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
@@ -23,4 +26,20 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         db.execute_unprepared("PRAGMA journal_mode=WAL;").await?;
     }
     Ok(db)
+}
+
+/// The database's clock. Nodes judge each other's heartbeats by it, so their own clocks may
+/// differ. An SQLite file belongs to one machine, whose clock is the database's.
+pub async fn now(db: &DatabaseConnection) -> Result<DateTime<Utc>, DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(crate::time::now());
+    }
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT CURRENT_TIMESTAMP AS now",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("the database did not tell its time".into()))?;
+    row.try_get::<DateTime<Utc>>("", "now")
 }

@@ -4,7 +4,8 @@
 use crate::message::{Message, SessionInfo};
 
 /// Resolves a session uuid to the session and its account; ID.1001 when unknown or expired.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CheckSessionMsg {
     pub session_uuid: String,
 }

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod bus;
+pub mod cluster;
 pub mod db;
 pub mod error;
 pub mod gateway;

@@ -20,8 +20,9 @@ pub trait Message: Send + 'static {
     }
 }
 
-/// An event published to every subscriber (`APIEvent`, node join/leave, resource deleted, ...).
-pub trait Event: Clone + Send + Sync + 'static {
+/// An event published to every subscriber on every node (`APIEvent`, node join/leave, resource
+/// deleted, ...); it crosses nodes as JSON.
+pub trait Event: Clone + Serialize + serde::de::DeserializeOwned + Send + Sync + 'static {
     const NAME: &'static str;
 }
 

@@ -6,12 +6,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::api::{ApiDescriptor, ApiMessage, ApiRegistry};
-use crate::bus::{Bus, Service};
+use crate::bus::{Bus, Codec, Service};
+use crate::cluster::{Cluster, NodeInfo};
 use crate::error::ErrorCode;
 use crate::message::{Message, MsgContext};
-use crate::query::{QueryMsg, QueryRegistry, Queryable};
+use crate::query::{QueryMsg, QueryRegistry, QueryReply, Queryable};
 
 /// Node settings the kernel and the services read.
 #[derive(Debug, Clone)]
@@ -28,6 +31,10 @@ pub struct NodeConfig {
     pub job_retention: Duration,
     pub session_timeout: Duration,
     pub heartbeat_interval: Duration,
+    /// A node whose last heartbeat is older than this (by the database's clock) is dead.
+    pub node_dead_after: Duration,
+    /// The services this node runs (`None`: all of them).
+    pub services: Option<Vec<String>>,
     /// Webhook deliveries: tries, and the longest pause between two.
     pub webhook_tries: u32,
     pub webhook_max_backoff: Duration,
@@ -44,6 +51,8 @@ impl NodeConfig {
             job_retention: Duration::from_secs(2 * 24 * 3600),
             session_timeout: Duration::from_secs(7200),
             heartbeat_interval: Duration::from_secs(5),
+            node_dead_after: Duration::from_secs(30),
+            services: None,
             webhook_tries: 15,
             webhook_max_backoff: Duration::from_secs(2),
         }
@@ -61,7 +70,11 @@ pub struct NodeContext {
 
 impl NodeContext {
     pub fn new(config: NodeConfig, db: DatabaseConnection) -> Self {
-        let bus = Bus::new(config.api_timeout);
+        let me = NodeInfo {
+            uuid: config.node_uuid.clone(),
+            services: config.services.clone(),
+        };
+        let bus = Bus::with_cluster(config.api_timeout, Arc::new(Cluster::new(me)));
         NodeContext {
             config: Arc::new(config),
             db,
@@ -103,7 +116,17 @@ impl ServiceBuilder {
     }
 
     /// Handles internal message `M` (no REST route).
-    pub fn handle<M, F, Fut>(mut self, handler: F) -> Self
+    pub fn handle<M, F, Fut>(self, handler: F) -> Self
+    where
+        M: Message + Serialize + DeserializeOwned,
+        M::Reply: Serialize + DeserializeOwned,
+        F: Fn(NodeContext, M, MsgContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<M::Reply, ErrorCode>> + Send + 'static,
+    {
+        self.handle_with(Codec::of::<M>(), handler)
+    }
+
+    fn handle_with<M, F, Fut>(mut self, codec: Codec, handler: F) -> Self
     where
         M: Message,
         F: Fn(NodeContext, M, MsgContext) -> Fut + Send + Sync + 'static,
@@ -112,7 +135,7 @@ impl ServiceBuilder {
         let node = self.node.clone();
         self.service = self
             .service
-            .handle(move |msg: M, ctx| handler(node.clone(), msg, ctx));
+            .handle_with(codec, move |msg: M, ctx| handler(node.clone(), msg, ctx));
         self
     }
 
@@ -122,10 +145,17 @@ impl ServiceBuilder {
         let meta = Arc::new(T::meta());
         self.node.queries.add((*meta).clone());
         let added = self.node.apis.add(ApiDescriptor::query::<T>());
-        self.note(added).handle(move |node: NodeContext, msg: QueryMsg<T>, _ctx| {
-            let meta = meta.clone();
-            async move { crate::query::execute(&node.db, &node.queries, &meta, &msg.request).await }
-        })
+        let class = meta.inventory_class;
+        let codec = Codec::with_reply_decoder::<QueryMsg<T>>(move |value| {
+            QueryReply::from_wire(value, class)
+        });
+        self.note(added)
+            .handle_with(codec, move |node: NodeContext, msg: QueryMsg<T>, _ctx| {
+                let meta = meta.clone();
+                async move {
+                    crate::query::execute(&node.db, &node.queries, &meta, &msg.request).await
+                }
+            })
     }
 
     fn note(mut self, added: Result<(), ErrorCode>) -> Self {
@@ -135,6 +165,7 @@ impl ServiceBuilder {
         self
     }
 
+    /// Declares the service's messages on the bus, and runs it when this node is to run it.
     pub fn start(self) -> Result<(), ErrorCode> {
         if let Some(e) = self.refused {
             return Err(e);

@@ -58,3 +58,60 @@ impl MigrationTrait for CreateTables {
         Ok(())
     }
 }
+
+/// A migration that adds columns to existing tables (and drops them on the way down).
+pub struct AddColumns {
+    name: &'static str,
+    columns: Vec<(&'static str, ColumnDef)>,
+}
+
+impl AddColumns {
+    pub fn new(name: &'static str) -> Self {
+        AddColumns {
+            name,
+            columns: Vec::new(),
+        }
+    }
+
+    pub fn column(mut self, table: &'static str, column: ColumnDef) -> Self {
+        self.columns.push((table, column));
+        self
+    }
+}
+
+impl MigrationName for AddColumns {
+    fn name(&self) -> &str {
+        self.name
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddColumns {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for (table, column) in &self.columns {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(*table)
+                        .add_column(column.clone())
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for (table, column) in self.columns.iter().rev() {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(*table)
+                        .drop_column(column.get_column_name())
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}

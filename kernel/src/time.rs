@@ -41,6 +41,13 @@ pub fn serialize<S: serde::Serializer>(d: &DateTime<Utc>, s: S) -> Result<S::Ok,
     s.serialize_str(&format_date(*d))
 }
 
+/// `#[serde(deserialize_with = "zstack_kernel::time::deserialize")]`: reads what [`serialize`]
+/// wrote (an inventory coming back from another node).
+pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(d)?;
+    parse_date(&text).ok_or_else(|| serde::de::Error::custom(format!("not a date: {text}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

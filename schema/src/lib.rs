@@ -12,6 +12,7 @@ impl MigratorTrait for Migrator {
             Box::new(zstack_account::migration::migration()),
             Box::new(zstack_management_node::migration::migration()),
             Box::new(zstack_zone::migration::migration()),
+            Box::new(zstack_management_node::migration::services_migration()),
         ]
     }
 }

@@ -39,7 +39,10 @@ async fn an_injected_error_fails_create_zone_with_a_503_job() {
         .await;
     assert_eq!(done.status, 503);
     let event = completed.recv().await.expect("a completion event");
-    assert_eq!((event.api_name, event.success), ("APICreateZoneMsg", false));
+    assert_eq!(
+        (event.api_name.as_str(), event.success),
+        ("APICreateZoneMsg", false)
+    );
     assert_eq!(done.code(), "SYS.1006");
     assert_eq!(done.body["error"]["description"], "An operation failed");
     assert_eq!(

@@ -8,6 +8,7 @@ pub mod validate;
 
 use std::sync::{Arc, PoisonError, RwLock};
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -98,8 +99,11 @@ impl Route {
     }
 }
 
-/// An API message: a bus message the gateway can build from an HTTP request.
-pub trait ApiMessage: Message<Reply: ApiReply> + DeserializeOwned {
+/// An API message: a bus message the gateway can build from an HTTP request. It and its reply
+/// cross nodes as JSON.
+pub trait ApiMessage:
+    Message<Reply: ApiReply + DeserializeOwned> + Serialize + DeserializeOwned
+{
     fn route() -> Route;
     fn params() -> Vec<ParamSpec>;
 }

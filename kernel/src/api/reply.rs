@@ -1,7 +1,7 @@
 //! API replies: what a successful API answers, and the `schema` map ZStack's Java SDK reads to
 //! type the result.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Inventory path → ZStack class name (`"inventory"` → `org.zstack.header.zone.ZoneInventory`).
 pub type Schema = Vec<(String, &'static str)>;
@@ -18,7 +18,7 @@ pub trait Inventory: Serialize + Send + 'static {
 }
 
 /// `{"inventory": {...}}`, the reply of creates, updates and state changes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InventoryReply<T> {
     pub inventory: T,
 }
@@ -36,7 +36,7 @@ impl<T> From<T> for InventoryReply<T> {
 }
 
 /// `{}`, the reply of deletes and logouts.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct EmptyReply {}
 
 impl ApiReply for EmptyReply {}

@@ -1,9 +1,12 @@
 //! The message bus: `call` (request/reply with a timeout), fire-and-forget `send`,
 //! `publish`/`subscribe` for events, and message interceptors for tests and diagnostics.
 //!
-//! Delivery goes through a [`Transport`]. The in-process one hands envelopes to local service
-//! actors; a transport to other nodes plugs in behind the same calls.
+//! A message goes to the node that runs its service; a message about a resource goes to the node
+//! that owns the resource on the cluster's ring. On this node it is handed to the service's actor
+//! mailbox; to other nodes it travels through the [`Remote`] transport (AMQP) as JSON.
 
+mod amqp;
+mod codec;
 mod service;
 mod syncq;
 
@@ -14,66 +17,37 @@ use std::sync::{Arc, PoisonError, RwLock, Weak};
 use std::time::Duration;
 
 use actix::{Actor, Recipient};
+use serde_json::Value;
 use tokio::sync::oneshot;
 
-pub use service::{Delivery, HandlerFn, ReplySender, Service, ServiceActor};
+pub use amqp::{AmqpSettings, AmqpTransport};
+pub use codec::Codec;
+pub use service::{Delivery, DeliveryDelays, HandlerFn, ReplySender, Service, ServiceActor};
 pub use syncq::SyncQueues;
 
+use crate::cluster::{Cluster, NodeInfo};
 use crate::error::{ApiError, ErrorCode};
-use crate::message::{Envelope, Event, Message, Payload, ReplyPayload};
+use crate::message::{Envelope, Event, Message, Payload, ReplyPayload, new_uuid};
 
-/// Hands envelopes to the services that handle them.
-pub trait Transport: Send + Sync + 'static {
-    /// Delivers `env`, or gives it back when no service reachable through this transport
-    /// handles its name.
-    fn deliver(&self, env: Envelope, reply: Option<ReplySender>) -> Result<(), Box<Undelivered>>;
+/// Carries messages and events to other management nodes (the AMQP transport).
+pub trait Remote: Send + Sync + 'static {
+    /// Sends `env` to node `node`; its reply, decoded with `codec`, goes to `reply`.
+    fn send(
+        &self,
+        node: &str,
+        env: Envelope,
+        codec: &Codec,
+        reply: Option<ReplySender>,
+    ) -> Result<(), ErrorCode>;
+
+    /// Publishes an event to every other node.
+    fn broadcast(&self, name: &'static str, event: Value);
 }
 
-pub struct Undelivered(pub Envelope, pub Option<ReplySender>);
-
-/// The in-process transport: message name → the local service actor's mailbox.
-#[derive(Default)]
-pub struct LocalTransport {
-    routes: RwLock<HashMap<&'static str, Recipient<Delivery>>>,
-}
-
-impl LocalTransport {
-    fn add(&self, name: &'static str, to: Recipient<Delivery>) -> Result<(), ErrorCode> {
-        let mut routes = self.routes.write().unwrap_or_else(PoisonError::into_inner);
-        if routes.contains_key(name) {
-            return Err(ApiError::Internal(format!("two services handle message {name}")).into());
-        }
-        routes.insert(name, to);
-        Ok(())
-    }
-
-    pub fn handles(&self, name: &str) -> bool {
-        self.routes
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .contains_key(name)
-    }
-}
-
-impl Transport for LocalTransport {
-    fn deliver(&self, env: Envelope, reply: Option<ReplySender>) -> Result<(), Box<Undelivered>> {
-        let to = self
-            .routes
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(env.name)
-            .cloned();
-        match to {
-            Some(to) => {
-                to.do_send(Delivery {
-                    envelope: env,
-                    reply,
-                });
-                Ok(())
-            }
-            None => Err(Box::new(Undelivered(env, reply))),
-        }
-    }
+/// A message some service handles, on this node or another.
+struct Declared {
+    service: String,
+    codec: Codec,
 }
 
 /// What an interceptor decides about a message before it is delivered.
@@ -90,12 +64,19 @@ pub enum Intercept<R> {
 
 type ErasedInterceptor = Arc<dyn Fn(&Envelope) -> Intercept<Payload> + Send + Sync>;
 type ErasedSubscriber = Arc<dyn Fn(&dyn Any) + Send + Sync>;
+type EventDecoder = Arc<dyn Fn(Value) -> Option<Box<dyn Any + Send>> + Send + Sync>;
 
 struct BusInner {
-    local: Arc<LocalTransport>,
-    remote: RwLock<Vec<Arc<dyn Transport>>>,
+    cluster: Arc<Cluster>,
+    /// Message name → the mailbox of the service running here.
+    local: RwLock<HashMap<&'static str, Recipient<Delivery>>>,
+    /// Message name → the service that handles it anywhere, and its codec.
+    catalog: RwLock<HashMap<&'static str, Declared>>,
+    remote: RwLock<Option<Arc<dyn Remote>>>,
+    delays: DeliveryDelays,
     interceptors: RwLock<Vec<(u64, &'static str, ErasedInterceptor)>>,
     subscribers: RwLock<HashMap<&'static str, Vec<(u64, ErasedSubscriber)>>>,
+    event_decoders: RwLock<HashMap<&'static str, EventDecoder>>,
     next_hook_id: AtomicU64,
     default_timeout: Duration,
 }
@@ -105,40 +86,112 @@ pub struct Bus {
     inner: Arc<BusInner>,
 }
 
+/// A bus reference that does not keep the bus alive (held by its transports).
+#[derive(Clone)]
+pub struct WeakBus(Weak<BusInner>);
+
+impl WeakBus {
+    pub fn upgrade(&self) -> Option<Bus> {
+        self.0.upgrade().map(|inner| Bus { inner })
+    }
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl Bus {
+    /// A bus of a node on its own, running every service.
     pub fn new(default_timeout: Duration) -> Self {
+        let me = NodeInfo {
+            uuid: new_uuid(),
+            services: None,
+        };
+        Self::with_cluster(default_timeout, Arc::new(Cluster::new(me)))
+    }
+
+    /// A bus routing through `cluster`: messages go to the node that runs their service and
+    ///, for messages about a resource, owns it.
+    pub fn with_cluster(default_timeout: Duration, cluster: Arc<Cluster>) -> Self {
         Bus {
             inner: Arc::new(BusInner {
-                local: Arc::new(LocalTransport::default()),
-                remote: RwLock::new(Vec::new()),
+                cluster,
+                local: RwLock::new(HashMap::new()),
+                catalog: RwLock::new(HashMap::new()),
+                remote: RwLock::new(None),
+                delays: DeliveryDelays::default(),
                 interceptors: RwLock::new(Vec::new()),
                 subscribers: RwLock::new(HashMap::new()),
+                event_decoders: RwLock::new(HashMap::new()),
                 next_hook_id: AtomicU64::new(1),
                 default_timeout,
             }),
         }
     }
 
-    /// Starts `service` as an actor in the current actix system and routes its messages to it.
+    pub fn cluster(&self) -> &Arc<Cluster> {
+        &self.inner.cluster
+    }
+
+    pub fn downgrade(&self) -> WeakBus {
+        WeakBus(Arc::downgrade(&self.inner))
+    }
+
+    /// Declares `service`'s messages, and starts it as an actor in the current actix system
+    /// when this node runs it.
     pub fn register(&self, service: Service) -> Result<(), ErrorCode> {
-        let names: Vec<&'static str> = service.message_names().collect();
-        if let Some(taken) = names.iter().find(|n| self.inner.local.handles(n)) {
-            return Err(ApiError::Internal(format!("two services handle message {taken}")).into());
+        {
+            let mut catalog = write(&self.inner.catalog);
+            if let Some(taken) = service.message_names().find(|n| catalog.contains_key(n)) {
+                return Err(
+                    ApiError::Internal(format!("two services handle message {taken}")).into(),
+                );
+            }
+            for (name, codec) in service.codecs() {
+                catalog.insert(
+                    name,
+                    Declared {
+                        service: service.id().to_string(),
+                        codec: codec.clone(),
+                    },
+                );
+            }
         }
-        let addr = ServiceActor::new(service).start();
+        if !self.inner.cluster.me().runs(service.id()) {
+            return Ok(());
+        }
+        let names: Vec<&'static str> = service.message_names().collect();
+        let addr = ServiceActor::new(service, self.inner.delays.clone()).start();
+        let mut local = write(&self.inner.local);
         for name in names {
-            self.inner.local.add(name, addr.clone().recipient())?;
+            local.insert(name, addr.clone().recipient());
         }
         Ok(())
     }
 
-    /// Adds a transport tried after the in-process one.
-    pub fn add_transport(&self, transport: Arc<dyn Transport>) {
-        self.inner
-            .remote
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(transport);
+    /// The services declared on this bus, whether they run here or not.
+    pub fn service_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = read(&self.inner.catalog)
+            .values()
+            .map(|d| d.service.clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    /// Routes messages for other nodes through `remote`.
+    pub fn set_remote(&self, remote: Arc<dyn Remote>) {
+        *write(&self.inner.remote) = Some(remote);
+    }
+
+    /// Pauses every delivery of message `name` on this node by `delay` before it is handled.
+    pub fn delay_delivery(&self, name: &str, delay: Duration) {
+        write(&self.inner.delays).insert(name.to_string(), delay);
     }
 
     /// Sends `msg` and waits for its reply, at most the bus's default timeout.
@@ -194,24 +247,58 @@ impl Bus {
         });
     }
 
+    /// Routes `env` to the node that runs its service (the owner of its resource, if it has
+    /// one), or answers why it cannot go anywhere.
     fn deliver(&self, env: Envelope, reply: Option<ReplySender>) -> Result<(), ErrorCode> {
-        let mut pending = match self.inner.local.deliver(env, reply) {
-            Ok(()) => return Ok(()),
-            Err(undelivered) => *undelivered,
+        let (service, codec) = match read(&self.inner.catalog).get(env.name) {
+            Some(declared) => (declared.service.clone(), declared.codec.clone()),
+            None => return Err(ApiError::NoService(env.name.to_string()).into()),
         };
-        let remotes = self
-            .inner
-            .remote
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        for transport in remotes {
-            match transport.deliver(pending.0, pending.1) {
-                Ok(()) => return Ok(()),
-                Err(undelivered) => pending = *undelivered,
-            }
+        let cluster = &self.inner.cluster;
+        let target = match &env.resource {
+            Some(key) => cluster.owner(key, &service),
+            None => cluster.pick(&service, &env.id),
+        };
+        let Some(target) = target else {
+            return Err(ApiError::NodeUnavailable(format!(
+                "no live management node runs service[{service}] for message[{}]",
+                env.name
+            ))
+            .into());
+        };
+        if target == cluster.me().uuid {
+            return self.deliver_here(env, reply);
         }
-        Err(ApiError::NoService(pending.0.name.to_string()).into())
+        let remote = read(&self.inner.remote).clone();
+        match remote {
+            Some(remote) => remote.send(&target, env, &codec, reply),
+            None => Err(ApiError::NodeUnavailable(format!(
+                "management node[uuid:{target}] runs service[{service}] but this node has no transport to it"
+            ))
+            .into()),
+        }
+    }
+
+    /// Hands `env` to the service running on this node (a message from another node ends here).
+    pub fn deliver_here(&self, env: Envelope, reply: Option<ReplySender>) -> Result<(), ErrorCode> {
+        let to = read(&self.inner.local).get(env.name).cloned();
+        match to {
+            Some(to) => {
+                to.do_send(Delivery {
+                    envelope: env,
+                    reply,
+                });
+                Ok(())
+            }
+            None => Err(ApiError::NoService(env.name.to_string()).into()),
+        }
+    }
+
+    /// The declared name and codec of message `name`, for decoding one from another node.
+    pub fn codec(&self, name: &str) -> Option<(&'static str, Codec)> {
+        read(&self.inner.catalog)
+            .get_key_value(name)
+            .map(|(name, declared)| (*name, declared.codec.clone()))
     }
 
     /// Runs the interceptors installed for the envelope's name. `Err` carries the outcome an
@@ -266,21 +353,45 @@ impl Bus {
         }
     }
 
+    /// Publishes `event` to the subscribers on this node and, through the transport, on every
+    /// other node.
     pub fn publish<E: Event>(&self, event: E) {
-        let subscribers: Vec<ErasedSubscriber> = self
-            .inner
-            .subscribers
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(E::NAME)
-            .map(|subs| subs.iter().map(|(_, f)| f.clone()).collect())
-            .unwrap_or_default();
-        for subscriber in subscribers {
-            subscriber(&event);
+        self.notify(E::NAME, &event);
+        let remote = read(&self.inner.remote).clone();
+        if let Some(remote) = remote {
+            match serde_json::to_value(&event) {
+                Ok(value) => remote.broadcast(E::NAME, value),
+                Err(e) => tracing::error!(event = E::NAME, error = %e, "cannot encode an event"),
+            }
         }
     }
 
-    /// Calls `f` for every `E` published until the returned subscription is dropped.
+    /// An event another node published: decoded and given to this node's subscribers. Events
+    /// nobody here subscribes to are ignored.
+    pub fn dispatch_remote_event(&self, name: &str, value: Value) {
+        let decoder = read(&self.inner.event_decoders)
+            .get_key_value(name)
+            .map(|(n, d)| (*n, d.clone()));
+        let Some((name, decode)) = decoder else {
+            return;
+        };
+        match decode(value) {
+            Some(event) => self.notify(name, &*event),
+            None => tracing::warn!(event = name, "cannot decode an event from another node"),
+        }
+    }
+
+    fn notify(&self, name: &'static str, event: &dyn Any) {
+        let subscribers: Vec<ErasedSubscriber> = read(&self.inner.subscribers)
+            .get(name)
+            .map(|subs| subs.iter().map(|(_, f)| f.clone()).collect())
+            .unwrap_or_default();
+        for subscriber in subscribers {
+            subscriber(event);
+        }
+    }
+
+    /// Calls `f` for every `E` published, on any node, until the subscription is dropped.
     pub fn subscribe<E: Event>(&self, f: impl Fn(&E) + Send + Sync + 'static) -> Subscription {
         let id = self.inner.next_hook_id.fetch_add(1, Ordering::Relaxed);
         let erased: ErasedSubscriber = Arc::new(move |any: &dyn Any| {
@@ -288,10 +399,16 @@ impl Bus {
                 f(event)
             }
         });
-        self.inner
-            .subscribers
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
+        write(&self.inner.event_decoders)
+            .entry(E::NAME)
+            .or_insert_with(|| {
+                Arc::new(|value| {
+                    serde_json::from_value::<E>(value)
+                        .ok()
+                        .map(|e| Box::new(e) as Box<dyn Any + Send>)
+                })
+            });
+        write(&self.inner.subscribers)
             .entry(E::NAME)
             .or_default()
             .push((id, erased));
@@ -351,3 +468,6 @@ impl Drop for Subscription {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod amqp_tests;

@@ -3,14 +3,18 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
 
 use actix::{Actor, Context, Handler};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use tokio::sync::oneshot;
 use tracing::Instrument;
 
+use super::codec::Codec;
 use super::syncq::SyncQueues;
 use crate::error::{ApiError, ErrorCode};
 use crate::message::{Envelope, Message, MsgContext, Payload, ReplyPayload};
@@ -21,7 +25,7 @@ pub type ReplySender = oneshot::Sender<ReplyPayload>;
 /// What a service does with each message name it accepts.
 pub struct Service {
     id: String,
-    handlers: HashMap<&'static str, HandlerFn>,
+    handlers: HashMap<&'static str, (HandlerFn, Codec)>,
 }
 
 impl Service {
@@ -32,8 +36,19 @@ impl Service {
         }
     }
 
-    /// Adds the handler of message `M`.
-    pub fn handle<M, F, Fut>(mut self, handler: F) -> Self
+    /// Adds the handler of message `M`, which crosses nodes as JSON.
+    pub fn handle<M, F, Fut>(self, handler: F) -> Self
+    where
+        M: Message + Serialize + DeserializeOwned,
+        M::Reply: Serialize + DeserializeOwned,
+        F: Fn(M, MsgContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<M::Reply, ErrorCode>> + Send + 'static,
+    {
+        self.handle_with(Codec::of::<M>(), handler)
+    }
+
+    /// Adds the handler of message `M` with its own codec.
+    pub fn handle_with<M, F, Fut>(mut self, codec: Codec, handler: F) -> Self
     where
         M: Message,
         F: Fn(M, MsgContext) -> Fut + Send + Sync + 'static,
@@ -56,14 +71,28 @@ impl Service {
                 }
             }
         });
-        self.handlers.insert(M::NAME, erased);
+        self.handlers.insert(M::NAME, (erased, codec));
         self
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
     }
 
     pub fn message_names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.handlers.keys().copied()
     }
+
+    pub fn codecs(&self) -> impl Iterator<Item = (&'static str, &Codec)> + '_ {
+        self.handlers
+            .iter()
+            .map(|(name, (_, codec))| (*name, codec))
+    }
 }
+
+/// Pauses added before handling chosen messages: fault injection that works across processes,
+/// for exercising failover (a node killed while it handles a message).
+pub type DeliveryDelays = Arc<RwLock<HashMap<String, Duration>>>;
 
 /// A message handed to a service actor, with where its reply goes (none for fire-and-forget).
 pub struct Delivery {
@@ -78,13 +107,15 @@ impl actix::Message for Delivery {
 pub struct ServiceActor {
     service: Service,
     queues: SyncQueues,
+    delays: DeliveryDelays,
 }
 
 impl ServiceActor {
-    pub fn new(service: Service) -> Self {
+    pub fn new(service: Service, delays: DeliveryDelays) -> Self {
         ServiceActor {
             service,
             queues: SyncQueues::default(),
+            delays,
         }
     }
 }
@@ -98,7 +129,7 @@ impl Handler<Delivery> for ServiceActor {
 
     fn handle(&mut self, delivery: Delivery, _ctx: &mut Context<Self>) {
         let Delivery { envelope, reply } = delivery;
-        let Some(handler) = self.service.handlers.get(envelope.name) else {
+        let Some((handler, _)) = self.service.handlers.get(envelope.name) else {
             if let Some(reply) = reply {
                 let _ = reply.send(Err(ApiError::NoService(envelope.name.to_string()).into()));
             }
@@ -106,8 +137,17 @@ impl Handler<Delivery> for ServiceActor {
         };
         let span = tracing::info_span!("handle", api_id = %envelope.id, msg = envelope.name, service = %self.service.id);
         let resource = envelope.resource.clone();
+        let delay = self
+            .delays
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(envelope.name)
+            .copied();
         let work = handler(envelope);
         let task = async move {
+            if let Some(delay) = delay {
+                tokio::time::sleep(delay).await;
+            }
             let result = work.await;
             if let Some(reply) = reply {
                 // The caller may have timed out and gone: its late reply is dropped here.

@@ -5,6 +5,7 @@ use std::time::Instant;
 use super::*;
 use crate::error::operr;
 
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Echo {
     text: String,
     sleep_ms: u64,
@@ -25,7 +26,7 @@ impl Message for Nobody {
     type Reply = ();
 }
 
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Happened(u32);
 impl Event for Happened {
     const NAME: &'static str = "Happened";
@@ -199,6 +200,7 @@ async fn messages_about_different_resources_run_in_parallel() {
     assert!(started.elapsed() < Duration::from_millis(1200));
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Boom {
     resource: String,
 }
@@ -234,4 +236,35 @@ async fn a_panicking_handler_fails_its_call_and_frees_its_resource_queue() {
         .call_with_timeout(echo("after", 0, Some("vm1")), Duration::from_secs(1))
         .await;
     assert_eq!(again.unwrap(), "after");
+}
+
+fn bus_running(services: &[&str]) -> Bus {
+    let me = NodeInfo {
+        uuid: new_uuid(),
+        services: Some(services.iter().map(|s| s.to_string()).collect()),
+    };
+    Bus::with_cluster(Duration::from_secs(5), Arc::new(Cluster::new(me)))
+}
+
+#[actix::test]
+async fn a_service_this_node_does_not_run_is_declared_but_unreachable_without_other_nodes() {
+    let bus = bus_running(&["zone"]);
+    bus.register(Service::new("echo").handle(|m: Echo, _ctx| async move { Ok(m.text) }))
+        .unwrap();
+    assert_eq!(bus.service_ids(), ["echo"]);
+    let err = bus.call(echo("x", 0, None)).await.unwrap_err();
+    assert_eq!(err.code, "SYS.1012");
+    assert!(err.details.unwrap().contains("service[echo]"));
+    // A message no service declares at all is still SYS.1008.
+    assert_eq!(bus.call(Nobody).await.unwrap_err().code, "SYS.1008");
+}
+
+#[actix::test]
+async fn delivery_delays_hold_a_message_on_the_node_that_handles_it() {
+    let log = Log::default();
+    let bus = echo_bus(log.clone());
+    bus.delay_delivery("EchoMsg", Duration::from_millis(300));
+    let started = Instant::now();
+    assert_eq!(bus.call(echo("late", 0, None)).await.unwrap(), "late");
+    assert!(started.elapsed() >= Duration::from_millis(300));
 }

@@ -80,21 +80,25 @@ pub async fn create(
     Ok(())
 }
 
+/// Records a job's result, unless it has ended already (failed because its node was declared
+/// dead); tells whether this call ended it. Whoever ends a job fires its webhook, so the
+/// webhook fires once.
 pub async fn complete(
     db: &DatabaseConnection,
     uuid: &str,
     success: bool,
     body: &str,
-) -> Result<(), DbErr> {
-    job::Entity::update_many()
+) -> Result<bool, DbErr> {
+    let res = job::Entity::update_many()
         .col_expr(job::Column::State, Expr::value(DONE))
         .col_expr(job::Column::Success, Expr::value(success))
         .col_expr(job::Column::Result, Expr::value(body))
         .col_expr(job::Column::LastOpDate, Expr::value(now()))
         .filter(job::Column::Uuid.eq(uuid))
+        .filter(job::Column::State.eq(PROCESSING))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(res.rows_affected == 1)
 }
 
 pub async fn view(
@@ -132,23 +136,43 @@ pub async fn expire(db: &DatabaseConnection, retention: std::time::Duration) -> 
     Ok(res.rows_affected)
 }
 
-/// Jobs this node was running when it stopped: they end as failed, never stay "processing".
-pub async fn fail_orphans(db: &DatabaseConnection, node_uuid: &str) -> Result<u64, DbErr> {
-    let body = ErrorCode::from(ApiError::NodeUnavailable(format!(
-        "management node[uuid:{node_uuid}] stopped while the job was running"
-    )))
-    .to_body()
-    .to_string();
-    let res = job::Entity::update_many()
-        .col_expr(job::Column::State, Expr::value(DONE))
-        .col_expr(job::Column::Success, Expr::value(false))
-        .col_expr(job::Column::Result, Expr::value(body))
-        .col_expr(job::Column::LastOpDate, Expr::value(now()))
+/// A job some node was running when it stopped or died, now ended as failed.
+pub struct Orphan {
+    pub uuid: String,
+    pub api_name: String,
+    pub web_hook: Option<String>,
+    pub body: String,
+}
+
+/// Ends every job still running on node `node_uuid` as failed with SYS.1012. Each job is ended
+/// by one update that requires it to be still running, so when several nodes do this at once
+/// (or the job's own node finishes it meanwhile) each job ends exactly once; the jobs this call
+/// ended are returned.
+pub async fn end_orphans(
+    db: &DatabaseConnection,
+    node_uuid: &str,
+    why: &str,
+) -> Result<Vec<Orphan>, DbErr> {
+    let body = ErrorCode::from(ApiError::NodeUnavailable(why.to_string()))
+        .to_body()
+        .to_string();
+    let running = job::Entity::find()
         .filter(job::Column::State.eq(PROCESSING))
         .filter(job::Column::NodeUuid.eq(node_uuid))
-        .exec(db)
+        .all(db)
         .await?;
-    Ok(res.rows_affected)
+    let mut ended = Vec::new();
+    for row in running {
+        if complete(db, &row.uuid, false, &body).await? {
+            ended.push(Orphan {
+                uuid: row.uuid,
+                api_name: row.api_name,
+                web_hook: row.web_hook,
+                body: body.clone(),
+            });
+        }
+    }
+    Ok(ended)
 }
 
 /// Creates the `api_job` table.

@@ -32,10 +32,11 @@ use router::{Lookup, Matched, Router};
 use webhook::WebhookPlan;
 
 /// Published on the bus when an async API's job has finished.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ApiJobCompleted {
     pub api_id: String,
-    pub api_name: &'static str,
+    pub api_name: String,
     pub success: bool,
 }
 
@@ -498,15 +499,23 @@ impl Gateway {
                     }
                 };
                 let body = body.to_string();
-                if let Err(e) = jobs::complete(&node.db, &p.api_id, success, &body).await {
-                    tracing::error!(error = %e, "could not record the job result");
+                metrics.result(p.api.name, success, started.elapsed());
+                match jobs::complete(&node.db, &p.api_id, success, &body).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        // Another node declared this one dead and failed the job meanwhile.
+                        tracing::warn!(
+                            "the job had already ended as failed; its result is dropped"
+                        );
+                        return;
+                    }
+                    Err(e) => tracing::error!(error = %e, "could not record the job result"),
                 }
                 node.bus.publish(ApiJobCompleted {
                     api_id: p.api_id.clone(),
-                    api_name: p.api.name,
+                    api_name: p.api.name.to_string(),
                     success,
                 });
-                metrics.result(p.api.name, success, started.elapsed());
                 if let Some(url) = p.web_hook {
                     let delivered =
                         webhook::deliver(&http, &plan, &url, &p.api_id, success, body).await;
@@ -644,15 +653,57 @@ async fn dispatch(req: HttpRequest, body: web::Bytes, gw: web::Data<Gateway>) ->
     rsp
 }
 
+/// Ends the jobs node `owner` left running as failed (SYS.1012), announces them and fires their
+/// webhooks. Safe to run on several nodes at once: each job is ended, and its webhook fired, by
+/// one of them.
+pub async fn fail_jobs_of(
+    node: &NodeContext,
+    owner: &str,
+    why: &str,
+) -> Result<usize, sea_orm::DbErr> {
+    let ended = jobs::end_orphans(&node.db, owner, why).await?;
+    let count = ended.len();
+    if count == 0 {
+        return Ok(0);
+    }
+    tracing::warn!(
+        node = owner,
+        jobs = count,
+        "jobs of a management node that is gone ended as failed"
+    );
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap_or_default();
+    let plan = Arc::new(WebhookPlan {
+        tries: node.config.webhook_tries,
+        max_backoff: node.config.webhook_max_backoff,
+    });
+    for orphan in ended {
+        node.bus.publish(ApiJobCompleted {
+            api_id: orphan.uuid.clone(),
+            api_name: orphan.api_name.clone(),
+            success: false,
+        });
+        if let Some(url) = orphan.web_hook {
+            let (http, plan) = (http.clone(), plan.clone());
+            actix_web::rt::spawn(async move {
+                webhook::deliver(&http, &plan, &url, &orphan.uuid, false, orphan.body).await;
+            });
+        }
+    }
+    Ok(count)
+}
+
 /// Fails the jobs this node left running in an earlier life, then expires old jobs periodically.
 pub async fn prepare_jobs(node: &NodeContext) -> Result<(), sea_orm::DbErr> {
-    let failed = jobs::fail_orphans(&node.db, &node.config.node_uuid).await?;
-    if failed > 0 {
-        tracing::warn!(
-            failed,
-            "jobs left running by an earlier run of this node ended as failed"
-        );
-    }
+    let me = node.config.node_uuid.clone();
+    fail_jobs_of(
+        node,
+        &me,
+        &format!("management node[uuid:{me}] stopped while the job was running"),
+    )
+    .await?;
     let db = node.db.clone();
     let retention = node.config.job_retention;
     let every = (retention / 4).clamp(Duration::from_secs(1), Duration::from_secs(600));
@@ -680,7 +731,9 @@ pub async fn drain_jobs(node: &NodeContext, jobs: &JobTracker, grace: Duration) 
         running = jobs.running(),
         "jobs still running at shutdown end as failed"
     );
-    if let Err(e) = jobs::fail_orphans(&node.db, &node.config.node_uuid).await {
+    let me = node.config.node_uuid.clone();
+    let why = format!("management node[uuid:{me}] stopped while the job was running");
+    if let Err(e) = fail_jobs_of(node, &me, &why).await {
         tracing::error!(error = %e, "could not fail the jobs left running");
     }
 }

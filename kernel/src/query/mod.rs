@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use serde::Serialize;
 use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use compile::execute;
@@ -143,7 +143,7 @@ impl QueryRegistry {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum QueryOp {
     Eq,
     Ne,
@@ -160,7 +160,7 @@ pub enum QueryOp {
 }
 
 /// One `q=` condition: a field path (`name`, `cluster.zone.name`), an operator and a value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Condition {
     pub path: String,
     pub op: QueryOp,
@@ -168,7 +168,7 @@ pub struct Condition {
 }
 
 /// A query API's request, parsed from the query string.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct QueryRequest {
     pub conditions: Vec<Condition>,
     pub limit: u64,
@@ -207,8 +207,11 @@ pub trait Queryable: Send + Sync + 'static {
 }
 
 /// The query API message of resource `T`.
+#[derive(Serialize, Deserialize)]
+#[serde(bound = "")]
 pub struct QueryMsg<T> {
     pub request: QueryRequest,
+    #[serde(skip)]
     resource: PhantomData<fn() -> T>,
 }
 
@@ -244,6 +247,28 @@ impl Serialize for QueryReply {
             map.serialize_entry("total", &total)?;
         }
         map.end()
+    }
+}
+
+impl QueryReply {
+    /// Rebuilds a reply from its JSON (as another node sent it); the JSON does not carry the
+    /// inventory class, the query API does.
+    pub fn from_wire(
+        value: Value,
+        inventory_class: &'static str,
+    ) -> Result<Self, crate::ErrorCode> {
+        #[derive(Deserialize)]
+        struct Wire {
+            inventories: Option<Vec<Map<String, Value>>>,
+            total: Option<u64>,
+        }
+        let wire: Wire = serde_json::from_value(value)
+            .map_err(|e| crate::ApiError::Internal(format!("cannot decode a query reply: {e}")))?;
+        Ok(QueryReply {
+            inventories: wire.inventories,
+            total: wire.total,
+            inventory_class,
+        })
     }
 }
 

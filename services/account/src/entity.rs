@@ -29,10 +29,10 @@ pub mod account {
 pub mod session {
     use chrono::{DateTime, Utc};
     use sea_orm::entity::prelude::*;
-    use serde::Serialize;
+    use serde::{Deserialize, Serialize};
     use zstack_kernel::api::Inventory;
 
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
     #[sea_orm(table_name = "session")]
     #[serde(rename_all = "camelCase")]
     pub struct Model {
@@ -40,9 +40,15 @@ pub mod session {
         pub uuid: String,
         pub account_uuid: String,
         pub user_uuid: String,
-        #[serde(serialize_with = "zstack_kernel::time::serialize")]
+        #[serde(
+            serialize_with = "zstack_kernel::time::serialize",
+            deserialize_with = "zstack_kernel::time::deserialize"
+        )]
         pub expired_date: DateTime<Utc>,
-        #[serde(serialize_with = "zstack_kernel::time::serialize")]
+        #[serde(
+            serialize_with = "zstack_kernel::time::serialize",
+            deserialize_with = "zstack_kernel::time::deserialize"
+        )]
         pub create_date: DateTime<Utc>,
     }
 

@@ -1,6 +1,6 @@
 //! The account and session APIs.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use zstack_kernel::api::{ApiReply, EmptyReply, InventoryReply, Route, checks};
 use zstack_kernel::api_message;
 
@@ -34,7 +34,7 @@ api_message! {
     reply = ValidateSessionReply;
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ValidateSessionReply {
     pub valid: bool,
 }

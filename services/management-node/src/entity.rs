@@ -12,6 +12,8 @@ pub struct Model {
     pub port: i64,
     pub join_date: DateTime<Utc>,
     pub heart_beat: DateTime<Utc>,
+    /// The services the node runs, comma-separated; NULL: all of them.
+    pub services: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,12 +1,10 @@
-//! The node's own row (join, heartbeat, leave) and the management-node APIs.
+//! The management-node APIs.
 
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 use zstack_kernel::error::operr;
-use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
-use crate::entity::{ActiveModel, Column, Entity as ManagementNode};
+use crate::entity::Entity as ManagementNode;
 use crate::messages::{
     APIGetCurrentTimeMsg, APIGetVersionMsg, APIIsReadyToGoMsg, CurrentTime, GetCurrentTimeReply,
     GetVersionReply, IsReadyToGoReply,
@@ -14,39 +12,6 @@ use crate::messages::{
 
 /// The ZStack API version this node is compatible with.
 pub const API_VERSION: &str = "2.3.1";
-
-/// Writes (or rewrites, after a restart) this node's row.
-pub async fn join(node: &NodeContext) -> ApiResult<()> {
-    let at = now();
-    let row = ActiveModel {
-        uuid: Set(node.config.node_uuid.clone()),
-        host_name: Set(node.config.host_name.clone()),
-        port: Set(i64::from(node.config.port)),
-        join_date: Set(at),
-        heart_beat: Set(at),
-    };
-    ManagementNode::delete_by_id(node.config.node_uuid.clone())
-        .exec(&node.db)
-        .await?;
-    ManagementNode::insert(row).exec(&node.db).await?;
-    Ok(())
-}
-
-pub async fn beat(node: &NodeContext) -> ApiResult<()> {
-    ManagementNode::update_many()
-        .col_expr(Column::HeartBeat, Expr::value(now()))
-        .filter(Column::Uuid.eq(node.config.node_uuid.clone()))
-        .exec(&node.db)
-        .await?;
-    Ok(())
-}
-
-pub async fn leave(node: &NodeContext) -> ApiResult<()> {
-    ManagementNode::delete_by_id(node.config.node_uuid.clone())
-        .exec(&node.db)
-        .await?;
-    Ok(())
-}
 
 pub async fn get_version(
     _node: NodeContext,

@@ -1,29 +1,30 @@
-//! The management-node service: the node's row and heartbeat, version, clock and readiness.
+//! The management-node service: membership (each node's row and heartbeat, who is alive), and
+//! the version, clock and readiness APIs.
 
 pub mod entity;
 mod handlers;
+mod membership;
 pub mod messages;
 pub mod migration;
 
 use zstack_kernel::{ErrorCode, NodeContext};
 
-pub use handlers::{API_VERSION, leave};
+pub use handlers::API_VERSION;
+pub use membership::leave;
 pub use messages::ManagementNodeQuery;
 
 pub const SERVICE_ID: &str = "managementNode";
 
-pub async fn start(node: &NodeContext) -> Result<(), ErrorCode> {
-    handlers::join(node).await?;
-    let beating = node.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(beating.config.heartbeat_interval);
-        loop {
-            tick.tick().await;
-            if let Err(e) = handlers::beat(&beating).await {
-                tracing::warn!(error = %e, "heartbeat failed");
-            }
-        }
-    });
+/// Joins the cluster and keeps this node's heartbeat going. Every node does this, whichever
+/// services it runs; call it once the node can be reached on the bus.
+pub async fn join(node: &NodeContext) -> Result<(), ErrorCode> {
+    membership::join(node).await?;
+    membership::keep_beating(node.clone());
+    Ok(())
+}
+
+/// The management-node APIs.
+pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.service(SERVICE_ID)
         .api(handlers::get_version)
         .api(handlers::get_current_time)

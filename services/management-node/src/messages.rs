@@ -1,6 +1,6 @@
 //! The management-node APIs.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use zstack_kernel::api::{ApiReply, Route, checks};
 use zstack_kernel::api_message;
 use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
@@ -28,13 +28,13 @@ api_message! {
     reply = IsReadyToGoReply;
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GetVersionReply {
     pub version: String,
 }
 impl ApiReply for GetVersionReply {}
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CurrentTime {
     #[serde(rename = "MillionSeconds")]
     pub million_seconds: f64,
@@ -42,14 +42,14 @@ pub struct CurrentTime {
     pub seconds: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GetCurrentTimeReply {
     pub current_time: CurrentTime,
 }
 impl ApiReply for GetCurrentTimeReply {}
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IsReadyToGoReply {
     pub management_node_id: String,

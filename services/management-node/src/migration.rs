@@ -1,8 +1,8 @@
 //! Creates the management-node table.
 
 use sea_orm_migration::prelude::Table;
-use sea_orm_migration::schema::{big_integer, string_len, timestamp_with_time_zone};
-use zstack_kernel::schema::CreateTables;
+use sea_orm_migration::schema::{big_integer, string_len, text_null, timestamp_with_time_zone};
+use zstack_kernel::schema::{AddColumns, CreateTables};
 
 pub fn migration() -> CreateTables {
     CreateTables::new("m0020_management_node").table(
@@ -14,4 +14,10 @@ pub fn migration() -> CreateTables {
             .col(timestamp_with_time_zone("join_date"))
             .col(timestamp_with_time_zone("heart_beat")),
     )
+}
+
+/// Service placement: which services each node runs.
+pub fn services_migration() -> AddColumns {
+    AddColumns::new("m0021_management_node_services")
+        .column("management_node", text_null("services"))
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use zstack_kernel::api::{Inventory, ResourceRef};
 
 pub const ZONE: ResourceRef = ResourceRef {
@@ -10,7 +10,7 @@ pub const ZONE: ResourceRef = ResourceRef {
     vo_name: "ZoneVO",
 };
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "zone")]
 #[serde(rename_all = "camelCase")]
 pub struct Model {
@@ -23,9 +23,15 @@ pub struct Model {
     #[serde(rename = "type")]
     pub r#type: String,
     pub is_default: bool,
-    #[serde(serialize_with = "zstack_kernel::time::serialize")]
+    #[serde(
+        serialize_with = "zstack_kernel::time::serialize",
+        deserialize_with = "zstack_kernel::time::deserialize"
+    )]
     pub create_date: DateTime<Utc>,
-    #[serde(serialize_with = "zstack_kernel::time::serialize")]
+    #[serde(
+        serialize_with = "zstack_kernel::time::serialize",
+        deserialize_with = "zstack_kernel::time::deserialize"
+    )]
     pub last_op_date: DateTime<Utc>,
 }
 
