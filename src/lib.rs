@@ -59,7 +59,7 @@ pub async fn start(settings: &Settings) -> Result<RunningNode, StartError> {
         ));
     }
     let db = db::connect(&settings.db_url).await?;
-    zstack_schema::Migrator::up(&db, None).await?;
+    migrate(&db).await?;
     let node = NodeContext::new(settings.node_config(port), db);
 
     // Every node declares every service (so its gateway and bus know every message); it runs
@@ -97,6 +97,20 @@ pub async fn start(settings: &Settings) -> Result<RunningNode, StartError> {
         server: handle,
         serving,
     })
+}
+
+/// Applies the schema. On PostgreSQL nodes starting together take turns: the first applies the
+/// migrations, the others then find them applied.
+async fn migrate(db: &sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
+    if db.get_database_backend() != DbBackend::Postgres {
+        return zstack_schema::Migrator::up(db, None).await;
+    }
+    let txn = db.begin().await?;
+    txn.execute_unprepared("SELECT pg_advisory_xact_lock(7164001)")
+        .await?;
+    zstack_schema::Migrator::up(&txn, None).await?;
+    txn.commit().await
 }
 
 fn check_placement(node: &NodeContext) -> Result<(), StartError> {

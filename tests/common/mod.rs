@@ -52,6 +52,39 @@ impl TestDb {
         }
     }
 
+    /// A fresh PostgreSQL database, whichever database the other tests use: several nodes share
+    /// one. `None` (skip) when PostgreSQL is unreachable, except under `CI=true`, where that fails.
+    pub async fn postgres() -> Option<TestDb> {
+        let base = match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if url.starts_with("postgres") => url,
+            _ => "postgres://postgres@127.0.0.1:5432/test".to_string(),
+        };
+        if let Err(e) = Database::connect(base.as_str()).await {
+            require_service(&format!("PostgreSQL at {base} is unreachable: {e}"));
+            return None;
+        }
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let name = format!("zstack_test_{id}");
+        let admin = Database::connect(base.as_str()).await.expect("PostgreSQL");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create a test database");
+        let (server, _) = base.rsplit_once('/').expect("a database name in the URL");
+        Some(TestDb {
+            url: format!("{server}/{name}"),
+            postgres: Some((base, name)),
+        })
+    }
+
+    /// Another handle on the same database, which does not drop it.
+    pub fn shared(&self) -> TestDb {
+        TestDb {
+            url: self.url.clone(),
+            postgres: None,
+        }
+    }
+
     pub async fn drop_database(&self) {
         if let Some((base, name)) = &self.postgres
             && let Ok(admin) = Database::connect(base.as_str()).await
@@ -59,6 +92,33 @@ impl TestDb {
             let _ = admin
                 .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .await;
+        }
+    }
+}
+
+/// A service the test needs is missing: under `CI=true` that fails the test, elsewhere the test
+/// is skipped (the caller returns).
+pub fn require_service(why: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{why} (CI=true: tests needing it must not be skipped)"
+    );
+    eprintln!("skipped: {why}");
+}
+
+/// The RabbitMQ the multi-node tests use, if it is reachable (see [`require_service`]).
+pub fn amqp_url() -> Option<String> {
+    let url = std::env::var("ZSTACK_TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into());
+    let addr = reqwest::Url::parse(&url)
+        .ok()
+        .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port().unwrap_or(5672))))
+        .unwrap_or_else(|| "127.0.0.1:5672".into());
+    match std::net::TcpStream::connect(&addr) {
+        Ok(_) => Some(url),
+        Err(e) => {
+            require_service(&format!("RabbitMQ at {addr} is unreachable: {e}"));
+            None
         }
     }
 }

@@ -5,6 +5,7 @@
 mod common;
 
 mod basic_flow;
+mod cluster;
 mod injection;
 mod management_node;
 mod metrics;

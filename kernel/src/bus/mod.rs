@@ -74,6 +74,8 @@ struct BusInner {
     catalog: RwLock<HashMap<&'static str, Declared>>,
     remote: RwLock<Option<Arc<dyn Remote>>>,
     delays: DeliveryDelays,
+    /// Messages handed to this node's services, by name.
+    handled: std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>,
     interceptors: RwLock<Vec<(u64, &'static str, ErasedInterceptor)>>,
     subscribers: RwLock<HashMap<&'static str, Vec<(u64, ErasedSubscriber)>>>,
     event_decoders: RwLock<HashMap<&'static str, EventDecoder>>,
@@ -124,6 +126,7 @@ impl Bus {
                 catalog: RwLock::new(HashMap::new()),
                 remote: RwLock::new(None),
                 delays: DeliveryDelays::default(),
+                handled: Default::default(),
                 interceptors: RwLock::new(Vec::new()),
                 subscribers: RwLock::new(HashMap::new()),
                 event_decoders: RwLock::new(HashMap::new()),
@@ -284,6 +287,13 @@ impl Bus {
         let to = read(&self.inner.local).get(env.name).cloned();
         match to {
             Some(to) => {
+                *self
+                    .inner
+                    .handled
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .entry(env.name)
+                    .or_default() += 1;
                 to.do_send(Delivery {
                     envelope: env,
                     reply,
@@ -292,6 +302,17 @@ impl Bus {
             }
             None => Err(ApiError::NoService(env.name.to_string()).into()),
         }
+    }
+
+    /// How many messages of each name this node's services were handed.
+    pub fn handled_counts(&self) -> Vec<(&'static str, u64)> {
+        self.inner
+            .handled
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|(name, n)| (*name, *n))
+            .collect()
     }
 
     /// The declared name and codec of message `name`, for decoding one from another node.

@@ -60,8 +60,36 @@ impl Metrics {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn render(&self, jobs_running: usize) -> String {
+    pub fn render(&self, jobs_running: usize, bus: &crate::bus::Bus) -> String {
         let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP zstack_bus_messages_handled_total Messages this node's services were handed, by name."
+        );
+        let _ = writeln!(out, "# TYPE zstack_bus_messages_handled_total counter");
+        for (name, n) in bus.handled_counts() {
+            let _ = writeln!(
+                out,
+                "zstack_bus_messages_handled_total{{message=\"{name}\"}} {n}"
+            );
+        }
+        let cluster = bus.cluster();
+        let _ = writeln!(
+            out,
+            "# HELP zstack_cluster_members Live management nodes as this node sees them (itself included while it claims ownership)."
+        );
+        let _ = writeln!(out, "# TYPE zstack_cluster_members gauge");
+        let _ = writeln!(out, "zstack_cluster_members {}", cluster.members().len());
+        let _ = writeln!(
+            out,
+            "# HELP zstack_cluster_owning Whether this node takes part in resource ownership (0 after it lost its database)."
+        );
+        let _ = writeln!(out, "# TYPE zstack_cluster_owning gauge");
+        let _ = writeln!(
+            out,
+            "zstack_cluster_owning {}",
+            u8::from(cluster.is_member(&cluster.me().uuid))
+        );
         let _ = writeln!(
             out,
             "# HELP zstack_http_responses_total HTTP responses by status."
@@ -145,7 +173,7 @@ mod tests {
         m.result("APICreateZoneMsg", false, Duration::from_millis(3));
         m.response(202);
         m.webhook(true);
-        let text = m.render(1);
+        let text = m.render(1, &crate::bus::Bus::new(Duration::from_secs(1)));
         assert!(text.contains(r#"zstack_api_duration_seconds_bucket{api="APICreateZoneMsg",success="true",le="0.005"} 1"#), "{text}");
         assert!(text.contains(r#"zstack_api_duration_seconds_bucket{api="APICreateZoneMsg",success="true",le="0.5"} 2"#), "{text}");
         assert!(
@@ -157,5 +185,7 @@ mod tests {
         assert!(text.contains(r#"zstack_http_responses_total{status="202"} 1"#));
         assert!(text.contains("zstack_jobs_running 1"));
         assert!(text.contains(r#"zstack_webhooks_total{outcome="delivered"} 1"#));
+        assert!(text.contains("zstack_cluster_members 1\n"), "{text}");
+        assert!(text.contains("zstack_cluster_owning 1\n"), "{text}");
     }
 }

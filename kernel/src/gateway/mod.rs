@@ -643,7 +643,7 @@ async fn dispatch(req: HttpRequest, body: web::Bytes, gw: web::Data<Gateway>) ->
     if req.path() == "/metrics" && req.method() == Method::GET {
         return HttpResponse::Ok()
             .content_type("text/plain; version=0.0.4")
-            .body(gw.metrics.render(gw.jobs.running()));
+            .body(gw.metrics.render(gw.jobs.running(), &gw.node.bus));
     }
     let rsp = match gw.handle(&req, &body).await {
         Ok(rsp) => rsp,
@@ -687,7 +687,8 @@ pub async fn fail_jobs_of(
         });
         if let Some(url) = orphan.web_hook {
             let (http, plan) = (http.clone(), plan.clone());
-            actix_web::rt::spawn(async move {
+            // Not a local task: this may run on the heartbeat's task, outside the actix system.
+            tokio::spawn(async move {
                 webhook::deliver(&http, &plan, &url, &orphan.uuid, false, orphan.body).await;
             });
         }
