@@ -192,6 +192,11 @@ impl Bus {
         *write(&self.inner.remote) = Some(remote);
     }
 
+    /// Whether messages can reach other nodes (a transport is set).
+    pub fn has_remote(&self) -> bool {
+        read(&self.inner.remote).is_some()
+    }
+
     /// Pauses every delivery of message `name` on this node by `delay` before it is handled.
     pub fn delay_delivery(&self, name: &str, delay: Duration) {
         write(&self.inner.delays).insert(name.to_string(), delay);

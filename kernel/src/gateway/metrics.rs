@@ -19,6 +19,12 @@ struct Histogram {
     sum: f64,
 }
 
+/// The `# HELP` and `# TYPE` lines that open a metric family.
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
 #[derive(Default)]
 pub struct Metrics {
     responses: Mutex<BTreeMap<u16, u64>>,
@@ -62,11 +68,12 @@ impl Metrics {
 
     pub fn render(&self, jobs_running: usize, bus: &crate::bus::Bus) -> String {
         let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "# HELP zstack_bus_messages_handled_total Messages this node's services were handed, by name."
+        family(
+            &mut out,
+            "zstack_bus_messages_handled_total",
+            "counter",
+            "Messages this node's services were handed, by name.",
         );
-        let _ = writeln!(out, "# TYPE zstack_bus_messages_handled_total counter");
         for (name, n) in bus.handled_counts() {
             let _ = writeln!(
                 out,
@@ -74,27 +81,30 @@ impl Metrics {
             );
         }
         let cluster = bus.cluster();
-        let _ = writeln!(
-            out,
-            "# HELP zstack_cluster_members Live management nodes as this node sees them (itself included while it claims ownership)."
+        family(
+            &mut out,
+            "zstack_cluster_members",
+            "gauge",
+            "Live management nodes as this node sees them (itself included while it claims ownership).",
         );
-        let _ = writeln!(out, "# TYPE zstack_cluster_members gauge");
         let _ = writeln!(out, "zstack_cluster_members {}", cluster.members().len());
-        let _ = writeln!(
-            out,
-            "# HELP zstack_cluster_owning Whether this node takes part in resource ownership (0 after it lost its database)."
+        family(
+            &mut out,
+            "zstack_cluster_owning",
+            "gauge",
+            "Whether this node takes part in resource ownership (0 after it lost its database).",
         );
-        let _ = writeln!(out, "# TYPE zstack_cluster_owning gauge");
         let _ = writeln!(
             out,
             "zstack_cluster_owning {}",
             u8::from(cluster.is_member(&cluster.me().uuid))
         );
-        let _ = writeln!(
-            out,
-            "# HELP zstack_http_responses_total HTTP responses by status."
+        family(
+            &mut out,
+            "zstack_http_responses_total",
+            "counter",
+            "HTTP responses by status.",
         );
-        let _ = writeln!(out, "# TYPE zstack_http_responses_total counter");
         for (status, n) in self
             .responses
             .lock()
@@ -106,11 +116,12 @@ impl Metrics {
                 "zstack_http_responses_total{{status=\"{status}\"}} {n}"
             );
         }
-        let _ = writeln!(
-            out,
-            "# HELP zstack_api_duration_seconds Time from request to an API's result."
+        family(
+            &mut out,
+            "zstack_api_duration_seconds",
+            "histogram",
+            "Time from request to an API's result.",
         );
-        let _ = writeln!(out, "# TYPE zstack_api_duration_seconds histogram");
         for ((api, success), h) in self
             .results
             .lock()
@@ -136,17 +147,19 @@ impl Metrics {
                 h.count
             );
         }
-        let _ = writeln!(
-            out,
-            "# HELP zstack_jobs_running Async API jobs running on this node."
+        family(
+            &mut out,
+            "zstack_jobs_running",
+            "gauge",
+            "Async API jobs running on this node.",
         );
-        let _ = writeln!(out, "# TYPE zstack_jobs_running gauge");
         let _ = writeln!(out, "zstack_jobs_running {jobs_running}");
-        let _ = writeln!(
-            out,
-            "# HELP zstack_webhooks_total Webhook deliveries by outcome."
+        family(
+            &mut out,
+            "zstack_webhooks_total",
+            "counter",
+            "Webhook deliveries by outcome.",
         );
-        let _ = writeln!(out, "# TYPE zstack_webhooks_total counter");
         let _ = writeln!(
             out,
             "zstack_webhooks_total{{outcome=\"delivered\"}} {}",

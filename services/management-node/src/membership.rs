@@ -11,7 +11,10 @@
 //! before the others can declare it dead, and rejoins once its heartbeat is written again.
 
 use std::collections::HashSet;
+use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
+
+use futures_util::FutureExt;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -103,6 +106,9 @@ async fn reconcile(node: &NodeContext) -> ApiResult<()> {
     let cluster = node.bus.cluster();
     let me = cluster.me().uuid.clone();
     let dead_after = node.config.node_dead_after;
+    // Without a transport to other nodes, routing to them could only fail: a node on the
+    // in-process bus stays alone even if others share its database.
+    let reachable = node.bus.has_remote();
     let mut alive = HashSet::new();
     for row in &rows {
         if row.uuid == me {
@@ -110,7 +116,7 @@ async fn reconcile(node: &NodeContext) -> ApiResult<()> {
         }
         if age(now, row.heart_beat) > dead_after {
             fence(node, row, now).await?;
-        } else {
+        } else if reachable {
             alive.insert(row.uuid.clone());
             cluster.join(node_info(row));
         }
@@ -154,54 +160,64 @@ async fn fence(node: &NodeContext, row: &Model, now: DateTime<Utc>) -> ApiResult
 /// The heartbeat loop; runs for the life of the node.
 pub fn keep_beating(node: NodeContext) {
     tokio::spawn(async move {
-        let cluster = node.bus.cluster().clone();
-        let me = cluster.me().clone();
+        let me = node.bus.cluster().me().clone();
         let mut last_beat = Instant::now();
         let mut tick = tokio::time::interval(node.config.heartbeat_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match beat(&node).await {
-                Ok(true) => {
-                    last_beat = Instant::now();
-                    if !cluster.is_member(&me.uuid) {
-                        tracing::info!("the database is reachable again; claiming ownership again");
-                        cluster.join(me.clone());
-                        node.bus.publish(NodeJoined { node: me.clone() });
-                    }
-                }
-                Ok(false) => {
-                    tracing::warn!("another node declared this one dead; joining again");
-                    cluster.leave(&me.uuid);
-                    match write_row(&node).await {
-                        Ok(()) => {
-                            last_beat = Instant::now();
-                            cluster.join(me.clone());
-                            node.bus.publish(NodeJoined { node: me.clone() });
-                        }
-                        Err(e) => tracing::warn!(error = %e, "could not rejoin"),
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "heartbeat failed");
-                    // Step down at half the dead-after period: before any other node can
-                    // declare this one dead and take its resources over.
-                    if last_beat.elapsed() >= node.config.node_dead_after / 2
-                        && cluster.leave(&me.uuid)
-                    {
-                        tracing::error!(
-                            "no heartbeat written for {:?}: this node stops claiming ownership",
-                            last_beat.elapsed()
-                        );
-                    }
-                    continue;
-                }
-            }
-            if let Err(e) = reconcile(&node).await {
-                tracing::warn!(error = %e, "could not check the other management nodes");
+            // A bug in one tick must not stop the heartbeat: the node would be declared dead
+            // while it still serves.
+            let ticked = AssertUnwindSafe(beat_once(&node, &me, &mut last_beat))
+                .catch_unwind()
+                .await;
+            if ticked.is_err() {
+                tracing::error!("a heartbeat tick panicked");
             }
         }
     });
+}
+
+/// One heartbeat: stamp the row (stepping down or rejoining as needed), then check the others.
+async fn beat_once(node: &NodeContext, me: &NodeInfo, last_beat: &mut Instant) {
+    let cluster = node.bus.cluster();
+    match beat(node).await {
+        Ok(true) => {
+            *last_beat = Instant::now();
+            if !cluster.is_member(&me.uuid) {
+                tracing::info!("the database is reachable again; claiming ownership again");
+                cluster.join(me.clone());
+                node.bus.publish(NodeJoined { node: me.clone() });
+            }
+        }
+        Ok(false) => {
+            tracing::warn!("another node declared this one dead; joining again");
+            cluster.leave(&me.uuid);
+            match write_row(node).await {
+                Ok(()) => {
+                    *last_beat = Instant::now();
+                    cluster.join(me.clone());
+                    node.bus.publish(NodeJoined { node: me.clone() });
+                }
+                Err(e) => tracing::warn!(error = %e, "could not rejoin"),
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "heartbeat failed");
+            // Step down at half the dead-after period: before any other node can declare
+            // this one dead and take its resources over.
+            if last_beat.elapsed() >= node.config.node_dead_after / 2 && cluster.leave(&me.uuid) {
+                tracing::error!(
+                    "no heartbeat written for {:?}: this node stops claiming ownership",
+                    last_beat.elapsed()
+                );
+            }
+            return;
+        }
+    }
+    if let Err(e) = reconcile(node).await {
+        tracing::warn!(error = %e, "could not check the other management nodes");
+    }
 }
 
 /// Leaves: deletes this node's row and announces it.

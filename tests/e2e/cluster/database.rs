@@ -103,15 +103,7 @@ async fn a_node_cut_off_from_the_database_steps_down_and_rejoins_when_it_is_back
     );
     // Zone updates are now owned by nodes 1 and 2 only.
     let zone = create_zone(&cluster.nodes[1], &session, "kept").await;
-    let done = cluster.nodes[2]
-        .api
-        .call_async(
-            Method::PUT,
-            &format!("/zones/{zone}/actions"),
-            &session,
-            Some(json!({"updateZone": {"description": "without node 0"}})),
-        )
-        .await;
+    let done = update_zone_done(&cluster.nodes[2], &session, &zone, "without node 0").await;
     assert_eq!(done.status, 200, "{:?}", done.body);
 
     link.restore();

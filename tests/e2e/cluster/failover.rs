@@ -127,30 +127,14 @@ async fn killing_the_owner_answers_the_waiting_job_with_sys_1012_and_ownership_m
     cluster.wait_until_all_see(2).await;
     let heir = cluster.owner_among(&zone, &[0, 2]);
     let before = cluster.nodes[heir].metric(UPDATE).await;
-    let done = cluster.nodes[0]
-        .api
-        .call_async(
-            Method::PUT,
-            &format!("/zones/{zone}/actions"),
-            &session,
-            Some(json!({"updateZone": {"description": "after failover"}})),
-        )
-        .await;
+    let done = update_zone_done(&cluster.nodes[0], &session, &zone, "after failover").await;
     assert_eq!(done.status, 200, "{:?}", done.body);
     assert_eq!(cluster.nodes[heir].metric(UPDATE).await, before + 1.0);
 
     // The killed node comes back with the same uuid and owns the zone again.
     cluster.restart(1).await;
     cluster.wait_until_all_see(3).await;
-    let done = cluster.nodes[2]
-        .api
-        .call_async(
-            Method::PUT,
-            &format!("/zones/{zone}/actions"),
-            &session,
-            Some(json!({"updateZone": {"description": "owner is back"}})),
-        )
-        .await;
+    let done = update_zone_done(&cluster.nodes[2], &session, &zone, "owner is back").await;
     assert_eq!(done.status, 200, "{:?}", done.body);
     assert_eq!(cluster.nodes[1].metric(UPDATE).await, 1.0);
     cluster.stop().await;

@@ -304,6 +304,23 @@ pub async fn update_zone(
         .await
 }
 
+/// UpdateZone through node `via`, waited for: the finished job's response.
+pub async fn update_zone_done(
+    via: &NodeProc,
+    session: &str,
+    zone: &str,
+    description: &str,
+) -> crate::common::Rsp {
+    via.api
+        .call_async(
+            Method::PUT,
+            &format!("/zones/{zone}/actions"),
+            session,
+            Some(json!({"updateZone": {"description": description}})),
+        )
+        .await
+}
+
 pub fn location(rsp: &crate::common::Rsp) -> String {
     assert_eq!(rsp.status, 202, "{:?}", rsp.body);
     rsp.body["location"]
