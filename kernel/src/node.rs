@@ -149,9 +149,11 @@ impl ServiceBuilder {
         let codec = Codec::with_reply_decoder::<QueryMsg<T>>(move |value| {
             QueryReply::from_wire(value, class)
         });
+        let resource = meta.resource;
         self.note(added)
             .handle_with(codec, move |node: NodeContext, msg: QueryMsg<T>, _ctx| {
-                let meta = meta.clone();
+                // The registered metadata: it holds the relations other services added since.
+                let meta = node.queries.get(resource).unwrap_or_else(|| meta.clone());
                 async move {
                     crate::query::execute(&node.db, &node.queries, &meta, &msg.request).await
                 }

@@ -124,14 +124,43 @@ fn snake_case(camel: &str) -> String {
 #[derive(Default)]
 pub struct QueryRegistry {
     metas: RwLock<HashMap<&'static str, Arc<QueryMeta>>>,
+    /// Relations other services declared onto a resource (`zone.cluster`, declared by the
+    /// cluster service), kept until that resource is added and merged into it.
+    added_relations: RwLock<HashMap<&'static str, Vec<Relation>>>,
 }
 
 impl QueryRegistry {
-    pub fn add(&self, meta: QueryMeta) {
+    pub fn add(&self, mut meta: QueryMeta) {
+        if let Some(extra) = self
+            .added_relations
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(meta.resource)
+        {
+            meta.relations.extend(extra.iter().cloned());
+        }
         self.metas
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(meta.resource, Arc::new(meta));
+    }
+
+    /// Declares relation `relation` on resource `resource`, which another service owns: a child
+    /// family makes itself reachable from its parent (`zone.cluster.name=c1`) without the
+    /// parent knowing it.
+    pub fn relate(&self, resource: &'static str, relation: Relation) {
+        self.added_relations
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(resource)
+            .or_default()
+            .push(relation.clone());
+        let mut metas = self.metas.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(meta) = metas.get_mut(resource) {
+            let mut merged = (**meta).clone();
+            merged.relations.push(relation);
+            *meta = Arc::new(merged);
+        }
     }
 
     pub fn get(&self, resource: &str) -> Option<Arc<QueryMeta>> {
