@@ -67,6 +67,8 @@ pub async fn start(settings: &Settings) -> Result<RunningNode, StartError> {
     zstack_account::start(&node).await?;
     zstack_management_node::start(&node)?;
     zstack_zone::start(&node)?;
+    zstack_cluster::start(&node)?;
+    zstack_host::start(&node)?;
     check_placement(&node)?;
     for (name, ms) in &settings.delay_message {
         tracing::warn!(message = %name, ms, "fault injection: this message is delayed on this node");

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod bus;
+pub mod cascade;
 pub mod cluster;
 pub mod db;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod identity;
 pub mod message;
 pub mod node;
 pub mod query;
+pub mod resource;
 pub mod schema;
 pub mod time;
 

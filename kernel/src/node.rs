@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::api::{ApiDescriptor, ApiMessage, ApiRegistry};
 use crate::bus::{Bus, Codec, Service};
+use crate::cascade::{CascadeFamily, CascadeMsg, CascadeRegistry, CascadeRequest};
 use crate::cluster::{Cluster, NodeInfo};
 use crate::error::ErrorCode;
 use crate::message::{Message, MsgContext};
@@ -66,9 +67,22 @@ pub struct NodeContext {
     pub bus: Bus,
     pub apis: Arc<ApiRegistry>,
     pub queries: Arc<QueryRegistry>,
+    pub cascades: Arc<CascadeRegistry>,
 }
 
 impl NodeContext {
+    /// Runs the cascade of resources of VO type `parent_type` going (see [`crate::cascade`]).
+    pub async fn cascade(
+        &self,
+        parent_type: &str,
+        parent_uuids: &[String],
+        mode: crate::cascade::DeleteMode,
+    ) -> Result<(), ErrorCode> {
+        self.cascades
+            .run(&self.bus, parent_type, parent_uuids, mode)
+            .await
+    }
+
     pub fn new(config: NodeConfig, db: DatabaseConnection) -> Self {
         let me = NodeInfo {
             uuid: config.node_uuid.clone(),
@@ -81,6 +95,7 @@ impl NodeContext {
             bus,
             apis: Arc::new(ApiRegistry::default()),
             queries: Arc::new(QueryRegistry::default()),
+            cascades: Arc::new(CascadeRegistry::default()),
         }
     }
 
@@ -158,6 +173,23 @@ impl ServiceBuilder {
                     crate::query::execute(&node.db, &node.queries, &meta, &msg.request).await
                 }
             })
+    }
+
+    /// Takes part in cascades as family `T`: `handler` is asked when one of `T::PARENTS` goes.
+    pub fn cascade<T, F, Fut>(self, handler: F) -> Self
+    where
+        T: CascadeFamily,
+        F: Fn(NodeContext, CascadeRequest) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), ErrorCode>> + Send + 'static,
+    {
+        self.node.cascades.add::<T>();
+        self.handle(move |node: NodeContext, msg: CascadeMsg<T>, _ctx| {
+            let done = handler(node, msg.request);
+            async move {
+                done.await?;
+                Ok(crate::api::EmptyReply {})
+            }
+        })
     }
 
     fn note(mut self, added: Result<(), ErrorCode>) -> Self {

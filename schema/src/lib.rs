@@ -13,6 +13,8 @@ impl MigratorTrait for Migrator {
             Box::new(zstack_management_node::migration::migration()),
             Box::new(zstack_zone::migration::migration()),
             Box::new(zstack_management_node::migration::services_migration()),
+            Box::new(zstack_cluster::migration::migration()),
+            Box::new(zstack_host::migration::migration()),
         ]
     }
 }

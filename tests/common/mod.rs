@@ -304,6 +304,40 @@ impl TestNode {
         self.wait_job(location).await
     }
 
+    /// `POST path` with `{"params": ...}`, waited for; the created inventory.
+    pub async fn create(&self, session: &str, path: &str, params: Value) -> Value {
+        let done = self
+            .call_async(
+                Method::POST,
+                path,
+                session,
+                Some(json!({ "params": params })),
+            )
+            .await;
+        assert_eq!(done.status, 200, "POST {path}: {:?}", done.body);
+        done.body["inventory"].clone()
+    }
+
+    /// `PUT path` with `{"<action>": params}`, waited for: the finished job's response.
+    pub async fn action(&self, session: &str, path: &str, action: &str, params: Value) -> Rsp {
+        self.call_async(Method::PUT, path, session, Some(json!({ action: params })))
+            .await
+    }
+
+    /// `GET path` (a query); the `name`s of the inventories, sorted.
+    pub async fn query_names(&self, session: &str, path: &str) -> Vec<String> {
+        let rsp = self.get(path, session).await;
+        assert_eq!(rsp.status, 200, "GET {path}: {:?}", rsp.body);
+        let mut names: Vec<String> = rsp.body["inventories"]
+            .as_array()
+            .unwrap_or_else(|| panic!("inventories in {:?}", rsp.body))
+            .iter()
+            .map(|i| i["name"].as_str().unwrap_or_default().to_string())
+            .collect();
+        names.sort();
+        names
+    }
+
     pub async fn create_zone(&self, session: &str, params: Value) -> Value {
         let done = self
             .call_async(

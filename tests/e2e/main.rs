@@ -6,6 +6,7 @@ mod common;
 
 mod basic_flow;
 mod cluster;
+mod datacenter;
 mod injection;
 mod management_node;
 mod metrics;

@@ -181,6 +181,8 @@ impl ParamSpec {
 
 /// `is_default` → `isDefault`, matching serde's `rename_all = "camelCase"`.
 pub fn camel_case(snake: &str) -> String {
+    // A raw identifier (`r#type`) is the keyword on the wire, as serde has it.
+    let snake = snake.strip_prefix("r#").unwrap_or(snake);
     let mut out = String::with_capacity(snake.len());
     let mut upper = false;
     for c in snake.chars() {

@@ -2,14 +2,15 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryFilter, TransactionTrait};
-use sea_orm::{ColumnTrait, DatabaseTransaction, SqlErr};
+use sea_orm::{ColumnTrait, DatabaseTransaction};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
-use zstack_kernel::error::{argerr, not_found};
+use zstack_kernel::cascade::DeleteMode;
 use zstack_kernel::message::new_uuid;
+use zstack_kernel::resource::{enable_disable, find, insert};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
-use crate::entity::{self, ActiveModel, Column, Entity as Zone, Model as ZoneInventory};
+use crate::entity::{self, ActiveModel, Column, Entity as Zone, Model as ZoneInventory, ZONE};
 use crate::messages::{
     APIChangeZoneStateMsg, APICreateZoneMsg, APIDeleteZoneMsg, APIUpdateZoneMsg,
 };
@@ -34,7 +35,7 @@ pub async fn create(
     let at = now();
     let is_default = msg.is_default.unwrap_or(false);
     let txn = node.db.begin().await?;
-    let zone = ActiveModel {
+    let row = ActiveModel {
         uuid: Set(uuid.clone()),
         name: Set(msg.name),
         description: Set(msg.description),
@@ -43,16 +44,8 @@ pub async fn create(
         is_default: Set(is_default),
         create_date: Set(at),
         last_op_date: Set(at),
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| match e.sql_err() {
-        // The primary key is the one check of a reused resourceUuid, racing creates included.
-        Some(SqlErr::UniqueConstraintViolation(_)) => argerr(format!(
-            "resourceUuid[{uuid}] is already used by another zone"
-        )),
-        _ => e.into(),
-    })?;
+    };
+    let zone = insert(&txn, "zone", &uuid, row).await?;
     if is_default {
         clear_other_defaults(&txn, &uuid).await?;
     }
@@ -61,10 +54,7 @@ pub async fn create(
 }
 
 async fn existing(node: &NodeContext, uuid: &str) -> ApiResult<ZoneInventory> {
-    Zone::find_by_id(uuid.to_string())
-        .one(&node.db)
-        .await?
-        .ok_or_else(|| not_found(format!("zone[uuid:{uuid}] is not found")))
+    find::<Zone, _>(&node.db, "zone", uuid).await
 }
 
 pub async fn update(
@@ -99,21 +89,22 @@ pub async fn change_state(
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<ZoneInventory>> {
     let zone = existing(&node, &msg.uuid).await?;
-    let state = match msg.state_event.as_str() {
-        "enable" => "Enabled",
-        _ => "Disabled",
-    };
     let mut active: ActiveModel = zone.into();
-    active.state = Set(state.into());
+    active.state = Set(enable_disable(&msg.state_event)?.into());
     active.last_op_date = Set(now());
     Ok(active.update(&node.db).await?.into())
 }
 
+/// Deletes the zone after everything in it (clusters, hosts, networks; storage is detached),
+/// each family through its own service.
 pub async fn delete(
     node: NodeContext,
     msg: APIDeleteZoneMsg,
     _ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
+    let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
+    node.cascade(ZONE.vo_name, std::slice::from_ref(&msg.uuid), mode)
+        .await?;
     let gone = entity::Entity::delete_by_id(msg.uuid.clone())
         .exec(&node.db)
         .await?;

@@ -1,0 +1,173 @@
+//! Cascade on delete (ZStack's cascade framework): each family declares which parents it
+//! depends on and what it does when one goes. Deleting a zone asks every family that declared
+//! `ZoneVO` as a parent, through that family's own service; each of them cascades to its own
+//! children before it deletes, so resources go in dependency order.
+//!
+//! `Permissive` first asks every family whether it may go (a check pass down the whole tree) and
+//! refuses the delete when one says no; `Enforcing` deletes whatever a child says.
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+
+use crate::api::EmptyReply;
+use crate::bus::Bus;
+use crate::error::{ApiResult, ErrorCode, argerr};
+use crate::message::Message;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeleteMode {
+    Permissive,
+    Enforcing,
+}
+
+impl DeleteMode {
+    /// A delete API's `deleteMode` (default Permissive, as in ZStack).
+    pub fn parse(mode: Option<&str>) -> ApiResult<Self> {
+        match mode {
+            None | Some("Permissive") => Ok(DeleteMode::Permissive),
+            Some("Enforcing") => Ok(DeleteMode::Enforcing),
+            Some(other) => Err(argerr(format!(
+                "deleteMode must be Permissive or Enforcing, not [{other}]"
+            ))),
+        }
+    }
+}
+
+/// What a family is asked when parents of one type go.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CascadeRequest {
+    /// The parents' VO name (`ZoneVO`).
+    pub parent_type: String,
+    pub parent_uuids: Vec<String>,
+    pub mode: DeleteMode,
+    /// True for the Permissive check pass: say whether the resources may go, delete nothing.
+    pub check_only: bool,
+}
+
+/// A family that takes part in cascades.
+pub trait CascadeFamily: Send + Sync + 'static {
+    /// Its cascade message's name (`ClusterCascadeMsg`).
+    const MESSAGE: &'static str;
+    /// The VO names of the parents whose deletion reaches it.
+    const PARENTS: &'static [&'static str];
+}
+
+/// The cascade message of family `T`.
+#[derive(Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct CascadeMsg<T> {
+    pub request: CascadeRequest,
+    #[serde(skip)]
+    family: PhantomData<fn() -> T>,
+}
+
+impl<T> CascadeMsg<T> {
+    pub fn new(request: CascadeRequest) -> Self {
+        CascadeMsg {
+            request,
+            family: PhantomData,
+        }
+    }
+}
+
+impl<T: CascadeFamily> Message for CascadeMsg<T> {
+    const NAME: &'static str = T::MESSAGE;
+    type Reply = EmptyReply;
+}
+
+type Forward = Arc<dyn Fn(Bus, CascadeRequest) -> BoxFuture<'static, ApiResult<()>> + Send + Sync>;
+
+/// Parent VO name → the families to ask, in the order they registered.
+#[derive(Default)]
+pub struct CascadeRegistry {
+    children: RwLock<HashMap<&'static str, Vec<(&'static str, Forward)>>>,
+}
+
+impl CascadeRegistry {
+    pub fn add<T: CascadeFamily>(&self) {
+        let forward: Forward = Arc::new(|bus: Bus, request| {
+            Box::pin(async move {
+                bus.call(CascadeMsg::<T>::new(request)).await?;
+                Ok(())
+            })
+        });
+        let mut children = self
+            .children
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        for parent in T::PARENTS {
+            children
+                .entry(*parent)
+                .or_default()
+                .push((T::MESSAGE, forward.clone()));
+        }
+    }
+
+    fn children_of(&self, parent: &str) -> Vec<(&'static str, Forward)> {
+        self.children
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(parent)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Runs the cascade of `parent_type` resources `parent_uuids` going: the Permissive check
+    /// pass first (any refusal is the answer), then the deletion.
+    pub async fn run(
+        &self,
+        bus: &Bus,
+        parent_type: &str,
+        parent_uuids: &[String],
+        mode: DeleteMode,
+    ) -> ApiResult<()> {
+        if mode == DeleteMode::Permissive {
+            self.pass(bus, parent_type, parent_uuids, mode, true)
+                .await?;
+        }
+        self.pass(bus, parent_type, parent_uuids, mode, false).await
+    }
+
+    /// One pass over the children; a check pass is itself recursive through each family.
+    pub async fn pass(
+        &self,
+        bus: &Bus,
+        parent_type: &str,
+        parent_uuids: &[String],
+        mode: DeleteMode,
+        check_only: bool,
+    ) -> ApiResult<()> {
+        if parent_uuids.is_empty() {
+            return Ok(());
+        }
+        for (family, forward) in self.children_of(parent_type) {
+            let request = CascadeRequest {
+                parent_type: parent_type.to_string(),
+                parent_uuids: parent_uuids.to_vec(),
+                mode,
+                check_only,
+            };
+            if let Err(e) = forward(bus.clone(), request).await {
+                if mode == DeleteMode::Enforcing && !check_only {
+                    tracing::warn!(family, error = %e, "a child refused; Enforcing goes on");
+                    continue;
+                }
+                return Err(refused(parent_type, e));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn refused(parent_type: &str, cause: ErrorCode) -> ErrorCode {
+    crate::error::operr(format!(
+        "cannot delete the {parent_type} resources: {}",
+        cause.details.clone().unwrap_or_default()
+    ))
+    .with_cause(cause)
+}

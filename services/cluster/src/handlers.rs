@@ -1,0 +1,123 @@
+//! What each cluster API does.
+
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use zstack_kernel::api::{EmptyReply, InventoryReply};
+use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
+use zstack_kernel::message::new_uuid;
+use zstack_kernel::resource::{enable_disable, find, insert};
+use zstack_kernel::time::now;
+use zstack_kernel::{ApiResult, MsgContext, NodeContext};
+
+use crate::entity::{ActiveModel, CLUSTER, Column, Entity as Cluster, Model as ClusterInventory};
+use crate::messages::{
+    APIChangeClusterStateMsg, APICreateClusterMsg, APIDeleteClusterMsg, APIUpdateClusterMsg,
+};
+
+pub async fn create(
+    node: NodeContext,
+    msg: APICreateClusterMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<ClusterInventory>> {
+    let uuid = msg.resource_uuid.unwrap_or_else(new_uuid);
+    let at = now();
+    let row = ActiveModel {
+        uuid: Set(uuid.clone()),
+        name: Set(msg.name),
+        description: Set(msg.description),
+        state: Set("Enabled".into()),
+        hypervisor_type: Set(msg.hypervisor_type),
+        r#type: Set(msg.r#type.unwrap_or_else(|| "zstack".into())),
+        zone_uuid: Set(msg.zone_uuid),
+        architecture: Set(msg.architecture),
+        create_date: Set(at),
+        last_op_date: Set(at),
+    };
+    Ok(insert(&node.db, "cluster", &uuid, row).await?.into())
+}
+
+pub async fn update(
+    node: NodeContext,
+    msg: APIUpdateClusterMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<ClusterInventory>> {
+    let cluster = find::<Cluster, _>(&node.db, "cluster", &msg.uuid).await?;
+    let mut active: ActiveModel = cluster.into();
+    if let Some(name) = msg.name {
+        active.name = Set(name);
+    }
+    if let Some(description) = msg.description {
+        active.description = Set(Some(description));
+    }
+    active.last_op_date = Set(now());
+    Ok(sea_orm::ActiveModelTrait::update(active, &node.db)
+        .await?
+        .into())
+}
+
+pub async fn change_state(
+    node: NodeContext,
+    msg: APIChangeClusterStateMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<ClusterInventory>> {
+    let cluster = find::<Cluster, _>(&node.db, "cluster", &msg.uuid).await?;
+    let mut active: ActiveModel = cluster.into();
+    active.state = Set(enable_disable(&msg.state_event)?.into());
+    active.last_op_date = Set(now());
+    Ok(sea_orm::ActiveModelTrait::update(active, &node.db)
+        .await?
+        .into())
+}
+
+/// Deletes clusters after their children (hosts, and what other families attach to them).
+async fn remove(node: &NodeContext, uuids: Vec<String>, mode: DeleteMode) -> ApiResult<()> {
+    node.cascades
+        .pass(&node.bus, CLUSTER.vo_name, &uuids, mode, false)
+        .await?;
+    Cluster::delete_many()
+        .filter(Column::Uuid.is_in(uuids))
+        .exec(&node.db)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(
+    node: NodeContext,
+    msg: APIDeleteClusterMsg,
+    _ctx: MsgContext,
+) -> ApiResult<EmptyReply> {
+    let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
+    let uuids = vec![msg.uuid];
+    if mode == DeleteMode::Permissive {
+        node.cascades
+            .pass(&node.bus, CLUSTER.vo_name, &uuids, mode, true)
+            .await?;
+    }
+    remove(&node, uuids, mode).await?;
+    Ok(EmptyReply {})
+}
+
+/// Clusters go when their zone goes.
+pub struct ClusterCascade;
+
+impl CascadeFamily for ClusterCascade {
+    const MESSAGE: &'static str = "ClusterCascadeMsg";
+    const PARENTS: &'static [&'static str] = &["ZoneVO"];
+}
+
+pub async fn parent_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
+    let uuids: Vec<String> = Cluster::find()
+        .filter(Column::ZoneUuid.is_in(req.parent_uuids.clone()))
+        .all(&node.db)
+        .await?
+        .into_iter()
+        .map(|c| c.uuid)
+        .collect();
+    if req.check_only {
+        // A cluster itself never refuses; its children may.
+        return node
+            .cascades
+            .pass(&node.bus, CLUSTER.vo_name, &uuids, req.mode, true)
+            .await;
+    }
+    remove(&node, uuids, req.mode).await
+}

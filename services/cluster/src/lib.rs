@@ -1,0 +1,34 @@
+//! The cluster service: groups of hosts of one hypervisor type in a zone.
+
+pub mod entity;
+mod handlers;
+pub mod messages;
+pub mod migration;
+
+use zstack_kernel::query::Relation;
+use zstack_kernel::{ErrorCode, NodeContext};
+
+pub use entity::CLUSTER;
+pub use messages::ClusterQuery;
+
+pub const SERVICE_ID: &str = "cluster";
+
+pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
+    node.queries.relate(
+        "zone",
+        Relation {
+            name: "cluster",
+            target: "cluster",
+            local: "uuid",
+            remote: "zoneUuid",
+        },
+    );
+    node.service(SERVICE_ID)
+        .api(handlers::create)
+        .api(handlers::update)
+        .api(handlers::change_state)
+        .api(handlers::delete)
+        .query::<ClusterQuery>()
+        .cascade::<handlers::ClusterCascade, _, _>(handlers::parent_gone)
+        .start()
+}

@@ -1,0 +1,222 @@
+//! What each host API does. Hosts are simulated: connecting succeeds at once.
+
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr};
+use zstack_cluster::entity::Entity as Cluster;
+use zstack_kernel::api::{EmptyReply, InventoryReply};
+use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
+use zstack_kernel::error::{argerr, operr};
+use zstack_kernel::message::new_uuid;
+use zstack_kernel::resource::find;
+use zstack_kernel::time::now;
+use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext};
+
+use crate::entity::{ActiveModel, Column, Entity as Host, HOST, Model as HostInventory};
+use crate::messages::{
+    APIAddKVMHostMsg, APIAddSimulatorHostMsg, APIChangeHostStateMsg, APIDeleteHostMsg,
+    APIReconnectHostMsg, APIUpdateHostMsg,
+};
+
+fn ip_taken(ip: &str) -> ErrorCode {
+    argerr(format!("a host with management ip[{ip}] already exists"))
+}
+
+/// An update that broke the unique management ip is SYS.1007.
+fn ip_conflict(e: sea_orm::DbErr, ip: &str) -> ErrorCode {
+    match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => ip_taken(ip),
+        _ => e.into(),
+    }
+}
+
+pub async fn add_simulator_host(
+    node: NodeContext,
+    msg: APIAddSimulatorHostMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<HostInventory>> {
+    let cluster = find::<Cluster, _>(&node.db, "cluster", &msg.cluster_uuid).await?;
+    if Host::find()
+        .filter(Column::ManagementIp.eq(msg.management_ip.clone()))
+        .one(&node.db)
+        .await?
+        .is_some()
+    {
+        return Err(ip_taken(&msg.management_ip));
+    }
+    let uuid = msg.resource_uuid.unwrap_or_else(new_uuid);
+    let at = now();
+    let row = ActiveModel {
+        uuid: Set(uuid.clone()),
+        name: Set(msg.name),
+        description: Set(msg.description),
+        zone_uuid: Set(cluster.zone_uuid),
+        cluster_uuid: Set(cluster.uuid),
+        management_ip: Set(msg.management_ip.clone()),
+        hypervisor_type: Set("Simulator".into()),
+        state: Set("Enabled".into()),
+        // The simulator connects at once.
+        status: Set("Connected".into()),
+        total_cpu_capacity: Set(msg.cpu_capacity),
+        available_cpu_capacity: Set(msg.cpu_capacity),
+        total_memory_capacity: Set(msg.memory_capacity),
+        available_memory_capacity: Set(msg.memory_capacity),
+        cpu_num: Set(msg.cpu_capacity),
+        create_date: Set(at),
+        last_op_date: Set(at),
+    };
+    let host = row.insert(&node.db).await.map_err(|e| match e.sql_err() {
+        // Racing adds of one address: the unique index decides.
+        Some(SqlErr::UniqueConstraintViolation(what)) if what.contains("management_ip") => {
+            ip_taken(&msg.management_ip)
+        }
+        Some(SqlErr::UniqueConstraintViolation(_)) => argerr(format!(
+            "resourceUuid[{uuid}] is already used by another host"
+        )),
+        _ => e.into(),
+    })?;
+    Ok(host.into())
+}
+
+pub async fn add_kvm_host(
+    _node: NodeContext,
+    msg: APIAddKVMHostMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<HostInventory>> {
+    Err(operr(format!(
+        "cannot add KVM host[managementIp:{}]: this management node manages simulated hosts only; add it with POST /zstack/v1/hosts/simulators (AddSimulatorHost) instead",
+        msg.management_ip
+    )))
+}
+
+pub async fn update(
+    node: NodeContext,
+    msg: APIUpdateHostMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<HostInventory>> {
+    let host = find::<Host, _>(&node.db, "host", &msg.uuid).await?;
+    let mut active: ActiveModel = host.into();
+    if let Some(name) = msg.name {
+        active.name = Set(name);
+    }
+    if let Some(description) = msg.description {
+        active.description = Set(Some(description));
+    }
+    let ip = msg.management_ip.clone();
+    if let Some(ip) = &ip {
+        active.management_ip = Set(ip.clone());
+    }
+    active.last_op_date = Set(now());
+    let host = active
+        .update(&node.db)
+        .await
+        .map_err(|e| ip_conflict(e, ip.as_deref().unwrap_or_default()))?;
+    Ok(host.into())
+}
+
+pub async fn change_state(
+    node: NodeContext,
+    msg: APIChangeHostStateMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<HostInventory>> {
+    let host = find::<Host, _>(&node.db, "host", &msg.uuid).await?;
+    let state = match msg.state_event.as_str() {
+        "enable" => "Enabled",
+        "disable" => "Disabled",
+        // Entering maintenance: ZStack migrates VMs away first; the host stays here meanwhile.
+        "preMaintain" => "PreMaintenance",
+        // The simulator has nothing to migrate, so it reaches Maintenance at once.
+        _ => "Maintenance",
+    };
+    let mut active: ActiveModel = host.into();
+    active.state = Set(state.into());
+    active.last_op_date = Set(now());
+    Ok(active.update(&node.db).await?.into())
+}
+
+pub async fn reconnect(
+    node: NodeContext,
+    msg: APIReconnectHostMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<HostInventory>> {
+    let host = find::<Host, _>(&node.db, "host", &msg.uuid).await?;
+    if host.state == "Maintenance" {
+        return Err(operr(format!(
+            "host[uuid:{}] is in Maintenance; take it out of maintenance before reconnecting",
+            host.uuid
+        )));
+    }
+    let mut active: ActiveModel = host.into();
+    active.status = Set("Connecting".into());
+    let host = active.update(&node.db).await?;
+    let mut active: ActiveModel = host.into();
+    active.status = Set("Connected".into());
+    active.last_op_date = Set(now());
+    Ok(active.update(&node.db).await?.into())
+}
+
+/// A host entering maintenance is busy (in ZStack, migrating its VMs away): it refuses a
+/// Permissive delete. Enforcing deletes it anyway.
+async fn check_removable(node: &NodeContext, uuids: &[String]) -> ApiResult<()> {
+    let busy = Host::find()
+        .filter(Column::Uuid.is_in(uuids.to_vec()))
+        .filter(Column::State.eq("PreMaintenance"))
+        .one(&node.db)
+        .await?;
+    match busy {
+        Some(host) => Err(operr(format!(
+            "host[uuid:{}, name:{}] is entering maintenance and cannot be deleted in Permissive mode; use deleteMode=Enforcing",
+            host.uuid, host.name
+        ))),
+        None => {
+            node.cascades
+                .pass(&node.bus, HOST.vo_name, uuids, DeleteMode::Permissive, true)
+                .await
+        }
+    }
+}
+
+async fn remove(node: &NodeContext, uuids: Vec<String>, mode: DeleteMode) -> ApiResult<()> {
+    node.cascades
+        .pass(&node.bus, HOST.vo_name, &uuids, mode, false)
+        .await?;
+    Host::delete_many()
+        .filter(Column::Uuid.is_in(uuids))
+        .exec(&node.db)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(
+    node: NodeContext,
+    msg: APIDeleteHostMsg,
+    _ctx: MsgContext,
+) -> ApiResult<EmptyReply> {
+    let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
+    let uuids = vec![msg.uuid];
+    if mode == DeleteMode::Permissive {
+        check_removable(&node, &uuids).await?;
+    }
+    remove(&node, uuids, mode).await?;
+    Ok(EmptyReply {})
+}
+
+/// Hosts go when their cluster goes.
+pub struct HostCascade;
+
+impl CascadeFamily for HostCascade {
+    const MESSAGE: &'static str = "HostCascadeMsg";
+    const PARENTS: &'static [&'static str] = &["ClusterVO"];
+}
+
+pub async fn parent_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
+    let uuids: Vec<String> = Host::find()
+        .filter(Column::ClusterUuid.is_in(req.parent_uuids.clone()))
+        .all(&node.db)
+        .await?
+        .into_iter()
+        .map(|h| h.uuid)
+        .collect();
+    if req.check_only {
+        return check_removable(&node, &uuids).await;
+    }
+    remove(&node, uuids, req.mode).await
+}

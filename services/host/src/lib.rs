@@ -1,0 +1,46 @@
+//! The host service: simulated hypervisor hosts (ZStack's simulator plugin) with declared CPU
+//! and memory, their state and connection status, and the capacity API.
+
+mod capacity;
+pub mod entity;
+mod handlers;
+pub mod messages;
+pub mod migration;
+
+use zstack_kernel::query::Relation;
+use zstack_kernel::{ErrorCode, NodeContext};
+
+pub use entity::HOST;
+pub use messages::HostQuery;
+
+pub const SERVICE_ID: &str = "host";
+
+pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
+    for (resource, local) in [("cluster", "uuid"), ("zone", "uuid")] {
+        let remote = if resource == "cluster" {
+            "clusterUuid"
+        } else {
+            "zoneUuid"
+        };
+        node.queries.relate(
+            resource,
+            Relation {
+                name: "host",
+                target: "host",
+                local,
+                remote,
+            },
+        );
+    }
+    node.service(SERVICE_ID)
+        .api(handlers::add_simulator_host)
+        .api(handlers::add_kvm_host)
+        .api(handlers::update)
+        .api(handlers::change_state)
+        .api(handlers::reconnect)
+        .api(handlers::delete)
+        .api(capacity::get_cpu_memory_capacity)
+        .query::<HostQuery>()
+        .cascade::<handlers::HostCascade, _, _>(handlers::parent_gone)
+        .start()
+}

@@ -1,0 +1,140 @@
+//! The host APIs.
+
+use serde::{Deserialize, Serialize};
+use zstack_cluster::CLUSTER;
+use zstack_kernel::api::{ApiReply, EmptyReply, InventoryReply, Route, checks};
+use zstack_kernel::api_message;
+use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
+
+use crate::entity::{HOST, Model as HostInventory};
+
+api_message! {
+    /// Adds a simulated host with declared CPU and memory to a cluster.
+    pub struct APIAddSimulatorHostMsg {
+        name: String => checks().max_len(255),
+        description: Option<String> => checks().max_len(2048),
+        management_ip: String => checks().max_len(255),
+        cluster_uuid: String => checks().resource(CLUSTER),
+        cpu_capacity: i64 => checks().range(1, i64::MAX),
+        memory_capacity: i64 => checks().range(1, i64::MAX),
+        resource_uuid: Option<String> => checks().uuid(),
+    }
+    route = Route::post("/hosts/simulators");
+    reply = InventoryReply<HostInventory>;
+}
+
+api_message! {
+    /// Adds a KVM host: answered with an error, hosts are simulated here.
+    pub struct APIAddKVMHostMsg {
+        username: String => checks().max_len(255),
+        password: String => checks().no_trim(),
+        ssh_port: Option<i64> => checks().range(1, 65535),
+        name: String => checks().max_len(255),
+        description: Option<String> => checks().max_len(2048),
+        management_ip: String => checks().max_len(255),
+        cluster_uuid: String => checks().resource(CLUSTER),
+    }
+    route = Route::post("/hosts/kvm");
+    reply = InventoryReply<HostInventory>;
+}
+
+api_message! {
+    /// Changes a host's name, description or management address.
+    pub struct APIUpdateHostMsg {
+        uuid: String => checks().resource(HOST),
+        name: Option<String> => checks().max_len(255),
+        description: Option<String> => checks().max_len(2048),
+        management_ip: Option<String> => checks().max_len(255),
+    }
+    route = Route::action("/hosts/{uuid}/actions");
+    reply = InventoryReply<HostInventory>;
+    resource = uuid;
+}
+
+api_message! {
+    /// Enables, disables or puts a host into maintenance.
+    pub struct APIChangeHostStateMsg {
+        uuid: String => checks().resource(HOST),
+        state_event: String => checks().valid_values(&["enable", "disable", "preMaintain", "maintain"]),
+    }
+    route = Route::action("/hosts/{uuid}/actions");
+    reply = InventoryReply<HostInventory>;
+    resource = uuid;
+}
+
+api_message! {
+    /// Reconnects a host (the simulator answers at once).
+    pub struct APIReconnectHostMsg {
+        uuid: String => checks().resource(HOST),
+    }
+    route = Route::action("/hosts/{uuid}/actions");
+    reply = InventoryReply<HostInventory>;
+    resource = uuid;
+}
+
+api_message! {
+    /// Deletes a host.
+    pub struct APIDeleteHostMsg {
+        uuid: String => checks().uuid(),
+        delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
+    }
+    route = Route::delete("/hosts/{uuid}");
+    reply = EmptyReply;
+    resource = uuid;
+}
+
+api_message! {
+    /// Total and available CPU and memory of the Enabled and Connected hosts in the given zones,
+    /// clusters and hosts, or of all of them.
+    pub struct APIGetCpuMemoryCapacityMsg {
+        zone_uuids: Option<Vec<String>>,
+        cluster_uuids: Option<Vec<String>>,
+        host_uuids: Option<Vec<String>>,
+        hypervisor_type: Option<String>,
+        all: Option<bool>,
+    }
+    route = Route::get("/hosts/capacities/cpu-memory");
+    reply = CpuMemoryCapacityReply;
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CpuMemoryCapacityReply {
+    pub total_cpu: i64,
+    pub available_cpu: i64,
+    pub total_memory: i64,
+    pub available_memory: i64,
+}
+
+impl ApiReply for CpuMemoryCapacityReply {}
+
+/// `GET /hosts`, `GET /hosts/{uuid}`.
+pub struct HostQuery;
+
+impl Queryable for HostQuery {
+    const QUERY_API: &'static str = "APIQueryHostMsg";
+    const PATH: &'static str = "/hosts";
+    const PATH_BY_UUID: Option<&'static str> = Some("/hosts/{uuid}");
+
+    fn meta() -> QueryMeta {
+        QueryMeta::new("host", HOST.table, "org.zstack.header.host.HostInventory")
+            .field("uuid", FieldKind::Str)
+            .field("name", FieldKind::Str)
+            .field("description", FieldKind::Str)
+            .field("zoneUuid", FieldKind::Str)
+            .field("clusterUuid", FieldKind::Str)
+            .field("managementIp", FieldKind::Str)
+            .field("hypervisorType", FieldKind::Str)
+            .field("state", FieldKind::Str)
+            .field("status", FieldKind::Str)
+            .field("totalCpuCapacity", FieldKind::Int)
+            .field("availableCpuCapacity", FieldKind::Int)
+            .field("totalMemoryCapacity", FieldKind::Int)
+            .field("availableMemoryCapacity", FieldKind::Int)
+            .field("cpuNum", FieldKind::Int)
+            .field("createDate", FieldKind::Date)
+            .field("lastOpDate", FieldKind::Date)
+            .relation("cluster", "cluster", "clusterUuid", "uuid")
+            .relation("zone", "zone", "zoneUuid", "uuid")
+    }
+}
