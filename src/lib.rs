@@ -69,6 +69,13 @@ pub async fn start(settings: &Settings) -> Result<RunningNode, StartError> {
     zstack_zone::start(&node)?;
     zstack_cluster::start(&node)?;
     zstack_host::start(&node)?;
+    zstack_primary_storage::start(&node)?;
+    zstack_backup_storage::start(&node)?;
+    zstack_image::start(&node)?;
+    zstack_instance_offering::start(&node)?;
+    zstack_disk_offering::start(&node)?;
+    zstack_l2_network::start(&node)?;
+    zstack_l3_network::start(&node)?;
     check_placement(&node)?;
     for (name, ms) in &settings.delay_message {
         tracing::warn!(message = %name, ms, "fault injection: this message is delayed on this node");

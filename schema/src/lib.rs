@@ -15,6 +15,13 @@ impl MigratorTrait for Migrator {
             Box::new(zstack_management_node::migration::services_migration()),
             Box::new(zstack_cluster::migration::migration()),
             Box::new(zstack_host::migration::migration()),
+            Box::new(zstack_primary_storage::migration::migration()),
+            Box::new(zstack_backup_storage::migration::migration()),
+            Box::new(zstack_image::migration::migration()),
+            Box::new(zstack_instance_offering::migration::migration()),
+            Box::new(zstack_disk_offering::migration::migration()),
+            Box::new(zstack_l2_network::migration::migration()),
+            Box::new(zstack_l3_network::migration::migration()),
         ]
     }
 }
