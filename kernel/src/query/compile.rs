@@ -123,6 +123,14 @@ fn condition_expr(
         .from(target.table)
         .and_where(inner)
         .to_owned();
+    let sub = match &relation.via {
+        None => sub,
+        Some(via) => Query::select()
+            .column((via.table, via.from))
+            .from(via.table)
+            .and_where(Expr::col((via.table, via.to)).in_subquery(sub))
+            .to_owned(),
+    };
     Ok(Expr::col((meta.table, local.column.clone())).in_subquery(sub))
 }
 
@@ -285,7 +293,34 @@ mod tests {
                 .field("clusterUuid", FieldKind::Str)
                 .relation("cluster", "cluster", "clusterUuid", "uuid"),
         );
+        registry.add(
+            QueryMeta::new("storage", "storage", "StorageInventory")
+                .field("uuid", FieldKind::Str)
+                .relation_via(
+                    "cluster",
+                    "cluster",
+                    "uuid",
+                    ("storage_cluster_ref", "storage_uuid", "cluster_uuid"),
+                    "uuid",
+                ),
+        );
         registry
+    }
+
+    #[test]
+    fn many_to_many_relations_go_through_their_join_table() {
+        let registry = registry();
+        let storage = registry.get("storage").unwrap();
+        let filter = where_clause(&registry, &storage, &request(&["cluster.name=c1"])).unwrap();
+        let (sql, _) = Query::select()
+            .column((storage.table, "uuid"))
+            .from(storage.table)
+            .cond_where(filter)
+            .build(SqliteQueryBuilder);
+        assert_eq!(
+            sql,
+            r#"SELECT "storage"."uuid" FROM "storage" WHERE "storage"."uuid" IN (SELECT "storage_cluster_ref"."storage_uuid" FROM "storage_cluster_ref" WHERE "storage_cluster_ref"."cluster_uuid" IN (SELECT "cluster"."uuid" FROM "cluster" WHERE "cluster"."name" = ?))"#
+        );
     }
 
     fn request(conditions: &[&str]) -> QueryRequest {

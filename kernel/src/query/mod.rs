@@ -36,13 +36,47 @@ pub struct Field {
     pub kind: FieldKind,
 }
 
-/// `zone.cluster`: from this resource's `local` field to the `remote` field of `target`.
+/// `zone.cluster`: from this resource's `local` field to the `remote` field of `target`,
+/// directly or, for many-to-many links, through a join table.
 #[derive(Debug, Clone)]
 pub struct Relation {
     pub name: &'static str,
     pub target: &'static str,
     pub local: &'static str,
     pub remote: &'static str,
+    pub via: Option<Via>,
+}
+
+/// A join table between two resources (`primary_storage_cluster_ref`): column `from` holds
+/// this resource's `local` value, column `to` the target's `remote` value.
+#[derive(Debug, Clone)]
+pub struct Via {
+    pub table: &'static str,
+    pub from: &'static str,
+    pub to: &'static str,
+}
+
+impl Relation {
+    pub fn new(
+        name: &'static str,
+        target: &'static str,
+        local: &'static str,
+        remote: &'static str,
+    ) -> Self {
+        Relation {
+            name,
+            target,
+            local,
+            remote,
+            via: None,
+        }
+    }
+
+    /// The link goes through join table `table` (columns `from` → `to`).
+    pub fn via(mut self, table: &'static str, from: &'static str, to: &'static str) -> Self {
+        self.via = Some(Via { table, from, to });
+        self
+    }
 }
 
 /// What can be queried of one resource.
@@ -85,12 +119,22 @@ impl QueryMeta {
         local: &'static str,
         remote: &'static str,
     ) -> Self {
-        self.relations.push(Relation {
-            name,
-            target,
-            local,
-            remote,
-        });
+        self.relations
+            .push(Relation::new(name, target, local, remote));
+        self
+    }
+
+    /// A many-to-many relation through join table `table` (see [`Via`]).
+    pub fn relation_via(
+        mut self,
+        name: &'static str,
+        target: &'static str,
+        local: &'static str,
+        via: (&'static str, &'static str, &'static str),
+        remote: &'static str,
+    ) -> Self {
+        self.relations
+            .push(Relation::new(name, target, local, remote).via(via.0, via.1, via.2));
         self
     }
 

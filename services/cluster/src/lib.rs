@@ -16,12 +16,7 @@ pub const SERVICE_ID: &str = "cluster";
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.queries.relate(
         "zone",
-        Relation {
-            name: "cluster",
-            target: "cluster",
-            local: "uuid",
-            remote: "zoneUuid",
-        },
+        Relation::new("cluster", "cluster", "uuid", "zoneUuid"),
     );
     node.service(SERVICE_ID)
         .api(handlers::create)

@@ -16,22 +16,12 @@ pub use messages::HostQuery;
 pub const SERVICE_ID: &str = "host";
 
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
-    for (resource, local) in [("cluster", "uuid"), ("zone", "uuid")] {
-        let remote = if resource == "cluster" {
-            "clusterUuid"
-        } else {
-            "zoneUuid"
-        };
-        node.queries.relate(
-            resource,
-            Relation {
-                name: "host",
-                target: "host",
-                local,
-                remote,
-            },
-        );
-    }
+    node.queries.relate(
+        "cluster",
+        Relation::new("host", "host", "uuid", "clusterUuid"),
+    );
+    node.queries
+        .relate("zone", Relation::new("host", "host", "uuid", "zoneUuid"));
     node.service(SERVICE_ID)
         .api(handlers::add_simulator_host)
         .api(handlers::add_kvm_host)
