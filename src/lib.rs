@@ -66,6 +66,7 @@ pub async fn start(settings: &Settings) -> Result<RunningNode, StartError> {
     // those placed on it.
     zstack_account::start(&node).await?;
     zstack_management_node::start(&node)?;
+    zstack_tag::start(&node)?;
     zstack_zone::start(&node)?;
     zstack_cluster::start(&node)?;
     zstack_host::start(&node)?;

@@ -53,7 +53,7 @@ pub struct CascadeRequest {
 pub trait CascadeFamily: Send + Sync + 'static {
     /// Its cascade message's name (`ClusterCascadeMsg`).
     const MESSAGE: &'static str;
-    /// The VO names of the parents whose deletion reaches it.
+    /// The VO names of the parents whose deletion reaches it (`"*"`: every resource).
     const PARENTS: &'static [&'static str];
 }
 
@@ -108,13 +108,13 @@ impl CascadeRegistry {
         }
     }
 
+    /// The families to ask when `parent` resources go: those that named it, then those that
+    /// follow every resource (`"*"`: tags, owner records), last.
     fn children_of(&self, parent: &str) -> Vec<(&'static str, Forward)> {
-        self.children
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(parent)
-            .cloned()
-            .unwrap_or_default()
+        let children = self.children.read().unwrap_or_else(PoisonError::into_inner);
+        let mut found = children.get(parent).cloned().unwrap_or_default();
+        found.extend(children.get("*").cloned().unwrap_or_default());
+        found
     }
 
     /// Runs the cascade of `parent_type` resources `parent_uuids` going: the Permissive check

@@ -14,3 +14,31 @@ impl Message for CheckSessionMsg {
     const NAME: &'static str = "CheckSessionMsg";
     type Reply = SessionInfo;
 }
+
+/// Records that the session's account owns a resource it has just created.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnResourceMsg {
+    pub account_uuid: String,
+    pub resource_uuid: String,
+    pub resource_type: String,
+}
+
+impl Message for OwnResourceMsg {
+    const NAME: &'static str = "OwnResourceMsg";
+    type Reply = crate::api::EmptyReply;
+}
+
+/// Whether account `account_uuid` may act on each of `resource_uuids`: ID.1002 naming the first
+/// one it does not own.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckAccessMsg {
+    pub account_uuid: String,
+    pub resource_uuids: Vec<String>,
+}
+
+impl Message for CheckAccessMsg {
+    const NAME: &'static str = "CheckAccessMsg";
+    type Reply = crate::api::EmptyReply;
+}

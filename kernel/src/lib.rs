@@ -15,6 +15,7 @@ pub mod node;
 pub mod query;
 pub mod resource;
 pub mod schema;
+pub mod tags;
 pub mod time;
 
 pub use error::{ApiError, ApiResult, ErrorCode};

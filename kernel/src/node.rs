@@ -16,6 +16,8 @@ use crate::cluster::{Cluster, NodeInfo};
 use crate::error::ErrorCode;
 use crate::message::{Message, MsgContext};
 use crate::query::{QueryMsg, QueryRegistry, QueryReply, Queryable};
+use crate::resource::ResourceTypes;
+use crate::tags::TagPatterns;
 
 /// Node settings the kernel and the services read.
 #[derive(Debug, Clone)]
@@ -68,6 +70,9 @@ pub struct NodeContext {
     pub apis: Arc<ApiRegistry>,
     pub queries: Arc<QueryRegistry>,
     pub cascades: Arc<CascadeRegistry>,
+    pub tag_patterns: Arc<TagPatterns>,
+    /// Resource VO name → table, for checks that name a resource by type (`HostVO`).
+    pub resources: Arc<ResourceTypes>,
 }
 
 impl NodeContext {
@@ -96,6 +101,8 @@ impl NodeContext {
             apis: Arc::new(ApiRegistry::default()),
             queries: Arc::new(QueryRegistry::default()),
             cascades: Arc::new(CascadeRegistry::default()),
+            tag_patterns: Arc::new(TagPatterns::default()),
+            resources: Arc::new(ResourceTypes::default()),
         }
     }
 
@@ -173,6 +180,19 @@ impl ServiceBuilder {
                     crate::query::execute(&node.db, &node.queries, &meta, &msg.request).await
                 }
             })
+    }
+
+    /// Declares a resource type this service owns (its VO name and table), so tags and other
+    /// type-named checks can find its resources.
+    pub fn resource(self, resource: crate::api::ResourceRef) -> Self {
+        self.node.resources.add(resource);
+        self
+    }
+
+    /// Accepts system tags matching `pattern` on `resource_type` resources.
+    pub fn system_tag(self, resource_type: &'static str, pattern: &'static str) -> Self {
+        self.node.tag_patterns.add(resource_type, pattern);
+        self
     }
 
     /// Takes part in cascades as family `T`: `handler` is asked when one of `T::PARENTS` goes.

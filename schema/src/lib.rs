@@ -10,6 +10,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(zstack_kernel::gateway::jobs::migration()),
             Box::new(zstack_account::migration::migration()),
+            Box::new(zstack_account::ownership::migration()),
+            Box::new(zstack_tag::migration::migration()),
             Box::new(zstack_management_node::migration::migration()),
             Box::new(zstack_zone::migration::migration()),
             Box::new(zstack_management_node::migration::services_migration()),

@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod accounts;
 mod basic_flow;
 mod cluster;
 mod datacenter;
@@ -19,5 +20,6 @@ mod query;
 mod rest_rules;
 mod shutdown;
 mod storage;
+mod tags;
 mod webhook;
 mod zone;

@@ -139,6 +139,9 @@ pub struct ApiDescriptor {
     pub params: Vec<ParamSpec>,
     pub input: ApiInput,
     pub encode: Encode,
+    /// For creates: the VO name of the resource created, which its creator owns and the
+    /// request's `systemTags`/`userTags` attach to.
+    pub creates: Option<&'static str>,
 }
 
 fn encoder<R: ApiReply>() -> Encode {
@@ -174,6 +177,9 @@ impl ApiDescriptor {
                 Ok(Envelope::new(msg))
             })),
             encode: encoder::<M::Reply>(),
+            creates: (M::route().method == HttpMethod::Post)
+                .then_some(<M::Reply as ApiReply>::RESOURCE_TYPE)
+                .flatten(),
         }
     }
 
@@ -191,6 +197,7 @@ impl ApiDescriptor {
                 Envelope::new(QueryMsg::<T>::new(request))
             })),
             encode: encoder::<crate::query::QueryReply>(),
+            creates: None,
         }
     }
 }

@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 pub type Schema = Vec<(String, &'static str)>;
 
 pub trait ApiReply: Serialize + Send + 'static {
+    /// The VO name of the resource this reply's `inventory` is, for creates: ownership and
+    /// tags are recorded against it.
+    const RESOURCE_TYPE: Option<&'static str> = None;
+
     fn schema(&self) -> Schema {
         Vec::new()
     }
@@ -15,6 +19,8 @@ pub trait ApiReply: Serialize + Send + 'static {
 /// A resource's inventory and the ZStack class it stands for.
 pub trait Inventory: Serialize + Send + 'static {
     const CLASS: &'static str;
+    /// The VO name of the resource (`ZoneVO`), for resources accounts own and tags attach to.
+    const VO_NAME: Option<&'static str> = None;
 }
 
 /// `{"inventory": {...}}`, the reply of creates, updates and state changes.
@@ -24,6 +30,8 @@ pub struct InventoryReply<T> {
 }
 
 impl<T: Inventory> ApiReply for InventoryReply<T> {
+    const RESOURCE_TYPE: Option<&'static str> = T::VO_NAME;
+
     fn schema(&self) -> Schema {
         vec![("inventory".to_string(), T::CLASS)]
     }

@@ -49,6 +49,16 @@ pub fn typecheck(
         };
         out.insert(spec.name.clone(), value);
     }
+    // Every API accepts tags beside its own parameters.
+    for tags in ["systemTags", "userTags"] {
+        match raw.get(tags) {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+                out.insert(tags.to_string(), Value::Array(items.clone()));
+            }
+            Some(_) => return Err(format!("[{tags}] must be a list of strings")),
+        }
+    }
     Ok(out)
 }
 

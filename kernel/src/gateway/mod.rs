@@ -23,10 +23,11 @@ use tracing::Instrument;
 
 use crate::api::{ApiDescriptor, ApiInput, BodyKey, HttpMethod, Schema, validate};
 use crate::error::{ApiError, ErrorCode};
-use crate::identity::CheckSessionMsg;
+use crate::identity::{CheckAccessMsg, CheckSessionMsg, OwnResourceMsg};
 use crate::message::{Event, SessionInfo, is_v4_uuid, new_uuid};
 use crate::node::NodeContext;
 use crate::query::QueryRequest;
+use crate::tags::{AttachTagsMsg, ValidateTagsMsg};
 use metrics::Metrics;
 use router::{Lookup, Matched, Router};
 use webhook::WebhookPlan;
@@ -407,17 +408,44 @@ impl Gateway {
         timeout: Duration,
         with_schema: bool,
     ) -> Result<Value, ErrorCode> {
+        // Accounts other than admin see and touch only what they own.
+        let owner = session
+            .as_ref()
+            .filter(|s| !s.is_admin)
+            .map(|s| s.account_uuid.clone());
+        let mut tags = RequestTags::default();
         let envelope = match (input, &api.input) {
             (Input::Params(mut params), ApiInput::Params(decode)) => {
                 validate::validate(&node.db, api.name, &api.params, &mut params).await?;
+                if let Some(account) = &owner {
+                    check_access(node, api, &params, account).await?;
+                }
+                tags = RequestTags::read(&params);
+                if let Some(resource_type) = api.creates
+                    && !tags.system.is_empty()
+                {
+                    let check = ValidateTagsMsg {
+                        resource_type: resource_type.to_string(),
+                        system_tags: tags.system.clone(),
+                    };
+                    node.bus.call_with_timeout(check, timeout).await?;
+                }
                 decode(Value::Object(params))?
             }
-            (Input::Query(request), ApiInput::Query(decode)) => decode(request),
+            (Input::Query(mut request), ApiInput::Query(decode)) => {
+                request.owner = owner;
+                decode(request)
+            }
             _ => return Err(ApiError::Internal("request and API kind disagree".into()).into()),
         };
-        let envelope = envelope.with_id(api_id).with_session(session);
+        let envelope = envelope.with_id(api_id).with_session(session.clone());
         let reply = node.bus.call_envelope(envelope, timeout).await?;
         let (body, schema) = (api.encode)(reply)?;
+        if let Some(resource_type) = api.creates
+            && let Some(uuid) = body["inventory"]["uuid"].as_str()
+        {
+            created(node, resource_type, uuid, session.as_ref(), tags, timeout).await?;
+        }
         Ok(if with_schema {
             add_schema(body, schema)
         } else {
@@ -559,6 +587,101 @@ impl Gateway {
             }
         }
     }
+}
+
+/// The `systemTags` and `userTags` of a request.
+#[derive(Default)]
+struct RequestTags {
+    system: Vec<String>,
+    user: Vec<String>,
+}
+
+impl RequestTags {
+    fn read(params: &Map<String, Value>) -> Self {
+        let list = |name: &str| -> Vec<String> {
+            match params.get(name) {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect(),
+                Some(Value::String(one)) => vec![one.clone()],
+                _ => Vec::new(),
+            }
+        };
+        RequestTags {
+            system: list("systemTags"),
+            user: list("userTags"),
+        }
+    }
+}
+
+/// The uuids of the resources a request acts on: the `uuid` parameter and every parameter
+/// declared as a reference to a resource.
+fn referenced_uuids(api: &ApiDescriptor, params: &Map<String, Value>) -> Vec<String> {
+    let mut uuids = Vec::new();
+    for spec in &api.params {
+        if spec.name != "uuid" && spec.checks.resource.is_none() {
+            continue;
+        }
+        match params.get(&spec.name) {
+            Some(Value::String(uuid)) => uuids.push(uuid.clone()),
+            Some(Value::Array(items)) => {
+                uuids.extend(items.iter().filter_map(|v| v.as_str().map(String::from)))
+            }
+            _ => {}
+        }
+    }
+    uuids
+}
+
+/// ID.1002 when `account` acts on a resource it does not own.
+async fn check_access(
+    node: &NodeContext,
+    api: &ApiDescriptor,
+    params: &Map<String, Value>,
+    account: &str,
+) -> Result<(), ErrorCode> {
+    let uuids = referenced_uuids(api, params);
+    if uuids.is_empty() {
+        return Ok(());
+    }
+    let check = CheckAccessMsg {
+        account_uuid: account.to_string(),
+        resource_uuids: uuids,
+    };
+    node.bus.call(check).await?;
+    Ok(())
+}
+
+/// After a create: its creator owns the new resource, and the request's tags attach to it.
+async fn created(
+    node: &NodeContext,
+    resource_type: &str,
+    uuid: &str,
+    session: Option<&SessionInfo>,
+    tags: RequestTags,
+    timeout: Duration,
+) -> Result<(), ErrorCode> {
+    if let Some(session) = session {
+        let own = OwnResourceMsg {
+            account_uuid: session.account_uuid.clone(),
+            resource_uuid: uuid.to_string(),
+            resource_type: resource_type.to_string(),
+        };
+        node.bus.call_with_timeout(own, timeout).await?;
+    }
+    if tags.system.is_empty() && tags.user.is_empty() {
+        return Ok(());
+    }
+    let attach = AttachTagsMsg {
+        resource_type: resource_type.to_string(),
+        resource_uuid: uuid.to_string(),
+        system_tags: tags.system,
+        user_tags: tags.user,
+        inherent: false,
+    };
+    node.bus.call_with_timeout(attach, timeout).await?;
+    Ok(())
 }
 
 /// Query-string parameters by name; a repeated name (`uuids=a&uuids=b`, as ZStack's SDK sends

@@ -72,6 +72,11 @@ fn condition_expr(
         Some(split) => split,
         None => return Err(arg(format!("empty query field in [{}]", cond.path))),
     };
+    if rest.is_empty()
+        && let Some(source) = registry.tag_source(head)
+    {
+        return tag_condition(meta, source, cond);
+    }
     if rest.is_empty() {
         let field = meta
             .find_field(head)
@@ -134,6 +139,46 @@ fn condition_expr(
     Ok(Expr::col((meta.table, local.column.clone())).in_subquery(sub))
 }
 
+/// A condition on a resource's tags, with every operator: `=` has the tag, `!=` has not,
+/// `?=`/`!?=` has one of / none of, `~=`/`!~=` has one like / none like, `is null` has no tag.
+fn tag_condition(
+    meta: &QueryMeta,
+    source: super::LinkTable,
+    cond: &Condition,
+) -> Result<SimpleExpr, ErrorCode> {
+    let pk = own_field(meta, meta.primary_key, "primary key")?;
+    let tag = Expr::col((source.table, source.value_column));
+    let text = cond.value.clone().unwrap_or_default();
+    let list = || text.split(',').map(String::from).collect::<Vec<_>>();
+    let (filter, has): (Option<SimpleExpr>, bool) = match cond.op {
+        QueryOp::Eq => (Some(tag.eq(text.clone())), true),
+        QueryOp::Ne => (Some(tag.eq(text.clone())), false),
+        QueryOp::In => (Some(tag.is_in(list())), true),
+        QueryOp::NotIn => (Some(tag.is_in(list())), false),
+        QueryOp::Like => (Some(tag.like(text.clone())), true),
+        QueryOp::NotLike => (Some(tag.like(text.clone())), false),
+        QueryOp::Gt => (Some(tag.gt(text.clone())), true),
+        QueryOp::Lt => (Some(tag.lt(text.clone())), true),
+        QueryOp::Ge => (Some(tag.gte(text.clone())), true),
+        QueryOp::Le => (Some(tag.lte(text.clone())), true),
+        QueryOp::NotNull => (None, true),
+        QueryOp::IsNull => (None, false),
+    };
+    let mut tagged = Query::select()
+        .column((source.table, source.resource_column))
+        .from(source.table)
+        .to_owned();
+    if let Some(filter) = filter {
+        tagged.and_where(filter);
+    }
+    let col = Expr::col((meta.table, pk.column.clone()));
+    Ok(if has {
+        col.in_subquery(tagged)
+    } else {
+        col.not_in_subquery(tagged)
+    })
+}
+
 /// The WHERE clause of a request: its conditions ANDed, plus `groupBy` as "one row per group".
 fn where_clause(
     registry: &QueryRegistry,
@@ -144,6 +189,15 @@ fn where_clause(
     for cond in &req.conditions {
         let path: Vec<&str> = cond.path.split('.').collect();
         all = all.add(condition_expr(registry, meta, &path, "", cond)?);
+    }
+    if let (Some(account), Some(owned)) = (&req.owner, registry.ownership()) {
+        let pk = own_field(meta, meta.primary_key, "primary key")?;
+        let mine = Query::select()
+            .column((owned.table, owned.resource_column))
+            .from(owned.table)
+            .and_where(Expr::col((owned.table, owned.value_column)).eq(account.clone()))
+            .to_owned();
+        all = all.add(Expr::col((meta.table, pk.column.clone())).in_subquery(mine));
     }
     if let Some(group_by) = &req.group_by {
         // Portable MySQL-style GROUP BY: the row with the smallest key stands for its group.

@@ -171,6 +171,19 @@ pub struct QueryRegistry {
     /// Relations other services declared onto a resource (`zone.cluster`, declared by the
     /// cluster service), kept until that resource is added and merged into it.
     added_relations: RwLock<HashMap<&'static str, Vec<Relation>>>,
+    /// Pseudo-fields answered from another table (`__systemTag__`, `__userTag__`).
+    tag_sources: RwLock<HashMap<&'static str, LinkTable>>,
+    /// Where resource ownership is kept, for the queries of accounts that see only their own.
+    ownership: RwLock<Option<LinkTable>>,
+}
+
+/// A table linking resources to values: tags (`resource_uuid` → `tag`), or ownership
+/// (`resource_uuid` → `account_uuid`).
+#[derive(Debug, Clone, Copy)]
+pub struct LinkTable {
+    pub table: &'static str,
+    pub resource_column: &'static str,
+    pub value_column: &'static str,
 }
 
 impl QueryRegistry {
@@ -205,6 +218,37 @@ impl QueryRegistry {
             merged.relations.push(relation);
             *meta = Arc::new(merged);
         }
+    }
+
+    /// Answers conditions on pseudo-field `name` (`__systemTag__`) of every resource from
+    /// `source`.
+    pub fn add_tag_source(&self, name: &'static str, source: LinkTable) {
+        self.tag_sources
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name, source);
+    }
+
+    pub fn tag_source(&self, name: &str) -> Option<LinkTable> {
+        self.tag_sources
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(name)
+            .copied()
+    }
+
+    pub fn set_ownership(&self, table: LinkTable) {
+        *self
+            .ownership
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(table);
+    }
+
+    pub fn ownership(&self) -> Option<LinkTable> {
+        *self
+            .ownership
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     pub fn get(&self, resource: &str) -> Option<Arc<QueryMeta>> {
@@ -252,6 +296,9 @@ pub struct QueryRequest {
     pub sort_desc: bool,
     pub fields: Vec<String>,
     pub group_by: Option<String>,
+    /// Set for accounts that see only what they own (every account but admin).
+    #[serde(default)]
+    pub owner: Option<String>,
 }
 
 impl Default for QueryRequest {
@@ -266,6 +313,7 @@ impl Default for QueryRequest {
             sort_desc: false,
             fields: Vec::new(),
             group_by: None,
+            owner: None,
         }
     }
 }

@@ -1,10 +1,12 @@
 //! The account service: accounts, login and logout, and the session check every API goes
 //! through.
 
+mod accounts;
 pub mod entity;
 mod handlers;
 pub mod messages;
 pub mod migration;
+pub mod ownership;
 
 use std::time::Duration;
 
@@ -16,6 +18,7 @@ pub const SERVICE_ID: &str = "account";
 
 pub async fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     handlers::ensure_admin(node).await?;
+    node.queries.set_ownership(ownership::OWNERSHIP);
     let sweeping = node.clone();
     let every = sweeping
         .config
@@ -37,5 +40,11 @@ pub async fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(handlers::log_out)
         .api(handlers::validate)
         .handle(handlers::check_session)
+        .api(accounts::create)
+        .api(accounts::delete)
+        .query::<messages::AccountQuery>()
+        .handle(ownership::own_resource)
+        .handle(ownership::check_access)
+        .cascade::<accounts::OwnershipCascade, _, _>(accounts::resources_gone)
         .start()
 }

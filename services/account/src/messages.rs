@@ -4,7 +4,57 @@ use serde::{Deserialize, Serialize};
 use zstack_kernel::api::{ApiReply, EmptyReply, InventoryReply, Route, checks};
 use zstack_kernel::api_message;
 
+use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
+
+use crate::accounts::AccountInventory;
 use crate::entity::session::Model as SessionInventory;
+
+api_message! {
+    /// Creates an account (admin only); the password is its sha512 hex, as clients send it.
+    pub struct APICreateAccountMsg {
+        name: String => checks().max_len(255),
+        password: String => checks().max_len(255).no_trim(),
+        r#type: Option<String> => checks().valid_values(&["Normal"]),
+        description: Option<String> => checks().max_len(2048),
+        resource_uuid: Option<String> => checks().uuid(),
+    }
+    route = Route::post("/accounts");
+    reply = InventoryReply<AccountInventory>;
+}
+
+api_message! {
+    /// Deletes an account (admin only); its sessions end.
+    pub struct APIDeleteAccountMsg {
+        uuid: String => checks().uuid(),
+        delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
+    }
+    route = Route::delete("/accounts/{uuid}");
+    reply = EmptyReply;
+    resource = uuid;
+}
+
+/// `GET /accounts`, `GET /accounts/{uuid}`: admin sees every account, others only their own.
+pub struct AccountQuery;
+
+impl Queryable for AccountQuery {
+    const QUERY_API: &'static str = "APIQueryAccountMsg";
+    const PATH: &'static str = "/accounts";
+    const PATH_BY_UUID: Option<&'static str> = Some("/accounts/{uuid}");
+
+    fn meta() -> QueryMeta {
+        QueryMeta::new(
+            "account",
+            "account",
+            "org.zstack.header.identity.AccountInventory",
+        )
+        .field("uuid", FieldKind::Str)
+        .field("name", FieldKind::Str)
+        .field("description", FieldKind::Str)
+        .field("type", FieldKind::Str)
+        .field("createDate", FieldKind::Date)
+        .field("lastOpDate", FieldKind::Date)
+    }
+}
 
 api_message! {
     /// Logs in with an account name and the sha512 hex of its password.

@@ -45,4 +45,5 @@ impl ActiveModelBehavior for ActiveModel {}
 
 impl Inventory for Model {
     const CLASS: &'static str = "org.zstack.header.cluster.ClusterInventory";
+    const VO_NAME: Option<&'static str> = Some("ClusterVO");
 }

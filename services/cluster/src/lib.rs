@@ -19,6 +19,7 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         Relation::new("cluster", "cluster", "uuid", "zoneUuid"),
     );
     node.service(SERVICE_ID)
+        .resource(CLUSTER)
         .api(handlers::create)
         .api(handlers::update)
         .api(handlers::change_state)

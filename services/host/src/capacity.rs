@@ -1,10 +1,14 @@
 //! GetCpuMemoryCapacity, as the seed describes it: the hosts of the given zones, clusters and
-//! hosts (their union), or all hosts with `all=true`; only Enabled and Connected hosts count.
+//! hosts (their union), or all hosts with `all=true`; only Enabled and Connected hosts count,
+//! and a host's `reservedMemory::{size}` system tag is taken off its available memory.
+
+use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 use zstack_kernel::error::argerr;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
+use zstack_tag::system_tag;
 
 use crate::entity::{Column, Entity as Host};
 use crate::messages::{APIGetCpuMemoryCapacityMsg, CpuMemoryCapacityReply};
@@ -23,12 +27,11 @@ pub async fn get_cpu_memory_capacity(
             "zoneUuids, clusterUuids and hostUuids cannot all be empty unless all is true",
         ));
     }
-    let mut query = Host::find()
-        .select_only()
-        .filter(Column::State.eq("Enabled"))
-        .filter(Column::Status.eq("Connected"));
+    let mut counted = Condition::all()
+        .add(Column::State.eq("Enabled"))
+        .add(Column::Status.eq("Connected"));
     if !all {
-        query = query.filter(
+        counted = counted.add(
             Condition::any()
                 .add(Column::ZoneUuid.is_in(zones))
                 .add(Column::ClusterUuid.is_in(clusters))
@@ -36,8 +39,9 @@ pub async fn get_cpu_memory_capacity(
         );
     }
     if let Some(hypervisor) = msg.hypervisor_type {
-        query = query.filter(Column::HypervisorType.eq(hypervisor));
+        counted = counted.add(Column::HypervisorType.eq(hypervisor));
     }
+    let query = Host::find().select_only().filter(counted.clone());
     // PostgreSQL sums BIGINT into NUMERIC, and an empty set into NULL.
     let sum =
         |col: Column| Func::coalesce([Expr::from(Func::sum(Expr::col(col))), Expr::val(0i64)]);
@@ -62,10 +66,95 @@ pub async fn get_cpu_memory_capacity(
         .one(&node.db)
         .await?
         .unwrap_or_default();
+    let reserved = reserved_memory(&node, counted).await?;
     Ok(CpuMemoryCapacityReply {
         total_cpu: totals.0,
         available_cpu: totals.1,
         total_memory: totals.2,
-        available_memory: totals.3,
+        available_memory: (totals.3 - reserved).max(0),
     })
+}
+
+pub const RESERVED_MEMORY: &str = "reservedMemory::{size}";
+
+/// The memory the counted hosts' `reservedMemory::{size}` tags hold back, each host's at most
+/// its available memory.
+async fn reserved_memory(node: &NodeContext, counted: Condition) -> ApiResult<i64> {
+    let hosts = Host::find()
+        .select_only()
+        .column(Column::Uuid)
+        .filter(counted)
+        .into_query();
+    let tags = system_tag::Entity::find()
+        .filter(system_tag::Column::ResourceType.eq("HostVO"))
+        .filter(system_tag::Column::Tag.starts_with("reservedMemory::"))
+        .filter(system_tag::Column::ResourceUuid.in_subquery(hosts))
+        .all(&node.db)
+        .await?;
+    if tags.is_empty() {
+        return Ok(0);
+    }
+    let mut per_host: HashMap<String, i64> = HashMap::new();
+    for tag in tags {
+        let size = tag
+            .tag
+            .strip_prefix("reservedMemory::")
+            .and_then(size_in_bytes);
+        match size {
+            // Several tags on one host: the largest holds.
+            Some(size) => {
+                let held = per_host.entry(tag.resource_uuid).or_insert(0);
+                *held = (*held).max(size);
+            }
+            None => {
+                tracing::warn!(tag = %tag.tag, "ignored a reservedMemory tag whose size is not a size")
+            }
+        }
+    }
+    let available: HashMap<String, i64> = Host::find()
+        .filter(Column::Uuid.is_in(per_host.keys().cloned()))
+        .all(&node.db)
+        .await?
+        .into_iter()
+        .map(|h| (h.uuid, h.available_memory_capacity))
+        .collect();
+    Ok(per_host
+        .iter()
+        .map(|(uuid, held)| (*held).min(available.get(uuid).copied().unwrap_or(0)))
+        .sum())
+}
+
+/// `1024`, `512M`, `1G`, `2T`, `64KB`: bytes.
+fn size_in_bytes(text: &str) -> Option<i64> {
+    let text = text.trim().to_ascii_uppercase();
+    let text = text.strip_suffix('B').unwrap_or(&text);
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((at, _)) => text.split_at(at),
+        None => (text, ""),
+    };
+    let n: i64 = digits.parse().ok()?;
+    let factor: i64 = match unit {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => return None,
+    };
+    n.checked_mul(factor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::size_in_bytes;
+
+    #[test]
+    fn sizes_read_with_and_without_units() {
+        assert_eq!(size_in_bytes("1024"), Some(1024));
+        assert_eq!(size_in_bytes("512M"), Some(512 << 20));
+        assert_eq!(size_in_bytes("1g"), Some(1 << 30));
+        assert_eq!(size_in_bytes("2TB"), Some(2 << 40));
+        assert_eq!(size_in_bytes("lots"), None);
+        assert_eq!(size_in_bytes("1P"), None);
+    }
 }

@@ -51,4 +51,5 @@ impl ActiveModelBehavior for ActiveModel {}
 
 impl Inventory for Model {
     const CLASS: &'static str = "org.zstack.header.host.HostInventory";
+    const VO_NAME: Option<&'static str> = Some("HostVO");
 }

@@ -7,6 +7,7 @@ use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::error::{argerr, operr};
 use zstack_kernel::message::new_uuid;
 use zstack_kernel::resource::find;
+use zstack_kernel::tags::AttachTagsMsg;
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext};
 
@@ -15,6 +16,9 @@ use crate::messages::{
     APIAddKVMHostMsg, APIAddSimulatorHostMsg, APIChangeHostStateMsg, APIDeleteHostMsg,
     APIReconnectHostMsg, APIUpdateHostMsg,
 };
+
+/// The capability every simulator host reports, as an inherent system tag.
+pub const LIVE_SNAPSHOT: &str = "capability::liveSnapshot";
 
 fn ip_taken(ip: &str) -> ErrorCode {
     argerr(format!("a host with management ip[{ip}] already exists"))
@@ -73,6 +77,14 @@ pub async fn add_simulator_host(
         )),
         _ => e.into(),
     })?;
+    let capabilities = AttachTagsMsg {
+        resource_type: HOST.vo_name.into(),
+        resource_uuid: host.uuid.clone(),
+        system_tags: vec![LIVE_SNAPSHOT.into()],
+        user_tags: Vec::new(),
+        inherent: true,
+    };
+    node.bus.call(capabilities).await?;
     Ok(host.into())
 }
 

@@ -23,6 +23,9 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.queries
         .relate("zone", Relation::new("host", "host", "uuid", "zoneUuid"));
     node.service(SERVICE_ID)
+        .resource(HOST)
+        .system_tag(HOST.vo_name, capacity::RESERVED_MEMORY)
+        .system_tag(HOST.vo_name, handlers::LIVE_SNAPSHOT)
         .api(handlers::add_simulator_host)
         .api(handlers::add_kvm_host)
         .api(handlers::update)

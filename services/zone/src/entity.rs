@@ -42,4 +42,5 @@ impl ActiveModelBehavior for ActiveModel {}
 
 impl Inventory for Model {
     const CLASS: &'static str = "org.zstack.header.zone.ZoneInventory";
+    const VO_NAME: Option<&'static str> = Some("ZoneVO");
 }

@@ -15,6 +15,7 @@ pub const SERVICE_ID: &str = "zone";
 
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.service(SERVICE_ID)
+        .resource(entity::ZONE)
         .api(handlers::create)
         .api(handlers::update)
         .api(handlers::change_state)

@@ -1,0 +1,131 @@
+//! The tag contract the gateway relies on: a service that keeps tags answers [`ValidateTagsMsg`]
+//! (before a create runs) and [`AttachTagsMsg`] (after it succeeded), so the `systemTags` and
+//! `userTags` of any create body end up on the new resource. Services declare the system tags
+//! their resources accept as patterns (`reservedMemory::{size}` on `HostVO`).
+
+use std::sync::{PoisonError, RwLock};
+
+use crate::api::EmptyReply;
+use crate::message::Message;
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidateTagsMsg {
+    pub resource_type: String,
+    pub system_tags: Vec<String>,
+}
+
+impl Message for ValidateTagsMsg {
+    const NAME: &'static str = "ValidateTagsMsg";
+    type Reply = EmptyReply;
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachTagsMsg {
+    pub resource_type: String,
+    pub resource_uuid: String,
+    pub system_tags: Vec<String>,
+    pub user_tags: Vec<String>,
+    /// System tags a service puts on its own resources (capabilities); users cannot delete
+    /// them.
+    #[serde(default)]
+    pub inherent: bool,
+}
+
+impl Message for AttachTagsMsg {
+    const NAME: &'static str = "AttachTagsMsg";
+    type Reply = EmptyReply;
+}
+
+/// A system tag a resource type accepts: `{name}` stands for any non-empty token without `::`.
+#[derive(Debug, Clone)]
+pub struct TagPattern {
+    pub resource_type: &'static str,
+    pub pattern: &'static str,
+}
+
+impl TagPattern {
+    pub fn matches(&self, tag: &str) -> bool {
+        let want: Vec<&str> = self.pattern.split("::").collect();
+        let got: Vec<&str> = tag.split("::").collect();
+        want.len() == got.len()
+            && want.iter().zip(&got).all(|(w, g)| {
+                if w.starts_with('{') && w.ends_with('}') {
+                    !g.is_empty()
+                } else {
+                    w == g
+                }
+            })
+    }
+
+    /// The value of token `{name}` in `tag`, when the tag matches.
+    pub fn token<'t>(&self, tag: &'t str, name: &str) -> Option<&'t str> {
+        if !self.matches(tag) {
+            return None;
+        }
+        let wanted = format!("{{{name}}}");
+        self.pattern
+            .split("::")
+            .zip(tag.split("::"))
+            .find(|(w, _)| *w == wanted)
+            .map(|(_, g)| g)
+    }
+}
+
+/// Every system tag pattern the services declared.
+#[derive(Default)]
+pub struct TagPatterns {
+    patterns: RwLock<Vec<TagPattern>>,
+}
+
+impl TagPatterns {
+    pub fn add(&self, resource_type: &'static str, pattern: &'static str) {
+        self.patterns
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(TagPattern {
+                resource_type,
+                pattern,
+            });
+    }
+
+    /// The pattern `tag` matches for `resource_type`, if any.
+    pub fn find(&self, resource_type: &str, tag: &str) -> Option<TagPattern> {
+        self.patterns
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .find(|p| p.resource_type == resource_type && p.matches(tag))
+            .cloned()
+    }
+
+    /// The patterns of `resource_type`, to tell a user what is accepted.
+    pub fn of(&self, resource_type: &str) -> Vec<&'static str> {
+        self.patterns
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter(|p| p.resource_type == resource_type)
+            .map(|p| p.pattern)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_token_for_token() {
+        let p = TagPattern {
+            resource_type: "HostVO",
+            pattern: "reservedMemory::{size}",
+        };
+        assert!(p.matches("reservedMemory::1G"));
+        assert!(!p.matches("reservedMemory::"));
+        assert!(!p.matches("reservedMemory::1G::x"));
+        assert!(!p.matches("reservedCpu::1"));
+        assert_eq!(p.token("reservedMemory::512M", "size"), Some("512M"));
+    }
+}
