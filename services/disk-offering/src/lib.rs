@@ -1,11 +1,23 @@
 //! The disk-offering service: sizes for data volumes.
 
+pub mod entity;
+mod handlers;
+pub mod messages;
 pub mod migration;
 
 use zstack_kernel::{ErrorCode, NodeContext};
 
+pub use entity::DISK_OFFERING;
+pub use messages::DiskOfferingQuery;
+
 pub const SERVICE_ID: &str = "diskOffering";
 
-pub fn start(_node: &NodeContext) -> Result<(), ErrorCode> {
-    Ok(())
+pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
+    node.service(SERVICE_ID)
+        .api(handlers::create)
+        .api(handlers::update)
+        .api(handlers::change_state)
+        .api(handlers::delete)
+        .query::<DiskOfferingQuery>()
+        .start()
 }

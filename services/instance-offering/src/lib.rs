@@ -1,11 +1,23 @@
 //! The instance-offering service: CPU and memory sizes for VMs.
 
+pub mod entity;
+mod handlers;
+pub mod messages;
 pub mod migration;
 
 use zstack_kernel::{ErrorCode, NodeContext};
 
+pub use entity::INSTANCE_OFFERING;
+pub use messages::InstanceOfferingQuery;
+
 pub const SERVICE_ID: &str = "instanceOffering";
 
-pub fn start(_node: &NodeContext) -> Result<(), ErrorCode> {
-    Ok(())
+pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
+    node.service(SERVICE_ID)
+        .api(handlers::create)
+        .api(handlers::update)
+        .api(handlers::change_state)
+        .api(handlers::delete)
+        .query::<InstanceOfferingQuery>()
+        .start()
 }

@@ -1,7 +1,27 @@
-//! Creates the instance offering tables.
+//! Creates the instance offering table.
 
+use sea_orm_migration::prelude::Table;
+use sea_orm_migration::schema::{
+    big_integer, string_len, string_len_null, timestamp_with_time_zone,
+};
 use zstack_kernel::schema::CreateTables;
 
 pub fn migration() -> CreateTables {
-    CreateTables::new("m0600_instance_offering")
+    CreateTables::new("m0600_instance_offering").table(
+        Table::create()
+            .table("instance_offering")
+            .col(string_len("uuid", 32).primary_key())
+            .col(string_len("name", 255))
+            .col(string_len_null("description", 2048))
+            .col(big_integer("cpu_num"))
+            .col(big_integer("cpu_speed"))
+            .col(big_integer("memory_size"))
+            .col(big_integer("reserved_memory_size"))
+            .col(string_len("type", 64))
+            .col(string_len("allocator_strategy", 64))
+            .col(big_integer("sort_key"))
+            .col(string_len("state", 32))
+            .col(timestamp_with_time_zone("create_date"))
+            .col(timestamp_with_time_zone("last_op_date")),
+    )
 }

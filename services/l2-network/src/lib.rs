@@ -1,11 +1,40 @@
 //! The L2-network service: no-VLAN and VLAN networks, attached to clusters.
 
+pub mod entity;
+mod handlers;
+pub mod messages;
 pub mod migration;
 
+use zstack_kernel::query::Relation;
 use zstack_kernel::{ErrorCode, NodeContext};
+
+pub use entity::L2_NETWORK;
+pub use messages::L2NetworkQuery;
 
 pub const SERVICE_ID: &str = "l2Network";
 
-pub fn start(_node: &NodeContext) -> Result<(), ErrorCode> {
-    Ok(())
+pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
+    node.queries.relate(
+        "zone",
+        Relation::new("l2Network", "l2Network", "uuid", "zoneUuid"),
+    );
+    node.queries.relate(
+        "cluster",
+        Relation::new("l2Network", "l2Network", "uuid", "uuid").via(
+            entity::cluster_ref::TABLE,
+            "cluster_uuid",
+            "l2_network_uuid",
+        ),
+    );
+    node.service(SERVICE_ID)
+        .api(handlers::create_no_vlan)
+        .api(handlers::create_vlan)
+        .api(handlers::update)
+        .api(handlers::delete)
+        .api(handlers::attach_cluster)
+        .api(handlers::detach_cluster)
+        .query::<L2NetworkQuery>()
+        .cascade::<handlers::L2NetworkCascade, _, _>(handlers::zone_gone)
+        .cascade::<handlers::L2ClusterRefCascade, _, _>(handlers::cluster_gone)
+        .start()
 }

@@ -1,0 +1,81 @@
+//! What each disk offering API does.
+
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use zstack_kernel::api::{EmptyReply, InventoryReply};
+use zstack_kernel::cascade::DeleteMode;
+use zstack_kernel::message::new_uuid;
+use zstack_kernel::resource::{enable_disable, find, insert};
+use zstack_kernel::time::now;
+use zstack_kernel::{ApiResult, MsgContext, NodeContext};
+
+use crate::entity::{ActiveModel, Entity as DiskOffering, Model as DiskOfferingInventory};
+use crate::messages::{
+    APIChangeDiskOfferingStateMsg, APICreateDiskOfferingMsg, APIDeleteDiskOfferingMsg,
+    APIUpdateDiskOfferingMsg,
+};
+
+const WHAT: &str = "disk offering";
+
+pub async fn create(
+    node: NodeContext,
+    msg: APICreateDiskOfferingMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<DiskOfferingInventory>> {
+    let uuid = msg.resource_uuid.unwrap_or_else(new_uuid);
+    let at = now();
+    let row = ActiveModel {
+        uuid: Set(uuid.clone()),
+        name: Set(msg.name),
+        description: Set(msg.description),
+        disk_size: Set(msg.disk_size),
+        sort_key: Set(msg.sort_key.unwrap_or(0)),
+        state: Set("Enabled".into()),
+        r#type: Set(msg.r#type.unwrap_or_else(|| "zstack".into())),
+        allocator_strategy: Set(msg
+            .allocation_strategy
+            .unwrap_or_else(|| "DefaultPrimaryStorageAllocationStrategy".into())),
+        create_date: Set(at),
+        last_op_date: Set(at),
+    };
+    Ok(insert(&node.db, WHAT, &uuid, row).await?.into())
+}
+
+pub async fn update(
+    node: NodeContext,
+    msg: APIUpdateDiskOfferingMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<DiskOfferingInventory>> {
+    let offering = find::<DiskOffering, _>(&node.db, WHAT, &msg.uuid).await?;
+    let mut active: ActiveModel = offering.into();
+    if let Some(name) = msg.name {
+        active.name = Set(name);
+    }
+    if let Some(description) = msg.description {
+        active.description = Set(Some(description));
+    }
+    active.last_op_date = Set(now());
+    Ok(active.update(&node.db).await?.into())
+}
+
+pub async fn change_state(
+    node: NodeContext,
+    msg: APIChangeDiskOfferingStateMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<DiskOfferingInventory>> {
+    let offering = find::<DiskOffering, _>(&node.db, WHAT, &msg.uuid).await?;
+    let mut active: ActiveModel = offering.into();
+    active.state = Set(enable_disable(&msg.state_event)?.into());
+    active.last_op_date = Set(now());
+    Ok(active.update(&node.db).await?.into())
+}
+
+pub async fn delete(
+    node: NodeContext,
+    msg: APIDeleteDiskOfferingMsg,
+    _ctx: MsgContext,
+) -> ApiResult<EmptyReply> {
+    // Validated for the caller's sake; volumes keep their size once made.
+    DeleteMode::parse(msg.delete_mode.as_deref())?;
+    DiskOffering::delete_by_id(msg.uuid).exec(&node.db).await?;
+    Ok(EmptyReply {})
+}

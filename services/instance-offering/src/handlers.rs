@@ -1,0 +1,90 @@
+//! What each instance offering API does.
+
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use zstack_kernel::api::{EmptyReply, InventoryReply};
+use zstack_kernel::cascade::DeleteMode;
+use zstack_kernel::message::new_uuid;
+use zstack_kernel::resource::{enable_disable, find, insert};
+use zstack_kernel::time::now;
+use zstack_kernel::{ApiResult, MsgContext, NodeContext};
+
+use crate::entity::{ActiveModel, Entity as InstanceOffering, Model as InstanceOfferingInventory};
+use crate::messages::{
+    APIChangeInstanceOfferingStateMsg, APICreateInstanceOfferingMsg, APIDeleteInstanceOfferingMsg,
+    APIUpdateInstanceOfferingMsg,
+};
+
+const WHAT: &str = "instance offering";
+
+pub async fn create(
+    node: NodeContext,
+    msg: APICreateInstanceOfferingMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<InstanceOfferingInventory>> {
+    let uuid = msg.resource_uuid.unwrap_or_else(new_uuid);
+    let at = now();
+    let row = ActiveModel {
+        uuid: Set(uuid.clone()),
+        name: Set(msg.name),
+        description: Set(msg.description),
+        cpu_num: Set(msg.cpu_num),
+        // Not settable through the API in ZStack either.
+        cpu_speed: Set(0),
+        memory_size: Set(msg.memory_size),
+        reserved_memory_size: Set(msg.reserved_memory_size.unwrap_or(0)),
+        r#type: Set(msg.r#type.unwrap_or_else(|| "UserVm".into())),
+        allocator_strategy: Set(msg
+            .allocator_strategy
+            .unwrap_or_else(|| "DefaultHostAllocatorStrategy".into())),
+        sort_key: Set(msg.sort_key.unwrap_or(0)),
+        state: Set("Enabled".into()),
+        create_date: Set(at),
+        last_op_date: Set(at),
+    };
+    Ok(insert(&node.db, WHAT, &uuid, row).await?.into())
+}
+
+pub async fn update(
+    node: NodeContext,
+    msg: APIUpdateInstanceOfferingMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<InstanceOfferingInventory>> {
+    let offering = find::<InstanceOffering, _>(&node.db, WHAT, &msg.uuid).await?;
+    let mut active: ActiveModel = offering.into();
+    if let Some(name) = msg.name {
+        active.name = Set(name);
+    }
+    if let Some(description) = msg.description {
+        active.description = Set(Some(description));
+    }
+    if let Some(strategy) = msg.allocator_strategy {
+        active.allocator_strategy = Set(strategy);
+    }
+    active.last_op_date = Set(now());
+    Ok(active.update(&node.db).await?.into())
+}
+
+pub async fn change_state(
+    node: NodeContext,
+    msg: APIChangeInstanceOfferingStateMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<InstanceOfferingInventory>> {
+    let offering = find::<InstanceOffering, _>(&node.db, WHAT, &msg.uuid).await?;
+    let mut active: ActiveModel = offering.into();
+    active.state = Set(enable_disable(&msg.state_event)?.into());
+    active.last_op_date = Set(now());
+    Ok(active.update(&node.db).await?.into())
+}
+
+pub async fn delete(
+    node: NodeContext,
+    msg: APIDeleteInstanceOfferingMsg,
+    _ctx: MsgContext,
+) -> ApiResult<EmptyReply> {
+    // Validated for the caller's sake; nothing depends on an offering once a VM is made.
+    DeleteMode::parse(msg.delete_mode.as_deref())?;
+    InstanceOffering::delete_by_id(msg.uuid)
+        .exec(&node.db)
+        .await?;
+    Ok(EmptyReply {})
+}

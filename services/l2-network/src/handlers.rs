@@ -1,0 +1,295 @@
+//! What each L2 network API does.
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, SqlErr,
+};
+use zstack_cluster::entity::Entity as Cluster;
+use zstack_kernel::api::{EmptyReply, InventoryReply};
+use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
+use zstack_kernel::error::{argerr, operr};
+use zstack_kernel::message::new_uuid;
+use zstack_kernel::resource::{find, insert};
+use zstack_kernel::time::now;
+use zstack_kernel::{ApiResult, MsgContext, NodeContext};
+
+use crate::entity::{
+    ActiveModel, Column, Entity as L2Network, L2_NETWORK, L2NetworkInventory, Model, NO_VLAN, VLAN,
+    cluster_ref,
+};
+use crate::messages::{
+    APIAttachL2NetworkToClusterMsg, APICreateL2NoVlanNetworkMsg, APICreateL2VlanNetworkMsg,
+    APIDeleteL2NetworkMsg, APIDetachL2NetworkFromClusterMsg, APIUpdateL2NetworkMsg,
+};
+
+const WHAT: &str = "L2 network";
+
+/// The network with the clusters it is attached to.
+async fn inventory(node: &NodeContext, network: Model) -> ApiResult<L2NetworkInventory> {
+    let attached_cluster_uuids = cluster_ref::Entity::find()
+        .filter(cluster_ref::Column::L2NetworkUuid.eq(network.uuid.clone()))
+        .order_by_asc(cluster_ref::Column::CreateDate)
+        .all(&node.db)
+        .await?
+        .into_iter()
+        .map(|r| r.cluster_uuid)
+        .collect();
+    Ok(L2NetworkInventory {
+        network,
+        attached_cluster_uuids,
+    })
+}
+
+async fn create(
+    node: &NodeContext,
+    resource_uuid: Option<String>,
+    row: impl FnOnce(String) -> ActiveModel,
+) -> ApiResult<InventoryReply<L2NetworkInventory>> {
+    let uuid = resource_uuid.unwrap_or_else(new_uuid);
+    let network = insert(&node.db, WHAT, &uuid, row(uuid.clone())).await?;
+    Ok(inventory(node, network).await?.into())
+}
+
+fn new_row(
+    uuid: String,
+    name: String,
+    description: Option<String>,
+    zone_uuid: String,
+    physical_interface: String,
+    r#type: &str,
+    vlan: Option<i64>,
+) -> ActiveModel {
+    let at = now();
+    ActiveModel {
+        uuid: Set(uuid),
+        name: Set(name),
+        description: Set(description),
+        zone_uuid: Set(zone_uuid),
+        physical_interface: Set(physical_interface),
+        r#type: Set(r#type.into()),
+        vlan: Set(vlan),
+        create_date: Set(at),
+        last_op_date: Set(at),
+    }
+}
+
+pub async fn create_no_vlan(
+    node: NodeContext,
+    msg: APICreateL2NoVlanNetworkMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<L2NetworkInventory>> {
+    create(&node, msg.resource_uuid, |uuid| {
+        new_row(
+            uuid,
+            msg.name,
+            msg.description,
+            msg.zone_uuid,
+            msg.physical_interface,
+            NO_VLAN,
+            None,
+        )
+    })
+    .await
+}
+
+pub async fn create_vlan(
+    node: NodeContext,
+    msg: APICreateL2VlanNetworkMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<L2NetworkInventory>> {
+    create(&node, msg.resource_uuid, |uuid| {
+        new_row(
+            uuid,
+            msg.name,
+            msg.description,
+            msg.zone_uuid,
+            msg.physical_interface,
+            VLAN,
+            Some(msg.vlan),
+        )
+    })
+    .await
+}
+
+pub async fn update(
+    node: NodeContext,
+    msg: APIUpdateL2NetworkMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<L2NetworkInventory>> {
+    let network = find::<L2Network, _>(&node.db, WHAT, &msg.uuid).await?;
+    let mut active: ActiveModel = network.into();
+    if let Some(name) = msg.name {
+        active.name = Set(name);
+    }
+    if let Some(description) = msg.description {
+        active.description = Set(Some(description));
+    }
+    active.last_op_date = Set(now());
+    let network = active.update(&node.db).await?;
+    Ok(inventory(&node, network).await?.into())
+}
+
+/// Another L2 network attached to `cluster_uuid` that uses the same wire as `network`: the
+/// same interface without VLAN, or the same interface and VLAN.
+async fn clash(
+    node: &NodeContext,
+    network: &Model,
+    cluster_uuid: &str,
+) -> ApiResult<Option<Model>> {
+    let attached: Vec<String> = cluster_ref::Entity::find()
+        .filter(cluster_ref::Column::ClusterUuid.eq(cluster_uuid))
+        .all(&node.db)
+        .await?
+        .into_iter()
+        .map(|r| r.l2_network_uuid)
+        .filter(|uuid| *uuid != network.uuid)
+        .collect();
+    if attached.is_empty() {
+        return Ok(None);
+    }
+    let mut same_wire = L2Network::find()
+        .filter(Column::Uuid.is_in(attached))
+        .filter(Column::PhysicalInterface.eq(network.physical_interface.clone()))
+        .filter(Column::Type.eq(network.r#type.clone()));
+    if let Some(vlan) = network.vlan {
+        same_wire = same_wire.filter(Column::Vlan.eq(vlan));
+    }
+    Ok(same_wire.one(&node.db).await?)
+}
+
+pub async fn attach_cluster(
+    node: NodeContext,
+    msg: APIAttachL2NetworkToClusterMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<L2NetworkInventory>> {
+    let network = find::<L2Network, _>(&node.db, WHAT, &msg.l2_network_uuid).await?;
+    let cluster = find::<Cluster, _>(&node.db, "cluster", &msg.cluster_uuid).await?;
+    if cluster.zone_uuid != network.zone_uuid {
+        return Err(operr(format!(
+            "cannot attach l2Network[uuid:{}] to cluster[uuid:{}]: the cluster is in zone[uuid:{}], the L2 network in zone[uuid:{}]",
+            network.uuid, cluster.uuid, cluster.zone_uuid, network.zone_uuid
+        )));
+    }
+    if let Some(other) = clash(&node, &network, &cluster.uuid).await? {
+        let wire = match network.vlan {
+            Some(vlan) => format!(
+                "physicalInterface[{}] and vlan[{vlan}]",
+                network.physical_interface
+            ),
+            None => format!("physicalInterface[{}]", network.physical_interface),
+        };
+        return Err(operr(format!(
+            "cannot attach l2Network[uuid:{}] to cluster[uuid:{}]: l2Network[uuid:{}, name:{}] with the same {wire} is already attached to it",
+            network.uuid, cluster.uuid, other.uuid, other.name
+        )));
+    }
+    let row = cluster_ref::ActiveModel {
+        l2_network_uuid: Set(network.uuid.clone()),
+        cluster_uuid: Set(cluster.uuid.clone()),
+        create_date: Set(now()),
+    };
+    row.insert(&node.db).await.map_err(|e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => argerr(format!(
+            "l2Network[uuid:{}] is already attached to cluster[uuid:{}]",
+            network.uuid, cluster.uuid
+        )),
+        _ => e.into(),
+    })?;
+    Ok(inventory(&node, network).await?.into())
+}
+
+pub async fn detach_cluster(
+    node: NodeContext,
+    msg: APIDetachL2NetworkFromClusterMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<L2NetworkInventory>> {
+    let network = find::<L2Network, _>(&node.db, WHAT, &msg.l2_network_uuid).await?;
+    let gone = cluster_ref::Entity::delete_many()
+        .filter(cluster_ref::Column::L2NetworkUuid.eq(network.uuid.clone()))
+        .filter(cluster_ref::Column::ClusterUuid.eq(msg.cluster_uuid.clone()))
+        .exec(&node.db)
+        .await?;
+    if gone.rows_affected == 0 {
+        return Err(argerr(format!(
+            "l2Network[uuid:{}] is not attached to cluster[uuid:{}]",
+            network.uuid, msg.cluster_uuid
+        )));
+    }
+    Ok(inventory(&node, network).await?.into())
+}
+
+/// Deletes L2 networks after their children (L3 networks), then their attachments.
+async fn remove(node: &NodeContext, uuids: Vec<String>, mode: DeleteMode) -> ApiResult<()> {
+    node.cascades
+        .pass(&node.bus, L2_NETWORK.vo_name, &uuids, mode, false)
+        .await?;
+    cluster_ref::Entity::delete_many()
+        .filter(cluster_ref::Column::L2NetworkUuid.is_in(uuids.clone()))
+        .exec(&node.db)
+        .await?;
+    L2Network::delete_many()
+        .filter(Column::Uuid.is_in(uuids))
+        .exec(&node.db)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(
+    node: NodeContext,
+    msg: APIDeleteL2NetworkMsg,
+    _ctx: MsgContext,
+) -> ApiResult<EmptyReply> {
+    let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
+    let uuids = vec![msg.uuid];
+    if mode == DeleteMode::Permissive {
+        node.cascades
+            .pass(&node.bus, L2_NETWORK.vo_name, &uuids, mode, true)
+            .await?;
+    }
+    remove(&node, uuids, mode).await?;
+    Ok(EmptyReply {})
+}
+
+/// L2 networks go when their zone goes.
+pub struct L2NetworkCascade;
+
+impl CascadeFamily for L2NetworkCascade {
+    const MESSAGE: &'static str = "L2NetworkCascadeMsg";
+    const PARENTS: &'static [&'static str] = &["ZoneVO"];
+}
+
+pub async fn zone_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
+    let uuids: Vec<String> = L2Network::find()
+        .filter(Column::ZoneUuid.is_in(req.parent_uuids.clone()))
+        .all(&node.db)
+        .await?
+        .into_iter()
+        .map(|n| n.uuid)
+        .collect();
+    if req.check_only {
+        // An L2 network itself never refuses; its children may.
+        return node
+            .cascades
+            .pass(&node.bus, L2_NETWORK.vo_name, &uuids, req.mode, true)
+            .await;
+    }
+    remove(&node, uuids, req.mode).await
+}
+
+/// A cluster going takes its L2 attachments with it; the L2 networks stay.
+pub struct L2ClusterRefCascade;
+
+impl CascadeFamily for L2ClusterRefCascade {
+    const MESSAGE: &'static str = "L2NetworkClusterRefCascadeMsg";
+    const PARENTS: &'static [&'static str] = &["ClusterVO"];
+}
+
+pub async fn cluster_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
+    if req.check_only {
+        return Ok(());
+    }
+    cluster_ref::Entity::delete_many()
+        .filter(cluster_ref::Column::ClusterUuid.is_in(req.parent_uuids))
+        .exec(&node.db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! The L2 network APIs.
+
+use zstack_cluster::CLUSTER;
+use zstack_kernel::api::{EmptyReply, InventoryReply, Route, checks};
+use zstack_kernel::api_message;
+use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
+use zstack_zone::entity::ZONE;
+
+use crate::entity::{L2_NETWORK, L2NetworkInventory, NO_VLAN, VLAN};
+
+api_message! {
+    /// Creates an L2 network without VLAN on a host interface of a zone.
+    pub struct APICreateL2NoVlanNetworkMsg {
+        name: String => checks().max_len(255),
+        description: Option<String> => checks().max_len(2048),
+        zone_uuid: String => checks().resource(ZONE),
+        physical_interface: String => checks().max_len(1024),
+        r#type: Option<String> => checks().valid_values(&[NO_VLAN]),
+        resource_uuid: Option<String> => checks().uuid(),
+    }
+    route = Route::post("/l2-networks/no-vlan");
+    reply = InventoryReply<L2NetworkInventory>;
+}
+
+api_message! {
+    /// Creates an L2 network on one VLAN of a host interface of a zone.
+    pub struct APICreateL2VlanNetworkMsg {
+        vlan: i64 => checks().range(1, 4094),
+        name: String => checks().max_len(255),
+        description: Option<String> => checks().max_len(2048),
+        zone_uuid: String => checks().resource(ZONE),
+        physical_interface: String => checks().max_len(1024),
+        r#type: Option<String> => checks().valid_values(&[VLAN]),
+        resource_uuid: Option<String> => checks().uuid(),
+    }
+    route = Route::post("/l2-networks/vlan");
+    reply = InventoryReply<L2NetworkInventory>;
+}
+
+api_message! {
+    /// Changes an L2 network's name or description.
+    pub struct APIUpdateL2NetworkMsg {
+        uuid: String => checks().resource(L2_NETWORK),
+        name: Option<String> => checks().max_len(255),
+        description: Option<String> => checks().max_len(2048),
+    }
+    route = Route::action("/l2-networks/{uuid}/actions");
+    reply = InventoryReply<L2NetworkInventory>;
+    resource = uuid;
+}
+
+api_message! {
+    /// Deletes an L2 network and, first, its L3 networks.
+    pub struct APIDeleteL2NetworkMsg {
+        uuid: String => checks().uuid(),
+        delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
+    }
+    route = Route::delete("/l2-networks/{uuid}");
+    reply = EmptyReply;
+    resource = uuid;
+}
+
+api_message! {
+    /// Attaches an L2 network to a cluster of its zone: the cluster's hosts reach it.
+    pub struct APIAttachL2NetworkToClusterMsg {
+        l2_network_uuid: String => checks().resource(L2_NETWORK),
+        cluster_uuid: String => checks().resource(CLUSTER),
+        l2_provider_type: Option<String> => checks().max_len(255),
+    }
+    route = Route::post("/l2-networks/{l2NetworkUuid}/clusters/{clusterUuid}");
+    reply = InventoryReply<L2NetworkInventory>;
+    // Conflicts are judged per cluster, so attaches to one cluster queue behind each other.
+    resource = cluster_uuid;
+}
+
+api_message! {
+    /// Detaches an L2 network from a cluster.
+    pub struct APIDetachL2NetworkFromClusterMsg {
+        l2_network_uuid: String => checks().resource(L2_NETWORK),
+        cluster_uuid: String => checks().resource(CLUSTER),
+    }
+    route = Route::delete("/l2-networks/{l2NetworkUuid}/clusters/{clusterUuid}");
+    reply = InventoryReply<L2NetworkInventory>;
+    resource = cluster_uuid;
+}
+
+/// `GET /l2-networks`, `GET /l2-networks/{uuid}`.
+pub struct L2NetworkQuery;
+
+impl Queryable for L2NetworkQuery {
+    const QUERY_API: &'static str = "APIQueryL2NetworkMsg";
+    const PATH: &'static str = "/l2-networks";
+    const PATH_BY_UUID: Option<&'static str> = Some("/l2-networks/{uuid}");
+
+    fn meta() -> QueryMeta {
+        QueryMeta::new(
+            "l2Network",
+            L2_NETWORK.table,
+            "org.zstack.header.network.l2.L2NetworkInventory",
+        )
+        .field("uuid", FieldKind::Str)
+        .field("name", FieldKind::Str)
+        .field("description", FieldKind::Str)
+        .field("zoneUuid", FieldKind::Str)
+        .field("physicalInterface", FieldKind::Str)
+        .field("type", FieldKind::Str)
+        .field("vlan", FieldKind::Int)
+        .field("createDate", FieldKind::Date)
+        .field("lastOpDate", FieldKind::Date)
+        .relation("zone", "zone", "zoneUuid", "uuid")
+        .relation_via(
+            "cluster",
+            "cluster",
+            "uuid",
+            (
+                crate::entity::cluster_ref::TABLE,
+                "l2_network_uuid",
+                "cluster_uuid",
+            ),
+            "uuid",
+        )
+    }
+}
