@@ -46,4 +46,5 @@ impl ActiveModelBehavior for ActiveModel {}
 
 impl Inventory for Model {
     const CLASS: &'static str = "org.zstack.header.configuration.DiskOfferingInventory";
+    const VO_NAME: Option<&'static str> = Some("DiskOfferingVO");
 }

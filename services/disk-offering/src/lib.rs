@@ -14,6 +14,7 @@ pub const SERVICE_ID: &str = "diskOffering";
 
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.service(SERVICE_ID)
+        .resource(entity::DISK_OFFERING)
         .api(handlers::create)
         .api(handlers::update)
         .api(handlers::change_state)

@@ -48,4 +48,5 @@ impl ActiveModelBehavior for ActiveModel {}
 
 impl Inventory for Model {
     const CLASS: &'static str = "org.zstack.header.configuration.InstanceOfferingInventory";
+    const VO_NAME: Option<&'static str> = Some("InstanceOfferingVO");
 }

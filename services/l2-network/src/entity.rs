@@ -60,6 +60,7 @@ pub struct L2NetworkInventory {
 
 impl Inventory for L2NetworkInventory {
     const CLASS: &'static str = "org.zstack.header.network.l2.L2NetworkInventory";
+    const VO_NAME: Option<&'static str> = Some("L2NetworkVO");
 }
 
 /// Which clusters an L2 network is attached to.

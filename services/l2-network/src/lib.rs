@@ -27,6 +27,7 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         ),
     );
     node.service(SERVICE_ID)
+        .resource(entity::L2_NETWORK)
         .api(handlers::create_no_vlan)
         .api(handlers::create_vlan)
         .api(handlers::update)

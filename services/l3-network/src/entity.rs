@@ -79,6 +79,7 @@ pub struct L3NetworkInventory {
 
 impl Inventory for L3NetworkInventory {
     const CLASS: &'static str = "org.zstack.header.network.l3.L3NetworkInventory";
+    const VO_NAME: Option<&'static str> = Some("L3NetworkVO");
 }
 
 /// Ranges of addresses an L3 network hands out (`IpRangeInventory`).
@@ -123,6 +124,7 @@ pub mod ip_range {
 
     impl Inventory for Model {
         const CLASS: &'static str = "org.zstack.header.network.l3.IpRangeInventory";
+        const VO_NAME: Option<&'static str> = Some("IpRangeVO");
     }
 }
 

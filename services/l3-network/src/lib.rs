@@ -24,6 +24,8 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         Relation::new("l3Network", "l3Network", "uuid", "zoneUuid"),
     );
     node.service(SERVICE_ID)
+        .resource(entity::L3_NETWORK)
+        .resource(entity::IP_RANGE)
         .api(handlers::create)
         .api(handlers::update)
         .api(handlers::change_state)
