@@ -144,3 +144,58 @@ pub mod task_progress {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Replies cross nodes as JSON: the flattened inventory must read back what it wrote.
+    #[test]
+    fn an_image_inventory_with_its_copies_reads_back() {
+        // Inventory dates carry whole seconds.
+        let at = DateTime::from_timestamp(1_700_000_000, 0).expect("a date");
+        let image = Model {
+            uuid: "a".repeat(32),
+            name: "img".into(),
+            description: None,
+            url: "http://x/a.qcow2".into(),
+            media_type: "RootVolumeTemplate".into(),
+            guest_os_type: None,
+            architecture: "x86_64".into(),
+            platform: "Linux".into(),
+            format: "qcow2".into(),
+            system: false,
+            virtio: true,
+            state: "Enabled".into(),
+            status: "Ready".into(),
+            size: 1 << 30,
+            actual_size: 1 << 30,
+            md5_sum: Some("b".repeat(32)),
+            r#type: "zstack".into(),
+            create_date: at,
+            last_op_date: at,
+        };
+        let copy = backup_storage_ref::Model {
+            image_uuid: image.uuid.clone(),
+            backup_storage_uuid: "c".repeat(32),
+            install_path: "/bs/images/a.qcow2".into(),
+            status: "Ready".into(),
+            create_date: at,
+            last_op_date: at,
+        };
+        let inv = ImageInventory {
+            image: image.clone(),
+            backup_storage_refs: Some(vec![copy.clone()]),
+        };
+        let json = serde_json::to_value(&inv).expect("serializes");
+        assert_eq!(json["md5Sum"], "b".repeat(32));
+        assert_eq!(
+            json["backupStorageRefs"][0]["installPath"],
+            "/bs/images/a.qcow2"
+        );
+        assert!(json.get("description").is_none());
+        let back: ImageInventory = serde_json::from_value(json).expect("deserializes");
+        assert_eq!(back.image, image);
+        assert_eq!(back.backup_storage_refs, Some(vec![copy]));
+    }
+}
