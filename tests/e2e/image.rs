@@ -50,18 +50,18 @@ async fn image(t: &TestNode, sid: &str, uuid: &str) -> Value {
     t.get(&format!("/images/{uuid}"), sid).await.body["inventories"][0].clone()
 }
 
-/// The progress rows stored for API `api_id`, oldest first: (content, type, task uuid).
-async fn progress_rows(t: &TestNode, api_id: &str) -> Vec<(String, String, String)> {
+/// The progress rows stored for API `api_id`, oldest first: (content, type, task uuid, task name).
+async fn progress_rows(t: &TestNode, api_id: &str) -> Vec<(String, String, String, String)> {
     let db = Database::connect(t.db.url.as_str())
         .await
         .expect("the test database");
     let backend = db.get_database_backend();
     let sql = match backend {
         sea_orm::DatabaseBackend::Postgres => {
-            "SELECT content, type, task_uuid FROM task_progress WHERE api_id = $1 ORDER BY time, create_date"
+            "SELECT content, type, task_uuid, task_name FROM task_progress WHERE api_id = $1 ORDER BY time, create_date"
         }
         _ => {
-            "SELECT content, type, task_uuid FROM task_progress WHERE api_id = ? ORDER BY time, create_date"
+            "SELECT content, type, task_uuid, task_name FROM task_progress WHERE api_id = ? ORDER BY time, create_date"
         }
     };
     let rows = db
@@ -79,6 +79,7 @@ async fn progress_rows(t: &TestNode, api_id: &str) -> Vec<(String, String, Strin
                 r.try_get::<String>("", "content").expect("content"),
                 r.try_get::<String>("", "type").expect("type"),
                 r.try_get::<String>("", "task_uuid").expect("task_uuid"),
+                r.try_get::<String>("", "task_name").expect("task_name"),
             )
         })
         .collect();
@@ -166,7 +167,9 @@ async fn adding_an_image_downloads_it_with_progress_and_takes_backup_storage_cap
     let rows = progress_rows(&t, &api_id).await;
     let contents: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
     assert_eq!(contents, ["0", "25", "50", "75", "100"]);
-    assert!(rows.iter().all(|r| r.1 == "Progress" && r.2 == img1));
+    assert!(rows.iter().all(|r| r.1 == "Progress"
+        && r.2 == img1
+        && r.3 == "org.zstack.header.image.APIAddImageMsg"));
 
     // The copy took its size from the backup storage.
     assert_eq!(available(&t, &sid, &bs1).await, 8 * GB);

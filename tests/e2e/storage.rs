@@ -142,6 +142,15 @@ async fn primary_storage_is_added_attached_queried_and_refused() {
     .await;
     assert_eq!(rsp.code(), "SYS.1003", "{:?}", rsp.body);
     assert!(rsp.details().contains(missing));
+    // A resourceUuid already taken is refused.
+    let rsp = post(
+        &t,
+        &sid,
+        "/primary-storage/local-storage",
+        json!({ "name": "dup", "url": "/x", "zoneUuid": z1, "resourceUuid": ps1 }),
+    )
+    .await;
+    assert_eq!(rsp.code(), "SYS.1007", "{:?}", rsp.body);
     assert_eq!(
         t.query_names(&sid, "/primary-storage").await,
         ["ps1", "ps2"]

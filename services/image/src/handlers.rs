@@ -90,7 +90,8 @@ async fn report_progress(
     let row = task_progress::ActiveModel {
         uuid: Set(new_uuid()),
         api_id: Set(api_id.to_string()),
-        task_name: Set("AddImage".into()),
+        // ZStack names a task by the class of the API message that started it.
+        task_name: Set("org.zstack.header.image.APIAddImageMsg".into()),
         task_uuid: Set(image_uuid.to_string()),
         content: Set(percent.to_string()),
         r#type: Set("Progress".into()),
