@@ -1,0 +1,79 @@
+//! The backup storage table, its zone attachments, and its inventory (`BackupStorageInventory`).
+
+use chrono::{DateTime, Utc};
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use zstack_kernel::api::{Inventory, ResourceRef};
+
+pub const BACKUP_STORAGE: ResourceRef = ResourceRef {
+    table: "backup_storage",
+    vo_name: "BackupStorageVO",
+};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[sea_orm(table_name = "backup_storage")]
+#[serde(rename_all = "camelCase")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub uuid: String,
+    pub name: String,
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub hostname: String,
+    pub username: String,
+    /// Kept for the (simulated) SSH login; never part of an inventory.
+    #[serde(skip_serializing, default)]
+    pub password: String,
+    pub ssh_port: i64,
+    pub total_capacity: i64,
+    pub available_capacity: i64,
+    #[serde(rename = "type")]
+    pub r#type: String,
+    /// Enabled or Disabled.
+    pub state: String,
+    /// Connecting or Connected (the simulator always connects).
+    pub status: String,
+    #[serde(
+        serialize_with = "zstack_kernel::time::serialize",
+        deserialize_with = "zstack_kernel::time::deserialize"
+    )]
+    pub create_date: DateTime<Utc>,
+    #[serde(
+        serialize_with = "zstack_kernel::time::serialize",
+        deserialize_with = "zstack_kernel::time::deserialize"
+    )]
+    pub last_op_date: DateTime<Utc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+impl Inventory for Model {
+    const CLASS: &'static str = "org.zstack.header.storage.backup.BackupStorageInventory";
+}
+
+/// Which zones a backup storage serves (`BackupStorageZoneRefVO`).
+pub mod zone_ref {
+    use chrono::{DateTime, Utc};
+    use sea_orm::entity::prelude::*;
+
+    pub const TABLE: &str = "backup_storage_zone_ref";
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "backup_storage_zone_ref")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub backup_storage_uuid: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub zone_uuid: String,
+        pub create_date: DateTime<Utc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -1,0 +1,243 @@
+//! What each backup storage API does. Storage is simulated: it connects at once and has the
+//! capacity it was declared with.
+
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr};
+use zstack_kernel::api::{EmptyReply, InventoryReply};
+use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
+use zstack_kernel::error::operr;
+use zstack_kernel::message::new_uuid;
+use zstack_kernel::resource::{enable_disable, find, insert};
+use zstack_kernel::time::now;
+use zstack_kernel::{ApiResult, MsgContext, NodeContext};
+
+use crate::entity::{
+    ActiveModel, BACKUP_STORAGE, Column, Entity as BackupStorage, Model as BackupStorageInventory,
+    zone_ref,
+};
+use crate::messages::{
+    APIAddImageStoreBackupStorageMsg, APIAddSftpBackupStorageMsg, APIAttachBackupStorageToZoneMsg,
+    APIChangeBackupStorageStateMsg, APIDeleteBackupStorageMsg, APIDetachBackupStorageFromZoneMsg,
+    APIReconnectBackupStorageMsg, APIUpdateBackupStorageMsg,
+};
+
+/// What the simulator declares when the caller gives no capacity: 1 TiB.
+pub const DEFAULT_CAPACITY: i64 = 1 << 40;
+
+const WHAT: &str = "backup storage";
+
+struct NewStorage {
+    uuid: Option<String>,
+    name: String,
+    description: Option<String>,
+    url: String,
+    hostname: String,
+    username: String,
+    password: String,
+    ssh_port: Option<i64>,
+    r#type: &'static str,
+    total_capacity: Option<i64>,
+}
+
+async fn add(node: &NodeContext, new: NewStorage) -> ApiResult<BackupStorageInventory> {
+    let uuid = new.uuid.unwrap_or_else(new_uuid);
+    let capacity = new.total_capacity.unwrap_or(DEFAULT_CAPACITY);
+    let ssh_port = new.ssh_port.unwrap_or(22);
+    let at = now();
+    let row = ActiveModel {
+        uuid: Set(uuid.clone()),
+        name: Set(new.name),
+        url: Set(new.url),
+        description: Set(new.description),
+        hostname: Set(new.hostname),
+        username: Set(new.username),
+        password: Set(new.password),
+        ssh_port: Set(ssh_port),
+        total_capacity: Set(capacity),
+        available_capacity: Set(capacity),
+        r#type: Set(new.r#type.into()),
+        state: Set("Enabled".into()),
+        status: Set("Connected".into()),
+        create_date: Set(at),
+        last_op_date: Set(at),
+    };
+    insert(&node.db, WHAT, &uuid, row).await
+}
+
+pub async fn add_image_store(
+    node: NodeContext,
+    msg: APIAddImageStoreBackupStorageMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<BackupStorageInventory>> {
+    let new = NewStorage {
+        uuid: msg.resource_uuid,
+        name: msg.name,
+        description: msg.description,
+        url: msg.url,
+        hostname: msg.hostname,
+        username: msg.username,
+        password: msg.password,
+        ssh_port: msg.ssh_port,
+        r#type: "ImageStoreBackupStorage",
+        total_capacity: msg.total_capacity,
+    };
+    Ok(add(&node, new).await?.into())
+}
+
+pub async fn add_sftp(
+    node: NodeContext,
+    msg: APIAddSftpBackupStorageMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<BackupStorageInventory>> {
+    let new = NewStorage {
+        uuid: msg.resource_uuid,
+        name: msg.name,
+        description: msg.description,
+        url: msg.url,
+        hostname: msg.hostname,
+        username: msg.username,
+        password: msg.password,
+        ssh_port: msg.ssh_port,
+        r#type: "SftpBackupStorage",
+        total_capacity: msg.total_capacity,
+    };
+    Ok(add(&node, new).await?.into())
+}
+
+pub async fn update(
+    node: NodeContext,
+    msg: APIUpdateBackupStorageMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<BackupStorageInventory>> {
+    let bs = find::<BackupStorage, _>(&node.db, WHAT, &msg.uuid).await?;
+    let mut active: ActiveModel = bs.into();
+    if let Some(name) = msg.name {
+        active.name = Set(name);
+    }
+    if let Some(description) = msg.description {
+        active.description = Set(Some(description));
+    }
+    active.last_op_date = Set(now());
+    Ok(active.update(&node.db).await?.into())
+}
+
+pub async fn change_state(
+    node: NodeContext,
+    msg: APIChangeBackupStorageStateMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<BackupStorageInventory>> {
+    let bs = find::<BackupStorage, _>(&node.db, WHAT, &msg.uuid).await?;
+    let mut active: ActiveModel = bs.into();
+    active.state = Set(enable_disable(&msg.state_event)?.into());
+    active.last_op_date = Set(now());
+    Ok(active.update(&node.db).await?.into())
+}
+
+pub async fn reconnect(
+    node: NodeContext,
+    msg: APIReconnectBackupStorageMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<BackupStorageInventory>> {
+    let bs = find::<BackupStorage, _>(&node.db, WHAT, &msg.uuid).await?;
+    let mut active: ActiveModel = bs.into();
+    active.status = Set("Connecting".into());
+    let bs = active.update(&node.db).await?;
+    let mut active: ActiveModel = bs.into();
+    active.status = Set("Connected".into());
+    active.last_op_date = Set(now());
+    Ok(active.update(&node.db).await?.into())
+}
+
+pub async fn attach(
+    node: NodeContext,
+    msg: APIAttachBackupStorageToZoneMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<BackupStorageInventory>> {
+    let bs = find::<BackupStorage, _>(&node.db, WHAT, &msg.backup_storage_uuid).await?;
+    let row = zone_ref::ActiveModel {
+        backup_storage_uuid: Set(bs.uuid.clone()),
+        zone_uuid: Set(msg.zone_uuid.clone()),
+        create_date: Set(now()),
+    };
+    // The composite key decides, racing attaches included.
+    zone_ref::Entity::insert(row)
+        .exec_without_returning(&node.db)
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => operr(format!(
+                "backup storage[uuid:{}] is already attached to zone[uuid:{}]",
+                bs.uuid, msg.zone_uuid
+            )),
+            _ => e.into(),
+        })?;
+    Ok(bs.into())
+}
+
+pub async fn detach(
+    node: NodeContext,
+    msg: APIDetachBackupStorageFromZoneMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<BackupStorageInventory>> {
+    let bs = find::<BackupStorage, _>(&node.db, WHAT, &msg.backup_storage_uuid).await?;
+    let gone = zone_ref::Entity::delete_many()
+        .filter(zone_ref::Column::BackupStorageUuid.eq(bs.uuid.clone()))
+        .filter(zone_ref::Column::ZoneUuid.eq(msg.zone_uuid.clone()))
+        .exec(&node.db)
+        .await?;
+    if gone.rows_affected == 0 {
+        return Err(operr(format!(
+            "backup storage[uuid:{}] is not attached to zone[uuid:{}]",
+            bs.uuid, msg.zone_uuid
+        )));
+    }
+    Ok(bs.into())
+}
+
+/// Deletes backup storage after its children (the image copies it holds).
+async fn remove(node: &NodeContext, uuids: Vec<String>, mode: DeleteMode) -> ApiResult<()> {
+    node.cascades
+        .pass(&node.bus, BACKUP_STORAGE.vo_name, &uuids, mode, false)
+        .await?;
+    zone_ref::Entity::delete_many()
+        .filter(zone_ref::Column::BackupStorageUuid.is_in(uuids.clone()))
+        .exec(&node.db)
+        .await?;
+    BackupStorage::delete_many()
+        .filter(Column::Uuid.is_in(uuids))
+        .exec(&node.db)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(
+    node: NodeContext,
+    msg: APIDeleteBackupStorageMsg,
+    _ctx: MsgContext,
+) -> ApiResult<EmptyReply> {
+    let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
+    let uuids = vec![msg.uuid];
+    if mode == DeleteMode::Permissive {
+        node.cascades
+            .pass(&node.bus, BACKUP_STORAGE.vo_name, &uuids, mode, true)
+            .await?;
+    }
+    remove(&node, uuids, mode).await?;
+    Ok(EmptyReply {})
+}
+
+/// A zone's going only detaches its backup storage: the storage may serve other zones.
+pub struct BackupStorageCascade;
+
+impl CascadeFamily for BackupStorageCascade {
+    const MESSAGE: &'static str = "BackupStorageCascadeMsg";
+    const PARENTS: &'static [&'static str] = &["ZoneVO"];
+}
+
+pub async fn parent_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
+    if !req.check_only {
+        zone_ref::Entity::delete_many()
+            .filter(zone_ref::Column::ZoneUuid.is_in(req.parent_uuids))
+            .exec(&node.db)
+            .await?;
+    }
+    Ok(())
+}

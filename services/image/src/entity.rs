@@ -1,0 +1,201 @@
+//! The image table, its backup-storage copies, the download progress rows, and the image
+//! inventory (`ImageInventory`).
+
+use chrono::{DateTime, Utc};
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use zstack_kernel::api::{Inventory, ResourceRef};
+
+pub const IMAGE: ResourceRef = ResourceRef {
+    table: "image",
+    vo_name: "ImageVO",
+};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[sea_orm(table_name = "image")]
+#[serde(rename_all = "camelCase")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub uuid: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub url: String,
+    pub media_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guest_os_type: Option<String>,
+    pub architecture: String,
+    pub platform: String,
+    pub format: String,
+    pub system: bool,
+    pub virtio: bool,
+    /// Enabled or Disabled.
+    pub state: String,
+    /// Downloading, Ready or Deleted.
+    pub status: String,
+    pub size: i64,
+    pub actual_size: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub md5_sum: Option<String>,
+    #[serde(rename = "type")]
+    pub r#type: String,
+    #[serde(
+        serialize_with = "zstack_kernel::time::serialize",
+        deserialize_with = "zstack_kernel::time::deserialize"
+    )]
+    pub create_date: DateTime<Utc>,
+    #[serde(
+        serialize_with = "zstack_kernel::time::serialize",
+        deserialize_with = "zstack_kernel::time::deserialize"
+    )]
+    pub last_op_date: DateTime<Utc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+/// An image with its backup-storage copies, as the AddImage reply carries it (queries return
+/// the image columns alone).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageInventory {
+    #[serde(flatten)]
+    pub image: Model,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_storage_refs: Option<Vec<backup_storage_ref::Model>>,
+}
+
+impl From<Model> for ImageInventory {
+    fn from(image: Model) -> Self {
+        ImageInventory {
+            image,
+            backup_storage_refs: None,
+        }
+    }
+}
+
+impl Inventory for ImageInventory {
+    const CLASS: &'static str = "org.zstack.header.image.ImageInventory";
+}
+
+/// A copy of an image on one backup storage (`ImageBackupStorageRefVO`).
+pub mod backup_storage_ref {
+    use chrono::{DateTime, Utc};
+    use sea_orm::entity::prelude::*;
+    use serde::{Deserialize, Serialize};
+
+    pub const TABLE: &str = "image_backup_storage_ref";
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+    #[sea_orm(table_name = "image_backup_storage_ref")]
+    #[serde(rename_all = "camelCase")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub image_uuid: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub backup_storage_uuid: String,
+        pub install_path: String,
+        /// Downloading or Ready.
+        pub status: String,
+        #[serde(
+            serialize_with = "zstack_kernel::time::serialize",
+            deserialize_with = "zstack_kernel::time::deserialize"
+        )]
+        pub create_date: DateTime<Utc>,
+        #[serde(
+            serialize_with = "zstack_kernel::time::serialize",
+            deserialize_with = "zstack_kernel::time::deserialize"
+        )]
+        pub last_op_date: DateTime<Utc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// One progress report of a long task, keyed by the API id that started it (`TaskProgressVO`).
+pub mod task_progress {
+    use chrono::{DateTime, Utc};
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "task_progress")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub uuid: String,
+        pub api_id: String,
+        pub task_name: String,
+        pub task_uuid: String,
+        /// The percentage done, as text ("40").
+        pub content: String,
+        /// Progress or Task.
+        pub r#type: String,
+        /// When it was reported, in milliseconds since the epoch.
+        pub time: i64,
+        pub create_date: DateTime<Utc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Replies cross nodes as JSON: the flattened inventory must read back what it wrote.
+    #[test]
+    fn an_image_inventory_with_its_copies_reads_back() {
+        // Inventory dates carry whole seconds.
+        let at = DateTime::from_timestamp(1_700_000_000, 0).expect("a date");
+        let image = Model {
+            uuid: "a".repeat(32),
+            name: "img".into(),
+            description: None,
+            url: "http://x/a.qcow2".into(),
+            media_type: "RootVolumeTemplate".into(),
+            guest_os_type: None,
+            architecture: "x86_64".into(),
+            platform: "Linux".into(),
+            format: "qcow2".into(),
+            system: false,
+            virtio: true,
+            state: "Enabled".into(),
+            status: "Ready".into(),
+            size: 1 << 30,
+            actual_size: 1 << 30,
+            md5_sum: Some("b".repeat(32)),
+            r#type: "zstack".into(),
+            create_date: at,
+            last_op_date: at,
+        };
+        let copy = backup_storage_ref::Model {
+            image_uuid: image.uuid.clone(),
+            backup_storage_uuid: "c".repeat(32),
+            install_path: "/bs/images/a.qcow2".into(),
+            status: "Ready".into(),
+            create_date: at,
+            last_op_date: at,
+        };
+        let inv = ImageInventory {
+            image: image.clone(),
+            backup_storage_refs: Some(vec![copy.clone()]),
+        };
+        let json = serde_json::to_value(&inv).expect("serializes");
+        assert_eq!(json["md5Sum"], "b".repeat(32));
+        assert_eq!(
+            json["backupStorageRefs"][0]["installPath"],
+            "/bs/images/a.qcow2"
+        );
+        assert!(json.get("description").is_none());
+        let back: ImageInventory = serde_json::from_value(json).expect("deserializes");
+        assert_eq!(back.image, image);
+        assert_eq!(back.backup_storage_refs, Some(vec![copy]));
+    }
+}

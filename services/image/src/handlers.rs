@@ -1,0 +1,402 @@
+//! What each image API does. The download from the image's URL is simulated inside AddImage:
+//! the image is written as Downloading, progress is reported by steps under the API id, then
+//! the image is Ready with its size taken from the backup storage's capacity.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use zstack_backup_storage::entity::{Column as BsColumn, Entity as BackupStorage};
+use zstack_kernel::api::{EmptyReply, InventoryReply};
+use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
+use zstack_kernel::error::{argerr, operr};
+use zstack_kernel::message::new_uuid;
+use zstack_kernel::resource::{enable_disable, find, insert};
+use zstack_kernel::time::now;
+use zstack_kernel::{ApiResult, MsgContext, NodeContext};
+
+use crate::entity::{
+    ActiveModel, Column, Entity as Image, IMAGE, ImageInventory, backup_storage_ref, task_progress,
+};
+use crate::messages::{
+    APIAddImageMsg, APIChangeImageStateMsg, APIDeleteImageMsg, APIExpungeImageMsg,
+    APIRecoverImageMsg, APIUpdateImageMsg,
+};
+
+/// The simulated size of a downloaded image when its URL gives none: 1 GiB.
+pub const DEFAULT_SIZE: i64 = 1 << 30;
+
+/// The progress reported during the simulated download, one step every `STEP_DELAY`.
+const STEPS: &[u32] = &[0, 25, 50, 75, 100];
+const STEP_DELAY: Duration = Duration::from_millis(125);
+
+const WHAT: &str = "image";
+
+/// The simulated size: a URL ending in `#size=<bytes>` declares it, any other gets 1 GiB.
+fn simulated_size(url: &str) -> ApiResult<i64> {
+    match url.rsplit_once("#size=") {
+        None => Ok(DEFAULT_SIZE),
+        Some((_, bytes)) => match bytes.parse::<i64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(argerr(format!(
+                "the size hint in url[{url}] must be a positive number of bytes (#size=<bytes>)"
+            ))),
+        },
+    }
+}
+
+/// Takes `size` bytes from a backup storage's available capacity, if they fit; the condition
+/// in the UPDATE keeps racing downloads from overcommitting it.
+async fn reserve(node: &NodeContext, bs_uuid: &str, size: i64) -> ApiResult<bool> {
+    let done = BackupStorage::update_many()
+        .col_expr(
+            BsColumn::AvailableCapacity,
+            Expr::col(BsColumn::AvailableCapacity).sub(size),
+        )
+        .filter(BsColumn::Uuid.eq(bs_uuid))
+        .filter(BsColumn::AvailableCapacity.gte(size))
+        .exec(&node.db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+async fn give_back(node: &NodeContext, bs_uuids: &[String], size: i64) -> ApiResult<()> {
+    BackupStorage::update_many()
+        .col_expr(
+            BsColumn::AvailableCapacity,
+            Expr::col(BsColumn::AvailableCapacity).add(size),
+        )
+        .filter(BsColumn::Uuid.is_in(bs_uuids.to_vec()))
+        .exec(&node.db)
+        .await?;
+    Ok(())
+}
+
+async fn refs_of(node: &NodeContext, uuid: &str) -> ApiResult<Vec<backup_storage_ref::Model>> {
+    Ok(backup_storage_ref::Entity::find()
+        .filter(backup_storage_ref::Column::ImageUuid.eq(uuid))
+        .all(&node.db)
+        .await?)
+}
+
+async fn report_progress(
+    node: &NodeContext,
+    api_id: &str,
+    image_uuid: &str,
+    percent: u32,
+) -> ApiResult<()> {
+    let at = now();
+    let row = task_progress::ActiveModel {
+        uuid: Set(new_uuid()),
+        api_id: Set(api_id.to_string()),
+        // ZStack names a task by the class of the API message that started it.
+        task_name: Set("org.zstack.header.image.APIAddImageMsg".into()),
+        task_uuid: Set(image_uuid.to_string()),
+        content: Set(percent.to_string()),
+        r#type: Set("Progress".into()),
+        time: Set(at.timestamp_millis()),
+        create_date: Set(at),
+    };
+    task_progress::Entity::insert(row)
+        .exec_without_returning(&node.db)
+        .await?;
+    Ok(())
+}
+
+pub async fn add(
+    node: NodeContext,
+    msg: APIAddImageMsg,
+    ctx: MsgContext,
+) -> ApiResult<InventoryReply<ImageInventory>> {
+    let size = simulated_size(&msg.url)?;
+    let bs_uuids: Vec<String> = msg
+        .backup_storage_uuids
+        .iter()
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if bs_uuids.is_empty() {
+        return Err(argerr(
+            "backupStorageUuids must name at least one backup storage",
+        ));
+    }
+    let mut storages = Vec::with_capacity(bs_uuids.len());
+    for uuid in &bs_uuids {
+        let bs = BackupStorage::find_by_id(uuid.clone())
+            .one(&node.db)
+            .await?
+            .ok_or_else(|| {
+                argerr(format!(
+                    "invalid field[backupStorageUuids], backup storage[uuid:{uuid}] is not found"
+                ))
+            })?;
+        if bs.state != "Enabled" {
+            return Err(operr(format!(
+                "backup storage[uuid:{}, name:{}] is {}; an image can only be added to Enabled backup storage",
+                bs.uuid, bs.name, bs.state
+            )));
+        }
+        storages.push(bs);
+    }
+    let mut reserved: Vec<String> = Vec::new();
+    for bs in &storages {
+        if !reserve(&node, &bs.uuid, size).await? {
+            give_back(&node, &reserved, size).await?;
+            return Err(operr(format!(
+                "backup storage[uuid:{}, name:{}] has not enough capacity for image[url:{}]: it needs {size} bytes",
+                bs.uuid, bs.name, msg.url
+            )));
+        }
+        reserved.push(bs.uuid.clone());
+    }
+
+    let uuid = msg.resource_uuid.unwrap_or_else(new_uuid);
+    let media_type = msg
+        .media_type
+        .unwrap_or_else(|| "RootVolumeTemplate".into());
+    let default_format = if media_type == "ISO" { "iso" } else { "qcow2" };
+    let at = now();
+    let row = ActiveModel {
+        uuid: Set(uuid.clone()),
+        name: Set(msg.name),
+        description: Set(msg.description),
+        url: Set(msg.url.clone()),
+        media_type: Set(media_type),
+        guest_os_type: Set(msg.guest_os_type),
+        architecture: Set(msg.architecture.unwrap_or_else(|| "x86_64".into())),
+        platform: Set(msg.platform.unwrap_or_else(|| "Linux".into())),
+        format: Set(msg.format.unwrap_or_else(|| default_format.into())),
+        system: Set(msg.system.unwrap_or(false)),
+        virtio: Set(msg.virtio.unwrap_or(true)),
+        state: Set("Enabled".into()),
+        status: Set("Downloading".into()),
+        size: Set(0),
+        actual_size: Set(0),
+        md5_sum: Set(None),
+        r#type: Set(msg.r#type.unwrap_or_else(|| "zstack".into())),
+        create_date: Set(at),
+        last_op_date: Set(at),
+    };
+    let image = match insert(&node.db, WHAT, &uuid, row).await {
+        Ok(image) => image,
+        Err(e) => {
+            give_back(&node, &reserved, size).await?;
+            return Err(e);
+        }
+    };
+    for bs in &storages {
+        let row = backup_storage_ref::ActiveModel {
+            image_uuid: Set(uuid.clone()),
+            backup_storage_uuid: Set(bs.uuid.clone()),
+            install_path: Set(format!(
+                "{}/images/{uuid}.{}",
+                bs.url.trim_end_matches('/'),
+                image.format
+            )),
+            status: Set("Downloading".into()),
+            create_date: Set(at),
+            last_op_date: Set(at),
+        };
+        backup_storage_ref::Entity::insert(row)
+            .exec_without_returning(&node.db)
+            .await?;
+    }
+
+    for (i, percent) in STEPS.iter().enumerate() {
+        if i > 0 {
+            tokio::time::sleep(STEP_DELAY).await;
+        }
+        report_progress(&node, &ctx.id, &uuid, *percent).await?;
+    }
+
+    let done = now();
+    // A stable stand-in for the checksum the real download would compute.
+    let md5 = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, msg.url.as_bytes())
+        .simple()
+        .to_string();
+    let mut active: ActiveModel = image.into();
+    active.status = Set("Ready".into());
+    active.size = Set(size);
+    active.actual_size = Set(size);
+    active.md5_sum = Set(Some(md5));
+    active.last_op_date = Set(done);
+    let image = active.update(&node.db).await?;
+    backup_storage_ref::Entity::update_many()
+        .col_expr(backup_storage_ref::Column::Status, Expr::value("Ready"))
+        .col_expr(backup_storage_ref::Column::LastOpDate, Expr::value(done))
+        .filter(backup_storage_ref::Column::ImageUuid.eq(uuid.clone()))
+        .exec(&node.db)
+        .await?;
+    let refs = refs_of(&node, &uuid).await?;
+    Ok(ImageInventory {
+        image,
+        backup_storage_refs: Some(refs),
+    }
+    .into())
+}
+
+pub async fn update(
+    node: NodeContext,
+    msg: APIUpdateImageMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<ImageInventory>> {
+    let image = find::<Image, _>(&node.db, WHAT, &msg.uuid).await?;
+    let mut active: ActiveModel = image.into();
+    if let Some(v) = msg.name {
+        active.name = Set(v);
+    }
+    if let Some(v) = msg.description {
+        active.description = Set(Some(v));
+    }
+    if let Some(v) = msg.guest_os_type {
+        active.guest_os_type = Set(Some(v));
+    }
+    if let Some(v) = msg.media_type {
+        active.media_type = Set(v);
+    }
+    if let Some(v) = msg.format {
+        active.format = Set(v);
+    }
+    if let Some(v) = msg.system {
+        active.system = Set(v);
+    }
+    if let Some(v) = msg.platform {
+        active.platform = Set(v);
+    }
+    if let Some(v) = msg.architecture {
+        active.architecture = Set(v);
+    }
+    if let Some(v) = msg.virtio {
+        active.virtio = Set(v);
+    }
+    active.last_op_date = Set(now());
+    Ok(ImageInventory::from(active.update(&node.db).await?).into())
+}
+
+pub async fn change_state(
+    node: NodeContext,
+    msg: APIChangeImageStateMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<ImageInventory>> {
+    let image = find::<Image, _>(&node.db, WHAT, &msg.uuid).await?;
+    let mut active: ActiveModel = image.into();
+    active.state = Set(enable_disable(&msg.state_event)?.into());
+    active.last_op_date = Set(now());
+    Ok(ImageInventory::from(active.update(&node.db).await?).into())
+}
+
+/// Marks the image Deleted: it keeps its copies (and their capacity) until expunged.
+pub async fn delete(
+    node: NodeContext,
+    msg: APIDeleteImageMsg,
+    _ctx: MsgContext,
+) -> ApiResult<EmptyReply> {
+    DeleteMode::parse(msg.delete_mode.as_deref())?;
+    let Some(image) = Image::find_by_id(msg.uuid.clone()).one(&node.db).await? else {
+        // Deleting what is not there succeeds, as for every family.
+        return Ok(EmptyReply {});
+    };
+    if image.status == "Deleted" {
+        return Ok(EmptyReply {});
+    }
+    let mut active: ActiveModel = image.into();
+    active.status = Set("Deleted".into());
+    active.last_op_date = Set(now());
+    active.update(&node.db).await?;
+    Ok(EmptyReply {})
+}
+
+/// Removes images and their copies, after their children.
+async fn remove(node: &NodeContext, uuids: Vec<String>, mode: DeleteMode) -> ApiResult<()> {
+    node.cascades
+        .pass(&node.bus, IMAGE.vo_name, &uuids, mode, false)
+        .await?;
+    backup_storage_ref::Entity::delete_many()
+        .filter(backup_storage_ref::Column::ImageUuid.is_in(uuids.clone()))
+        .exec(&node.db)
+        .await?;
+    Image::delete_many()
+        .filter(Column::Uuid.is_in(uuids))
+        .exec(&node.db)
+        .await?;
+    Ok(())
+}
+
+pub async fn expunge(
+    node: NodeContext,
+    msg: APIExpungeImageMsg,
+    _ctx: MsgContext,
+) -> ApiResult<EmptyReply> {
+    let image = find::<Image, _>(&node.db, WHAT, &msg.uuid).await?;
+    if image.status != "Deleted" {
+        return Err(operr(format!(
+            "image[uuid:{}, name:{}] is {}; only a Deleted image can be expunged",
+            image.uuid, image.name, image.status
+        )));
+    }
+    let holders: Vec<String> = refs_of(&node, &image.uuid)
+        .await?
+        .into_iter()
+        .map(|r| r.backup_storage_uuid)
+        .collect();
+    remove(&node, vec![image.uuid.clone()], DeleteMode::Enforcing).await?;
+    give_back(&node, &holders, image.size).await?;
+    Ok(EmptyReply {})
+}
+
+pub async fn recover(
+    node: NodeContext,
+    msg: APIRecoverImageMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<ImageInventory>> {
+    let image = find::<Image, _>(&node.db, WHAT, &msg.uuid).await?;
+    if image.status != "Deleted" {
+        return Err(operr(format!(
+            "image[uuid:{}, name:{}] is {}; only a Deleted image can be recovered",
+            image.uuid, image.name, image.status
+        )));
+    }
+    let mut active: ActiveModel = image.into();
+    active.status = Set("Ready".into());
+    active.last_op_date = Set(now());
+    Ok(ImageInventory::from(active.update(&node.db).await?).into())
+}
+
+/// A backup storage's going takes its image copies; an image left with no copy goes too.
+pub struct ImageCascade;
+
+impl CascadeFamily for ImageCascade {
+    const MESSAGE: &'static str = "ImageCascadeMsg";
+    const PARENTS: &'static [&'static str] = &["BackupStorageVO"];
+}
+
+pub async fn backup_storage_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
+    if req.check_only {
+        return Ok(());
+    }
+    let affected: BTreeSet<String> = backup_storage_ref::Entity::find()
+        .filter(backup_storage_ref::Column::BackupStorageUuid.is_in(req.parent_uuids.clone()))
+        .all(&node.db)
+        .await?
+        .into_iter()
+        .map(|r| r.image_uuid)
+        .collect();
+    backup_storage_ref::Entity::delete_many()
+        .filter(backup_storage_ref::Column::BackupStorageUuid.is_in(req.parent_uuids))
+        .exec(&node.db)
+        .await?;
+    let still_held: BTreeSet<String> = backup_storage_ref::Entity::find()
+        .filter(backup_storage_ref::Column::ImageUuid.is_in(affected.clone()))
+        .all(&node.db)
+        .await?
+        .into_iter()
+        .map(|r| r.image_uuid)
+        .collect();
+    let orphans: Vec<String> = affected.difference(&still_held).cloned().collect();
+    if orphans.is_empty() {
+        return Ok(());
+    }
+    remove(&node, orphans, req.mode).await
+}

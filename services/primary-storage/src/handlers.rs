@@ -1,0 +1,301 @@
+//! What each primary storage API does. Storage is simulated: it connects at once and has the
+//! capacity it was declared with.
+
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr};
+use zstack_cluster::entity::Entity as Cluster;
+use zstack_kernel::api::{EmptyReply, InventoryReply};
+use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
+use zstack_kernel::error::{argerr, operr};
+use zstack_kernel::message::new_uuid;
+use zstack_kernel::resource::{enable_disable, find, insert};
+use zstack_kernel::time::now;
+use zstack_kernel::{ApiResult, MsgContext, NodeContext};
+
+use crate::entity::{
+    ActiveModel, Column, Entity as PrimaryStorage, Model as PrimaryStorageInventory,
+    PRIMARY_STORAGE, cluster_ref,
+};
+use crate::messages::{
+    APIAddLocalPrimaryStorageMsg, APIAddNfsPrimaryStorageMsg, APIAttachPrimaryStorageToClusterMsg,
+    APIChangePrimaryStorageStateMsg, APIDeletePrimaryStorageMsg,
+    APIDetachPrimaryStorageFromClusterMsg, APIReconnectPrimaryStorageMsg,
+    APIUpdatePrimaryStorageMsg,
+};
+
+/// What the simulator declares when the caller gives no capacity: 1 TiB.
+pub const DEFAULT_CAPACITY: i64 = 1 << 40;
+
+const WHAT: &str = "primary storage";
+
+/// An NFS url is `host:/path`, as `mount` takes it.
+fn check_nfs_url(url: &str) -> ApiResult<()> {
+    let valid = match url.split_once(':') {
+        Some((host, path)) => {
+            !host.is_empty()
+                && !host.contains(['/', ' '])
+                && path.starts_with('/')
+                && !path.contains(' ')
+        }
+        None => false,
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(argerr(format!(
+            "the url[{url}] is not a valid NFS url; it must be host:/path, e.g. 192.168.0.1:/nfs/share"
+        )))
+    }
+}
+
+struct NewStorage {
+    uuid: Option<String>,
+    zone_uuid: String,
+    name: String,
+    description: Option<String>,
+    url: String,
+    r#type: &'static str,
+    total_capacity: Option<i64>,
+}
+
+async fn add(node: &NodeContext, new: NewStorage) -> ApiResult<PrimaryStorageInventory> {
+    let uuid = new.uuid.unwrap_or_else(new_uuid);
+    let capacity = new.total_capacity.unwrap_or(DEFAULT_CAPACITY);
+    let mount_path = if new.r#type == "NFS" {
+        format!("/opt/zstack/nfsprimarystorage/prim-{uuid}")
+    } else {
+        new.url.clone()
+    };
+    let at = now();
+    let row = ActiveModel {
+        uuid: Set(uuid.clone()),
+        zone_uuid: Set(new.zone_uuid),
+        name: Set(new.name),
+        url: Set(new.url),
+        description: Set(new.description),
+        total_capacity: Set(capacity),
+        available_capacity: Set(capacity),
+        total_physical_capacity: Set(capacity),
+        available_physical_capacity: Set(capacity),
+        system_used_capacity: Set(0),
+        r#type: Set(new.r#type.into()),
+        state: Set("Enabled".into()),
+        status: Set("Connected".into()),
+        mount_path: Set(Some(mount_path)),
+        create_date: Set(at),
+        last_op_date: Set(at),
+    };
+    insert(&node.db, WHAT, &uuid, row).await
+}
+
+pub async fn add_local(
+    node: NodeContext,
+    msg: APIAddLocalPrimaryStorageMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<PrimaryStorageInventory>> {
+    let new = NewStorage {
+        uuid: msg.resource_uuid,
+        zone_uuid: msg.zone_uuid,
+        name: msg.name,
+        description: msg.description,
+        url: msg.url,
+        r#type: "LocalStorage",
+        total_capacity: msg.total_capacity,
+    };
+    Ok(add(&node, new).await?.into())
+}
+
+pub async fn add_nfs(
+    node: NodeContext,
+    msg: APIAddNfsPrimaryStorageMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<PrimaryStorageInventory>> {
+    check_nfs_url(&msg.url)?;
+    let new = NewStorage {
+        uuid: msg.resource_uuid,
+        zone_uuid: msg.zone_uuid,
+        name: msg.name,
+        description: msg.description,
+        url: msg.url,
+        r#type: "NFS",
+        total_capacity: msg.total_capacity,
+    };
+    Ok(add(&node, new).await?.into())
+}
+
+pub async fn update(
+    node: NodeContext,
+    msg: APIUpdatePrimaryStorageMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<PrimaryStorageInventory>> {
+    let ps = find::<PrimaryStorage, _>(&node.db, WHAT, &msg.uuid).await?;
+    if let Some(url) = &msg.url
+        && ps.r#type == "NFS"
+    {
+        check_nfs_url(url)?;
+    }
+    let mut active: ActiveModel = ps.into();
+    if let Some(name) = msg.name {
+        active.name = Set(name);
+    }
+    if let Some(description) = msg.description {
+        active.description = Set(Some(description));
+    }
+    if let Some(url) = msg.url {
+        active.url = Set(url);
+    }
+    active.last_op_date = Set(now());
+    Ok(active.update(&node.db).await?.into())
+}
+
+pub async fn change_state(
+    node: NodeContext,
+    msg: APIChangePrimaryStorageStateMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<PrimaryStorageInventory>> {
+    let ps = find::<PrimaryStorage, _>(&node.db, WHAT, &msg.uuid).await?;
+    let state = match msg.state_event.as_str() {
+        // The simulator has no volumes to stop, so maintenance is reached at once.
+        "maintain" => "Maintenance",
+        event => enable_disable(event)?,
+    };
+    let mut active: ActiveModel = ps.into();
+    active.state = Set(state.into());
+    active.last_op_date = Set(now());
+    Ok(active.update(&node.db).await?.into())
+}
+
+pub async fn reconnect(
+    node: NodeContext,
+    msg: APIReconnectPrimaryStorageMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<PrimaryStorageInventory>> {
+    let ps = find::<PrimaryStorage, _>(&node.db, WHAT, &msg.uuid).await?;
+    let mut active: ActiveModel = ps.into();
+    active.status = Set("Connecting".into());
+    let ps = active.update(&node.db).await?;
+    let mut active: ActiveModel = ps.into();
+    active.status = Set("Connected".into());
+    active.last_op_date = Set(now());
+    Ok(active.update(&node.db).await?.into())
+}
+
+pub async fn attach(
+    node: NodeContext,
+    msg: APIAttachPrimaryStorageToClusterMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<PrimaryStorageInventory>> {
+    let ps = find::<PrimaryStorage, _>(&node.db, WHAT, &msg.primary_storage_uuid).await?;
+    let cluster = find::<Cluster, _>(&node.db, "cluster", &msg.cluster_uuid).await?;
+    if cluster.zone_uuid != ps.zone_uuid {
+        return Err(operr(format!(
+            "cannot attach primary storage[uuid:{}] to cluster[uuid:{}]: the cluster is in zone[uuid:{}], the primary storage in zone[uuid:{}]",
+            ps.uuid, cluster.uuid, cluster.zone_uuid, ps.zone_uuid
+        )));
+    }
+    let already = || {
+        operr(format!(
+            "primary storage[uuid:{}] is already attached to cluster[uuid:{}]",
+            ps.uuid, cluster.uuid
+        ))
+    };
+    let row = cluster_ref::ActiveModel {
+        primary_storage_uuid: Set(ps.uuid.clone()),
+        cluster_uuid: Set(cluster.uuid.clone()),
+        create_date: Set(now()),
+    };
+    // The composite key decides, racing attaches included.
+    cluster_ref::Entity::insert(row)
+        .exec_without_returning(&node.db)
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => already(),
+            _ => e.into(),
+        })?;
+    Ok(ps.into())
+}
+
+pub async fn detach(
+    node: NodeContext,
+    msg: APIDetachPrimaryStorageFromClusterMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<PrimaryStorageInventory>> {
+    let ps = find::<PrimaryStorage, _>(&node.db, WHAT, &msg.primary_storage_uuid).await?;
+    let gone = cluster_ref::Entity::delete_many()
+        .filter(cluster_ref::Column::PrimaryStorageUuid.eq(ps.uuid.clone()))
+        .filter(cluster_ref::Column::ClusterUuid.eq(msg.cluster_uuid.clone()))
+        .exec(&node.db)
+        .await?;
+    if gone.rows_affected == 0 {
+        return Err(operr(format!(
+            "primary storage[uuid:{}] is not attached to cluster[uuid:{}]",
+            ps.uuid, msg.cluster_uuid
+        )));
+    }
+    Ok(ps.into())
+}
+
+/// Deletes primary storage after its children, detaching it from its clusters first.
+async fn remove(node: &NodeContext, uuids: Vec<String>, mode: DeleteMode) -> ApiResult<()> {
+    node.cascades
+        .pass(&node.bus, PRIMARY_STORAGE.vo_name, &uuids, mode, false)
+        .await?;
+    cluster_ref::Entity::delete_many()
+        .filter(cluster_ref::Column::PrimaryStorageUuid.is_in(uuids.clone()))
+        .exec(&node.db)
+        .await?;
+    PrimaryStorage::delete_many()
+        .filter(Column::Uuid.is_in(uuids))
+        .exec(&node.db)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(
+    node: NodeContext,
+    msg: APIDeletePrimaryStorageMsg,
+    _ctx: MsgContext,
+) -> ApiResult<EmptyReply> {
+    let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
+    let uuids = vec![msg.uuid];
+    if mode == DeleteMode::Permissive {
+        node.cascades
+            .pass(&node.bus, PRIMARY_STORAGE.vo_name, &uuids, mode, true)
+            .await?;
+    }
+    remove(&node, uuids, mode).await?;
+    Ok(EmptyReply {})
+}
+
+/// A zone's primary storage goes with the zone; a cluster's going only detaches it.
+pub struct PrimaryStorageCascade;
+
+impl CascadeFamily for PrimaryStorageCascade {
+    const MESSAGE: &'static str = "PrimaryStorageCascadeMsg";
+    const PARENTS: &'static [&'static str] = &["ZoneVO", "ClusterVO"];
+}
+
+pub async fn parent_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
+    if req.parent_type == "ClusterVO" {
+        if !req.check_only {
+            cluster_ref::Entity::delete_many()
+                .filter(cluster_ref::Column::ClusterUuid.is_in(req.parent_uuids))
+                .exec(&node.db)
+                .await?;
+        }
+        return Ok(());
+    }
+    let uuids: Vec<String> = PrimaryStorage::find()
+        .filter(Column::ZoneUuid.is_in(req.parent_uuids.clone()))
+        .all(&node.db)
+        .await?
+        .into_iter()
+        .map(|ps| ps.uuid)
+        .collect();
+    if req.check_only {
+        return node
+            .cascades
+            .pass(&node.bus, PRIMARY_STORAGE.vo_name, &uuids, req.mode, true)
+            .await;
+    }
+    remove(&node, uuids, req.mode).await
+}

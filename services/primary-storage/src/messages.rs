@@ -1,0 +1,149 @@
+//! The primary storage APIs.
+
+use zstack_cluster::CLUSTER;
+use zstack_kernel::api::{EmptyReply, InventoryReply, Route, checks};
+use zstack_kernel::api_message;
+use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
+use zstack_zone::entity::ZONE;
+
+use crate::entity::{Model as PrimaryStorageInventory, PRIMARY_STORAGE, cluster_ref};
+
+api_message! {
+    /// Adds simulated local storage (the hosts' own disks) to a zone.
+    pub struct APIAddLocalPrimaryStorageMsg {
+        url: String => checks().max_len(2048),
+        name: String => checks().max_len(255),
+        description: Option<String> => checks().max_len(2048),
+        r#type: Option<String> => checks().valid_values(&["LocalStorage"]),
+        zone_uuid: String => checks().resource(ZONE),
+        resource_uuid: Option<String> => checks().uuid(),
+        /// The simulator's declared capacity in bytes (default 1 TiB).
+        total_capacity: Option<i64> => checks().range(1, i64::MAX),
+    }
+    route = Route::post("/primary-storage/local-storage");
+    reply = InventoryReply<PrimaryStorageInventory>;
+}
+
+api_message! {
+    /// Adds a simulated NFS share (`host:/path`) to a zone.
+    pub struct APIAddNfsPrimaryStorageMsg {
+        url: String => checks().max_len(2048),
+        name: String => checks().max_len(255),
+        description: Option<String> => checks().max_len(2048),
+        r#type: Option<String> => checks().valid_values(&["NFS"]),
+        zone_uuid: String => checks().resource(ZONE),
+        resource_uuid: Option<String> => checks().uuid(),
+        /// The simulator's declared capacity in bytes (default 1 TiB).
+        total_capacity: Option<i64> => checks().range(1, i64::MAX),
+    }
+    route = Route::post("/primary-storage/nfs");
+    reply = InventoryReply<PrimaryStorageInventory>;
+}
+
+api_message! {
+    /// Changes a primary storage's name, description or url.
+    pub struct APIUpdatePrimaryStorageMsg {
+        uuid: String => checks().resource(PRIMARY_STORAGE),
+        name: Option<String> => checks().max_len(255),
+        description: Option<String> => checks().max_len(2048),
+        url: Option<String> => checks().max_len(2048),
+    }
+    route = Route::action("/primary-storage/{uuid}/actions");
+    reply = InventoryReply<PrimaryStorageInventory>;
+    resource = uuid;
+}
+
+api_message! {
+    /// Enables, disables or puts a primary storage into maintenance.
+    pub struct APIChangePrimaryStorageStateMsg {
+        uuid: String => checks().resource(PRIMARY_STORAGE),
+        state_event: String => checks().valid_values(&["enable", "disable", "maintain"]),
+    }
+    route = Route::action("/primary-storage/{uuid}/actions");
+    reply = InventoryReply<PrimaryStorageInventory>;
+    resource = uuid;
+}
+
+api_message! {
+    /// Reconnects a primary storage (the simulator answers at once).
+    pub struct APIReconnectPrimaryStorageMsg {
+        uuid: String => checks().resource(PRIMARY_STORAGE),
+    }
+    route = Route::action("/primary-storage/{uuid}/actions");
+    reply = InventoryReply<PrimaryStorageInventory>;
+    resource = uuid;
+}
+
+api_message! {
+    /// Deletes a primary storage after detaching it from its clusters.
+    pub struct APIDeletePrimaryStorageMsg {
+        uuid: String => checks().uuid(),
+        delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
+    }
+    route = Route::delete("/primary-storage/{uuid}");
+    reply = EmptyReply;
+    resource = uuid;
+}
+
+api_message! {
+    /// Attaches a primary storage to a cluster of its zone.
+    pub struct APIAttachPrimaryStorageToClusterMsg {
+        cluster_uuid: String => checks().resource(CLUSTER),
+        primary_storage_uuid: String => checks().resource(PRIMARY_STORAGE),
+    }
+    route = Route::post("/clusters/{clusterUuid}/primary-storage/{primaryStorageUuid}");
+    reply = InventoryReply<PrimaryStorageInventory>;
+    resource = primary_storage_uuid;
+}
+
+api_message! {
+    /// Detaches a primary storage from a cluster.
+    pub struct APIDetachPrimaryStorageFromClusterMsg {
+        cluster_uuid: String => checks().resource(CLUSTER),
+        primary_storage_uuid: String => checks().resource(PRIMARY_STORAGE),
+    }
+    route = Route::delete("/clusters/{clusterUuid}/primary-storage/{primaryStorageUuid}");
+    reply = InventoryReply<PrimaryStorageInventory>;
+    resource = primary_storage_uuid;
+}
+
+/// `GET /primary-storage`, `GET /primary-storage/{uuid}`.
+pub struct PrimaryStorageQuery;
+
+impl Queryable for PrimaryStorageQuery {
+    const QUERY_API: &'static str = "APIQueryPrimaryStorageMsg";
+    const PATH: &'static str = "/primary-storage";
+    const PATH_BY_UUID: Option<&'static str> = Some("/primary-storage/{uuid}");
+
+    fn meta() -> QueryMeta {
+        QueryMeta::new(
+            "primaryStorage",
+            PRIMARY_STORAGE.table,
+            "org.zstack.header.storage.primary.PrimaryStorageInventory",
+        )
+        .field("uuid", FieldKind::Str)
+        .field("zoneUuid", FieldKind::Str)
+        .field("name", FieldKind::Str)
+        .field("url", FieldKind::Str)
+        .field("description", FieldKind::Str)
+        .field("totalCapacity", FieldKind::Int)
+        .field("availableCapacity", FieldKind::Int)
+        .field("totalPhysicalCapacity", FieldKind::Int)
+        .field("availablePhysicalCapacity", FieldKind::Int)
+        .field("systemUsedCapacity", FieldKind::Int)
+        .field("type", FieldKind::Str)
+        .field("state", FieldKind::Str)
+        .field("status", FieldKind::Str)
+        .field("mountPath", FieldKind::Str)
+        .field("createDate", FieldKind::Date)
+        .field("lastOpDate", FieldKind::Date)
+        .relation("zone", "zone", "zoneUuid", "uuid")
+        .relation_via(
+            "cluster",
+            "cluster",
+            "uuid",
+            (cluster_ref::TABLE, "primary_storage_uuid", "cluster_uuid"),
+            "uuid",
+        )
+    }
+}
