@@ -46,7 +46,10 @@ impl Api {
             .json()
             .await
             .expect("a location");
-        let location = accepted["location"].as_str().expect("a location").to_string();
+        let location = accepted["location"]
+            .as_str()
+            .expect("a location")
+            .to_string();
         loop {
             let r = self.http.get(&location).send().await.expect("poll");
             if r.status() == 200 {
@@ -96,7 +99,10 @@ async fn main() {
     let base = format!("http://127.0.0.1:{}/zstack/v1", node.port);
     let login: Value = http
         .put(format!("{base}/accounts/login"))
-        .body(json!({"logInByAccount": {"accountName": "admin", "password": ADMIN_PASSWORD_SHA512}}).to_string())
+        .body(
+            json!({"logInByAccount": {"accountName": "admin", "password": ADMIN_PASSWORD_SHA512}})
+                .to_string(),
+        )
         .send()
         .await
         .expect("login")
@@ -106,13 +112,18 @@ async fn main() {
     let api = Api {
         http,
         base,
-        auth: format!("OAuth {}", login["inventory"]["uuid"].as_str().expect("uuid")),
+        auth: format!(
+            "OAuth {}",
+            login["inventory"]["uuid"].as_str().expect("uuid")
+        ),
     };
 
     let built = Instant::now();
     let mut clusters = Vec::new();
     for z in 0..ZONES {
-        let zone = api.create("/zones", json!({"name": format!("zone-{z}")})).await;
+        let zone = api
+            .create("/zones", json!({"name": format!("zone-{z}")}))
+            .await;
         for c in 0..CLUSTERS_PER_ZONE {
             let cluster = api
                 .create(
@@ -120,7 +131,10 @@ async fn main() {
                     json!({"name": format!("cluster-{z}-{c}"), "zoneUuid": zone["uuid"], "hypervisorType": "Simulator"}),
                 )
                 .await;
-            clusters.push((z * CLUSTERS_PER_ZONE + c, cluster["uuid"].as_str().expect("uuid").to_string()));
+            clusters.push((
+                z * CLUSTERS_PER_ZONE + c,
+                cluster["uuid"].as_str().expect("uuid").to_string(),
+            ));
         }
     }
     let hosts: Vec<(usize, usize, String)> = clusters
@@ -150,17 +164,36 @@ async fn main() {
     assert_eq!(total, ZONES * CLUSTERS_PER_ZONE * HOSTS_PER_CLUSTER);
     println!(
         "database: {}; built {ZONES} zones, {} clusters, {total} hosts through REST in {:.1} s",
-        if db_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" },
+        if db_url.starts_with("postgres") {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        },
         clusters.len(),
         built.elapsed().as_secs_f64()
     );
 
     let queries = [
-        ("two levels, host → cluster → zone (1000 hosts)", "/hosts?q=cluster.zone.name=zone-3&limit=1000".to_string()),
-        ("two levels, host → cluster → zone, count only", "/hosts?q=cluster.zone.name=zone-3&count=true".to_string()),
-        ("two levels, zone → cluster → host (one host's zone)", "/zones?q=cluster.host.managementIp=10.0.37.5".to_string()),
-        ("two levels, cluster → zone → host, by name", "/clusters?q=zone.host.name=host-42-7".to_string()),
-        ("one level, host → cluster (100 hosts)", "/hosts?q=cluster.name=cluster-4-2".to_string()),
+        (
+            "two levels, host → cluster → zone (1000 hosts)",
+            "/hosts?q=cluster.zone.name=zone-3&limit=1000".to_string(),
+        ),
+        (
+            "two levels, host → cluster → zone, count only",
+            "/hosts?q=cluster.zone.name=zone-3&count=true".to_string(),
+        ),
+        (
+            "two levels, zone → cluster → host (one host's zone)",
+            "/zones?q=cluster.host.managementIp=10.0.37.5".to_string(),
+        ),
+        (
+            "two levels, cluster → zone → host, by name",
+            "/clusters?q=zone.host.name=host-42-7".to_string(),
+        ),
+        (
+            "one level, host → cluster (100 hosts)",
+            "/hosts?q=cluster.name=cluster-4-2".to_string(),
+        ),
     ];
     for (what, path) in queries {
         let mut samples = Vec::with_capacity(RUNS);

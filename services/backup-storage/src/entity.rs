@@ -53,6 +53,7 @@ impl ActiveModelBehavior for ActiveModel {}
 
 impl Inventory for Model {
     const CLASS: &'static str = "org.zstack.header.storage.backup.BackupStorageInventory";
+    const VO_NAME: Option<&'static str> = Some("BackupStorageVO");
 }
 
 /// Which zones a backup storage serves (`BackupStorageZoneRefVO`).

@@ -23,6 +23,7 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         ),
     );
     node.service(SERVICE_ID)
+        .resource(entity::BACKUP_STORAGE)
         .api(handlers::add_image_store)
         .api(handlers::add_sftp)
         .api(handlers::update)

@@ -78,6 +78,7 @@ impl From<Model> for ImageInventory {
 
 impl Inventory for ImageInventory {
     const CLASS: &'static str = "org.zstack.header.image.ImageInventory";
+    const VO_NAME: Option<&'static str> = Some("ImageVO");
 }
 
 /// A copy of an image on one backup storage (`ImageBackupStorageRefVO`).

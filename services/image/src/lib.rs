@@ -23,6 +23,7 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         ),
     );
     node.service(SERVICE_ID)
+        .resource(entity::IMAGE)
         .api(handlers::add)
         .api(handlers::update)
         .api(handlers::change_state)

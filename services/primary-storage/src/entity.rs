@@ -54,6 +54,7 @@ impl ActiveModelBehavior for ActiveModel {}
 
 impl Inventory for Model {
     const CLASS: &'static str = "org.zstack.header.storage.primary.PrimaryStorageInventory";
+    const VO_NAME: Option<&'static str> = Some("PrimaryStorageVO");
 }
 
 /// Which clusters a primary storage is attached to (`PrimaryStorageClusterRefVO`).

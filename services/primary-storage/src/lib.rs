@@ -27,6 +27,7 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         ),
     );
     node.service(SERVICE_ID)
+        .resource(entity::PRIMARY_STORAGE)
         .api(handlers::add_local)
         .api(handlers::add_nfs)
         .api(handlers::update)
