@@ -117,22 +117,6 @@ impl CascadeRegistry {
         found
     }
 
-    /// Runs the cascade of `parent_type` resources `parent_uuids` going: the Permissive check
-    /// pass first (any refusal is the answer), then the deletion.
-    pub async fn run(
-        &self,
-        bus: &Bus,
-        parent_type: &str,
-        parent_uuids: &[String],
-        mode: DeleteMode,
-    ) -> ApiResult<()> {
-        if mode == DeleteMode::Permissive {
-            self.pass(bus, parent_type, parent_uuids, mode, true)
-                .await?;
-        }
-        self.pass(bus, parent_type, parent_uuids, mode, false).await
-    }
-
     /// One pass over the children; a check pass is itself recursive through each family.
     pub async fn pass(
         &self,

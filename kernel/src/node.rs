@@ -76,16 +76,69 @@ pub struct NodeContext {
 }
 
 impl NodeContext {
-    /// Runs the cascade of resources of VO type `parent_type` going (see [`crate::cascade`]).
-    pub async fn cascade(
+    /// Deletes resources `uuids` of VO type `vo` for a delete API: with Permissive, every
+    /// dependent is asked first and a refusal stops it all; then the dependents go (children
+    /// first) and `remove` deletes the resources' own rows.
+    pub async fn delete_resources<F, Fut>(
         &self,
-        parent_type: &str,
-        parent_uuids: &[String],
+        vo: &str,
+        uuids: Vec<String>,
         mode: crate::cascade::DeleteMode,
-    ) -> Result<(), ErrorCode> {
+        remove: F,
+    ) -> Result<(), ErrorCode>
+    where
+        F: FnOnce(Vec<String>) -> Fut,
+        Fut: Future<Output = Result<(), ErrorCode>>,
+    {
+        if mode == crate::cascade::DeleteMode::Permissive {
+            self.cascades
+                .pass(&self.bus, vo, &uuids, mode, true)
+                .await?;
+        }
+        self.remove_resources(vo, uuids, mode, remove).await
+    }
+
+    /// Answers a cascade request about resources `uuids` of VO type `vo`, whose parents are
+    /// going: the check pass asks their own dependents; the delete pass removes the dependents,
+    /// then `remove` deletes the resources' rows.
+    pub async fn cascade_to<F, Fut>(
+        &self,
+        vo: &str,
+        uuids: Vec<String>,
+        req: &CascadeRequest,
+        remove: F,
+    ) -> Result<(), ErrorCode>
+    where
+        F: FnOnce(Vec<String>) -> Fut,
+        Fut: Future<Output = Result<(), ErrorCode>>,
+    {
+        if req.check_only {
+            return self
+                .cascades
+                .pass(&self.bus, vo, &uuids, req.mode, true)
+                .await;
+        }
+        self.remove_resources(vo, uuids, req.mode, remove).await
+    }
+
+    async fn remove_resources<F, Fut>(
+        &self,
+        vo: &str,
+        uuids: Vec<String>,
+        mode: crate::cascade::DeleteMode,
+        remove: F,
+    ) -> Result<(), ErrorCode>
+    where
+        F: FnOnce(Vec<String>) -> Fut,
+        Fut: Future<Output = Result<(), ErrorCode>>,
+    {
+        if uuids.is_empty() {
+            return Ok(());
+        }
         self.cascades
-            .run(&self.bus, parent_type, parent_uuids, mode)
-            .await
+            .pass(&self.bus, vo, &uuids, mode, false)
+            .await?;
+        remove(uuids).await
     }
 
     pub fn new(config: NodeConfig, db: DatabaseConnection) -> Self {

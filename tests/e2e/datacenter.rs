@@ -449,3 +449,186 @@ async fn deleting_a_zone_removes_its_clusters_and_hosts_and_permissive_refuses_w
     assert_eq!(bad.code(), "SYS.1007");
     dc.t.stop().await;
 }
+
+fn uuid_of(inv: &Value) -> String {
+    inv["uuid"].as_str().expect("a uuid").to_string()
+}
+
+#[actix_web::test]
+async fn a_whole_data_center_is_built_through_rest_queried_across_families_and_deleted_by_zone() {
+    let t = TestNode::start().await;
+    let sid = t.login().await;
+    let mut made: Vec<(&str, String)> = Vec::new();
+    let zone = uuid_of(&t.create_zone(&sid, json!({"name": "dc"})).await);
+    let other = uuid_of(&t.create_zone(&sid, json!({"name": "other"})).await);
+    let cluster = uuid_of(
+        &t.create(
+            &sid,
+            "/clusters",
+            json!({"name": "rack", "zoneUuid": zone, "hypervisorType": "Simulator"}),
+        )
+        .await,
+    );
+    let host = uuid_of(
+        &t.create(
+            &sid,
+            "/hosts/simulators",
+            json!({"name": "node-1", "clusterUuid": cluster, "managementIp": "192.168.0.11",
+                   "cpuCapacity": 16, "memoryCapacity": 64 * GB}),
+        )
+        .await,
+    );
+    let ps = uuid_of(
+        &t.create(
+            &sid,
+            "/primary-storage/nfs",
+            json!({"name": "nfs", "url": "10.0.0.9:/export", "zoneUuid": zone}),
+        )
+        .await,
+    );
+    t.create(
+        &sid,
+        &format!("/clusters/{cluster}/primary-storage/{ps}"),
+        json!({}),
+    )
+    .await;
+    let bs = uuid_of(
+        &t.create(
+            &sid,
+            "/backup-storage/image-store",
+            json!({"name": "store", "url": "/store", "hostname": "10.0.0.10",
+                   "username": "root", "password": "secret"}),
+        )
+        .await,
+    );
+    t.create(
+        &sid,
+        &format!("/zones/{zone}/backup-storage/{bs}"),
+        json!({}),
+    )
+    .await;
+    let image = t
+        .create(
+            &sid,
+            "/images",
+            json!({"name": "centos", "url": "http://images.example/centos.qcow2",
+                   "format": "qcow2", "platform": "Linux", "backupStorageUuids": [bs]}),
+        )
+        .await;
+    assert_eq!(image["status"], "Ready", "{image}");
+    let offering = t
+        .create(
+            &sid,
+            "/instance-offerings",
+            json!({"name": "small", "cpuNum": 2, "memorySize": 2 * GB}),
+        )
+        .await;
+    assert_eq!(offering["memorySize"], 2 * GB);
+    let disk = t
+        .create(
+            &sid,
+            "/disk-offerings",
+            json!({"name": "data", "diskSize": 100 * GB}),
+        )
+        .await;
+    assert_eq!(disk["diskSize"], 100 * GB);
+    let l2 = uuid_of(
+        &t.create(
+            &sid,
+            "/l2-networks/vlan",
+            json!({"name": "vlan100", "zoneUuid": zone, "physicalInterface": "eth0", "vlan": 100}),
+        )
+        .await,
+    );
+    t.create(
+        &sid,
+        &format!("/l2-networks/{l2}/clusters/{cluster}"),
+        json!({}),
+    )
+    .await;
+    let l3 = uuid_of(
+        &t.create(
+            &sid,
+            "/l3-networks",
+            json!({"name": "guest", "l2NetworkUuid": l2}),
+        )
+        .await,
+    );
+    let range = t
+        .create(
+            &sid,
+            &format!("/l3-networks/{l3}/ip-ranges/by-cidr"),
+            json!({"name": "r1", "networkCidr": "172.20.0.0/24"}),
+        )
+        .await;
+    assert_eq!(range["gateway"], "172.20.0.1", "{range}");
+    made.extend([("host", host), ("l3", l3)]);
+
+    // Queries that cross families, several hops deep.
+    let names = |path: &'static str| t.query_names(&sid, path);
+    assert_eq!(
+        names("/l3-networks?q=l2Network.cluster.host.managementIp=192.168.0.11").await,
+        ["guest"]
+    );
+    assert_eq!(
+        names("/hosts?q=cluster.l2Network.l3Network.name=guest").await,
+        ["node-1"]
+    );
+    assert_eq!(
+        names("/zones?q=cluster.primaryStorage.type=NFS").await,
+        ["dc"]
+    );
+    assert_eq!(
+        names("/clusters?q=zone.backupStorage.image.name=centos").await,
+        ["rack"]
+    );
+    assert_eq!(
+        names("/l3-networks/ip-ranges?q=l3Network.l2Network.zone.name=dc").await,
+        ["r1"]
+    );
+
+    // Deleting the zone takes what lives in it and detaches what can serve elsewhere.
+    let done = t
+        .call_async(Method::DELETE, &format!("/zones/{zone}"), &sid, None)
+        .await;
+    assert_eq!(done.status, 200, "{:?}", done.body);
+    assert_eq!(names("/zones").await, ["other"]);
+    for path in [
+        "/clusters",
+        "/hosts",
+        "/primary-storage",
+        "/l2-networks",
+        "/l3-networks",
+        "/l3-networks/ip-ranges",
+    ] {
+        assert_eq!(
+            t.query_names(&sid, path).await,
+            Vec::<String>::new(),
+            "{path}"
+        );
+    }
+    assert_eq!(names("/backup-storage").await, ["store"]);
+    assert_eq!(
+        t.query_names(&sid, &format!("/backup-storage?q=zone.uuid={zone}"))
+            .await,
+        Vec::<String>::new()
+    );
+    assert_eq!(names("/images").await, ["centos"]);
+    assert_eq!(names("/instance-offerings").await, ["small"]);
+    let rsp = t
+        .get(&format!("/system-tags?q=resourceUuid={}", made[0].1), &sid)
+        .await;
+    assert_eq!(
+        rsp.body["inventories"].as_array().unwrap().len(),
+        0,
+        "the host's tags went with it"
+    );
+    t.create(
+        &sid,
+        &format!("/zones/{other}/backup-storage/{bs}"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(names("/zones?q=backupStorage.name=store").await, ["other"]);
+    t.stop().await;
+}

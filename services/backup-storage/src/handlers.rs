@@ -193,10 +193,7 @@ pub async fn detach(
 }
 
 /// Deletes backup storage after its children (the image copies it holds).
-async fn remove(node: &NodeContext, uuids: Vec<String>, mode: DeleteMode) -> ApiResult<()> {
-    node.cascades
-        .pass(&node.bus, BACKUP_STORAGE.vo_name, &uuids, mode, false)
-        .await?;
+async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
     zone_ref::Entity::delete_many()
         .filter(zone_ref::Column::BackupStorageUuid.is_in(uuids.clone()))
         .exec(&node.db)
@@ -214,13 +211,10 @@ pub async fn delete(
     _ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    let uuids = vec![msg.uuid];
-    if mode == DeleteMode::Permissive {
-        node.cascades
-            .pass(&node.bus, BACKUP_STORAGE.vo_name, &uuids, mode, true)
-            .await?;
-    }
-    remove(&node, uuids, mode).await?;
+    node.delete_resources(BACKUP_STORAGE.vo_name, vec![msg.uuid], mode, |uuids| {
+        remove_rows(&node, uuids)
+    })
+    .await?;
     Ok(EmptyReply {})
 }
 

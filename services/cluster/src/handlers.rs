@@ -69,10 +69,7 @@ pub async fn change_state(
 }
 
 /// Deletes clusters after their children (hosts, and what other families attach to them).
-async fn remove(node: &NodeContext, uuids: Vec<String>, mode: DeleteMode) -> ApiResult<()> {
-    node.cascades
-        .pass(&node.bus, CLUSTER.vo_name, &uuids, mode, false)
-        .await?;
+async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
     Cluster::delete_many()
         .filter(Column::Uuid.is_in(uuids))
         .exec(&node.db)
@@ -86,13 +83,10 @@ pub async fn delete(
     _ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    let uuids = vec![msg.uuid];
-    if mode == DeleteMode::Permissive {
-        node.cascades
-            .pass(&node.bus, CLUSTER.vo_name, &uuids, mode, true)
-            .await?;
-    }
-    remove(&node, uuids, mode).await?;
+    node.delete_resources(CLUSTER.vo_name, vec![msg.uuid], mode, |uuids| {
+        remove_rows(&node, uuids)
+    })
+    .await?;
     Ok(EmptyReply {})
 }
 
@@ -112,12 +106,8 @@ pub async fn parent_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()
         .into_iter()
         .map(|c| c.uuid)
         .collect();
-    if req.check_only {
-        // A cluster itself never refuses; its children may.
-        return node
-            .cascades
-            .pass(&node.bus, CLUSTER.vo_name, &uuids, req.mode, true)
-            .await;
-    }
-    remove(&node, uuids, req.mode).await
+    node.cascade_to(CLUSTER.vo_name, uuids, &req, |uuids| {
+        remove_rows(&node, uuids)
+    })
+    .await
 }

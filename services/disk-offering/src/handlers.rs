@@ -1,6 +1,6 @@
 //! What each disk offering API does.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::DeleteMode;
 use zstack_kernel::message::new_uuid;
@@ -8,7 +8,9 @@ use zstack_kernel::resource::{enable_disable, find, insert};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
-use crate::entity::{ActiveModel, Entity as DiskOffering, Model as DiskOfferingInventory};
+use crate::entity::{
+    ActiveModel, Column, DISK_OFFERING, Entity as DiskOffering, Model as DiskOfferingInventory,
+};
 use crate::messages::{
     APIChangeDiskOfferingStateMsg, APICreateDiskOfferingMsg, APIDeleteDiskOfferingMsg,
     APIUpdateDiskOfferingMsg,
@@ -74,8 +76,15 @@ pub async fn delete(
     msg: APIDeleteDiskOfferingMsg,
     _ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
-    // Validated for the caller's sake; volumes keep their size once made.
-    DeleteMode::parse(msg.delete_mode.as_deref())?;
-    DiskOffering::delete_by_id(msg.uuid).exec(&node.db).await?;
+    // Volumes keep their size once made; the offering's tags and owner record go with it.
+    let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
+    node.delete_resources(DISK_OFFERING.vo_name, vec![msg.uuid], mode, |uuids| async {
+        DiskOffering::delete_many()
+            .filter(Column::Uuid.is_in(uuids))
+            .exec(&node.db)
+            .await?;
+        Ok(())
+    })
+    .await?;
     Ok(EmptyReply {})
 }

@@ -167,7 +167,7 @@ pub async fn reconnect(
 
 /// A host entering maintenance is busy (in ZStack, migrating its VMs away): it refuses a
 /// Permissive delete. Enforcing deletes it anyway.
-async fn check_removable(node: &NodeContext, uuids: &[String]) -> ApiResult<()> {
+async fn check_busy(node: &NodeContext, uuids: &[String]) -> ApiResult<()> {
     let busy = Host::find()
         .filter(Column::Uuid.is_in(uuids.to_vec()))
         .filter(Column::State.eq("PreMaintenance"))
@@ -178,18 +178,11 @@ async fn check_removable(node: &NodeContext, uuids: &[String]) -> ApiResult<()> 
             "host[uuid:{}, name:{}] is entering maintenance and cannot be deleted in Permissive mode; use deleteMode=Enforcing",
             host.uuid, host.name
         ))),
-        None => {
-            node.cascades
-                .pass(&node.bus, HOST.vo_name, uuids, DeleteMode::Permissive, true)
-                .await
-        }
+        None => Ok(()),
     }
 }
 
-async fn remove(node: &NodeContext, uuids: Vec<String>, mode: DeleteMode) -> ApiResult<()> {
-    node.cascades
-        .pass(&node.bus, HOST.vo_name, &uuids, mode, false)
-        .await?;
+async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
     Host::delete_many()
         .filter(Column::Uuid.is_in(uuids))
         .exec(&node.db)
@@ -205,9 +198,10 @@ pub async fn delete(
     let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
     let uuids = vec![msg.uuid];
     if mode == DeleteMode::Permissive {
-        check_removable(&node, &uuids).await?;
+        check_busy(&node, &uuids).await?;
     }
-    remove(&node, uuids, mode).await?;
+    node.delete_resources(HOST.vo_name, uuids, mode, |uuids| remove_rows(&node, uuids))
+        .await?;
     Ok(EmptyReply {})
 }
 
@@ -228,7 +222,8 @@ pub async fn parent_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()
         .map(|h| h.uuid)
         .collect();
     if req.check_only {
-        return check_removable(&node, &uuids).await;
+        check_busy(&node, &uuids).await?;
     }
-    remove(&node, uuids, req.mode).await
+    node.cascade_to(HOST.vo_name, uuids, &req, |uuids| remove_rows(&node, uuids))
+        .await
 }

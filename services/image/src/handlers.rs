@@ -309,10 +309,7 @@ pub async fn delete(
 }
 
 /// Removes images and their copies, after their children.
-async fn remove(node: &NodeContext, uuids: Vec<String>, mode: DeleteMode) -> ApiResult<()> {
-    node.cascades
-        .pass(&node.bus, IMAGE.vo_name, &uuids, mode, false)
-        .await?;
+async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
     backup_storage_ref::Entity::delete_many()
         .filter(backup_storage_ref::Column::ImageUuid.is_in(uuids.clone()))
         .exec(&node.db)
@@ -341,7 +338,13 @@ pub async fn expunge(
         .into_iter()
         .map(|r| r.backup_storage_uuid)
         .collect();
-    remove(&node, vec![image.uuid.clone()], DeleteMode::Enforcing).await?;
+    node.delete_resources(
+        IMAGE.vo_name,
+        vec![image.uuid.clone()],
+        DeleteMode::Enforcing,
+        |uuids| remove_rows(&node, uuids),
+    )
+    .await?;
     give_back(&node, &holders, image.size).await?;
     Ok(EmptyReply {})
 }
@@ -384,7 +387,7 @@ pub async fn backup_storage_gone(node: NodeContext, req: CascadeRequest) -> ApiR
         .map(|r| r.image_uuid)
         .collect();
     backup_storage_ref::Entity::delete_many()
-        .filter(backup_storage_ref::Column::BackupStorageUuid.is_in(req.parent_uuids))
+        .filter(backup_storage_ref::Column::BackupStorageUuid.is_in(req.parent_uuids.clone()))
         .exec(&node.db)
         .await?;
     let still_held: BTreeSet<String> = backup_storage_ref::Entity::find()
@@ -395,8 +398,8 @@ pub async fn backup_storage_gone(node: NodeContext, req: CascadeRequest) -> ApiR
         .map(|r| r.image_uuid)
         .collect();
     let orphans: Vec<String> = affected.difference(&still_held).cloned().collect();
-    if orphans.is_empty() {
-        return Ok(());
-    }
-    remove(&node, orphans, req.mode).await
+    node.cascade_to(IMAGE.vo_name, orphans, &req, |uuids| {
+        remove_rows(&node, uuids)
+    })
+    .await
 }

@@ -1,6 +1,6 @@
 //! What each instance offering API does.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::DeleteMode;
 use zstack_kernel::message::new_uuid;
@@ -8,7 +8,10 @@ use zstack_kernel::resource::{enable_disable, find, insert};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
-use crate::entity::{ActiveModel, Entity as InstanceOffering, Model as InstanceOfferingInventory};
+use crate::entity::{
+    ActiveModel, Column, Entity as InstanceOffering, INSTANCE_OFFERING,
+    Model as InstanceOfferingInventory,
+};
 use crate::messages::{
     APIChangeInstanceOfferingStateMsg, APICreateInstanceOfferingMsg, APIDeleteInstanceOfferingMsg,
     APIUpdateInstanceOfferingMsg,
@@ -81,10 +84,20 @@ pub async fn delete(
     msg: APIDeleteInstanceOfferingMsg,
     _ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
-    // Validated for the caller's sake; nothing depends on an offering once a VM is made.
-    DeleteMode::parse(msg.delete_mode.as_deref())?;
-    InstanceOffering::delete_by_id(msg.uuid)
-        .exec(&node.db)
-        .await?;
+    // Nothing depends on an offering once a VM is made; its tags and owner record go with it.
+    let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
+    node.delete_resources(
+        INSTANCE_OFFERING.vo_name,
+        vec![msg.uuid],
+        mode,
+        |uuids| async {
+            InstanceOffering::delete_many()
+                .filter(Column::Uuid.is_in(uuids))
+                .exec(&node.db)
+                .await?;
+            Ok(())
+        },
+    )
+    .await?;
     Ok(EmptyReply {})
 }

@@ -218,10 +218,7 @@ pub async fn detach_cluster(
 }
 
 /// Deletes L2 networks after their children (L3 networks), then their attachments.
-async fn remove(node: &NodeContext, uuids: Vec<String>, mode: DeleteMode) -> ApiResult<()> {
-    node.cascades
-        .pass(&node.bus, L2_NETWORK.vo_name, &uuids, mode, false)
-        .await?;
+async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
     cluster_ref::Entity::delete_many()
         .filter(cluster_ref::Column::L2NetworkUuid.is_in(uuids.clone()))
         .exec(&node.db)
@@ -239,13 +236,10 @@ pub async fn delete(
     _ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    let uuids = vec![msg.uuid];
-    if mode == DeleteMode::Permissive {
-        node.cascades
-            .pass(&node.bus, L2_NETWORK.vo_name, &uuids, mode, true)
-            .await?;
-    }
-    remove(&node, uuids, mode).await?;
+    node.delete_resources(L2_NETWORK.vo_name, vec![msg.uuid], mode, |uuids| {
+        remove_rows(&node, uuids)
+    })
+    .await?;
     Ok(EmptyReply {})
 }
 
@@ -265,14 +259,10 @@ pub async fn zone_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> 
         .into_iter()
         .map(|n| n.uuid)
         .collect();
-    if req.check_only {
-        // An L2 network itself never refuses; its children may.
-        return node
-            .cascades
-            .pass(&node.bus, L2_NETWORK.vo_name, &uuids, req.mode, true)
-            .await;
-    }
-    remove(&node, uuids, req.mode).await
+    node.cascade_to(L2_NETWORK.vo_name, uuids, &req, |uuids| {
+        remove_rows(&node, uuids)
+    })
+    .await
 }
 
 /// A cluster going takes its L2 attachments with it; the L2 networks stay.

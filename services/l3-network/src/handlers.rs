@@ -16,7 +16,7 @@ use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext};
 use zstack_l2_network::entity::Entity as L2Network;
 
 use crate::entity::{
-    ActiveModel, Column, Entity as L3Network, L3_NETWORK, L3NetworkInventory, Model,
+    ActiveModel, Column, Entity as L3Network, IP_RANGE, L3_NETWORK, L3NetworkInventory, Model,
     NetworkServiceRef, dns, ip_range, service_ref,
 };
 use crate::ip;
@@ -140,10 +140,7 @@ pub async fn change_state(
 
 /// Deletes L3 networks after their children: other families' first, then their own IP
 /// ranges, DNS servers and network services.
-async fn remove(node: &NodeContext, uuids: Vec<String>, mode: DeleteMode) -> ApiResult<()> {
-    node.cascades
-        .pass(&node.bus, L3_NETWORK.vo_name, &uuids, mode, false)
-        .await?;
+async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
     ip_range::Entity::delete_many()
         .filter(ip_range::Column::L3NetworkUuid.is_in(uuids.clone()))
         .exec(&node.db)
@@ -169,13 +166,10 @@ pub async fn delete(
     _ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    let uuids = vec![msg.uuid];
-    if mode == DeleteMode::Permissive {
-        node.cascades
-            .pass(&node.bus, L3_NETWORK.vo_name, &uuids, mode, true)
-            .await?;
-    }
-    remove(&node, uuids, mode).await?;
+    node.delete_resources(L3_NETWORK.vo_name, vec![msg.uuid], mode, |uuids| {
+        remove_rows(&node, uuids)
+    })
+    .await?;
     Ok(EmptyReply {})
 }
 
@@ -195,14 +189,10 @@ pub async fn l2_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
         .into_iter()
         .map(|n| n.uuid)
         .collect();
-    if req.check_only {
-        // An L3 network itself never refuses; families built on it may.
-        return node
-            .cascades
-            .pass(&node.bus, L3_NETWORK.vo_name, &uuids, req.mode, true)
-            .await;
-    }
-    remove(&node, uuids, req.mode).await
+    node.cascade_to(L3_NETWORK.vo_name, uuids, &req, |uuids| {
+        remove_rows(&node, uuids)
+    })
+    .await
 }
 
 /// Stores a checked range after making sure it shares no address with the L3's other ranges.
@@ -302,10 +292,15 @@ pub async fn delete_ip_range(
     msg: APIDeleteIpRangeMsg,
     _ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
-    DeleteMode::parse(msg.delete_mode.as_deref())?;
-    ip_range::Entity::delete_by_id(msg.uuid)
-        .exec(&node.db)
-        .await?;
+    let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
+    node.delete_resources(IP_RANGE.vo_name, vec![msg.uuid], mode, |uuids| async {
+        ip_range::Entity::delete_many()
+            .filter(ip_range::Column::Uuid.is_in(uuids))
+            .exec(&node.db)
+            .await?;
+        Ok(())
+    })
+    .await?;
     Ok(EmptyReply {})
 }
 

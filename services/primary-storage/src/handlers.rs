@@ -235,10 +235,7 @@ pub async fn detach(
 }
 
 /// Deletes primary storage after its children, detaching it from its clusters first.
-async fn remove(node: &NodeContext, uuids: Vec<String>, mode: DeleteMode) -> ApiResult<()> {
-    node.cascades
-        .pass(&node.bus, PRIMARY_STORAGE.vo_name, &uuids, mode, false)
-        .await?;
+async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
     cluster_ref::Entity::delete_many()
         .filter(cluster_ref::Column::PrimaryStorageUuid.is_in(uuids.clone()))
         .exec(&node.db)
@@ -256,13 +253,10 @@ pub async fn delete(
     _ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    let uuids = vec![msg.uuid];
-    if mode == DeleteMode::Permissive {
-        node.cascades
-            .pass(&node.bus, PRIMARY_STORAGE.vo_name, &uuids, mode, true)
-            .await?;
-    }
-    remove(&node, uuids, mode).await?;
+    node.delete_resources(PRIMARY_STORAGE.vo_name, vec![msg.uuid], mode, |uuids| {
+        remove_rows(&node, uuids)
+    })
+    .await?;
     Ok(EmptyReply {})
 }
 
@@ -291,11 +285,8 @@ pub async fn parent_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()
         .into_iter()
         .map(|ps| ps.uuid)
         .collect();
-    if req.check_only {
-        return node
-            .cascades
-            .pass(&node.bus, PRIMARY_STORAGE.vo_name, &uuids, req.mode, true)
-            .await;
-    }
-    remove(&node, uuids, req.mode).await
+    node.cascade_to(PRIMARY_STORAGE.vo_name, uuids, &req, |uuids| {
+        remove_rows(&node, uuids)
+    })
+    .await
 }

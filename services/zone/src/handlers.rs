@@ -103,11 +103,14 @@ pub async fn delete(
     _ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    node.cascade(ZONE.vo_name, std::slice::from_ref(&msg.uuid), mode)
-        .await?;
-    let gone = entity::Entity::delete_by_id(msg.uuid.clone())
-        .exec(&node.db)
-        .await?;
-    tracing::info!(zone = %msg.uuid, deleted = gone.rows_affected, mode = ?msg.delete_mode, "zone deleted");
+    node.delete_resources(ZONE.vo_name, vec![msg.uuid.clone()], mode, |uuids| async {
+        entity::Entity::delete_many()
+            .filter(Column::Uuid.is_in(uuids))
+            .exec(&node.db)
+            .await?;
+        Ok(())
+    })
+    .await?;
+    tracing::info!(zone = %msg.uuid, mode = ?mode, "zone deleted");
     Ok(EmptyReply {})
 }
