@@ -562,7 +562,90 @@ async fn a_whole_data_center_is_built_through_rest_queried_across_families_and_d
         )
         .await;
     assert_eq!(range["gateway"], "172.20.0.1", "{range}");
-    made.extend([("host", host), ("l3", l3)]);
+    made.extend([("host", host), ("l3", l3.clone())]);
+
+    // Queries answer whole inventories, lists from other tables included.
+    t.create(
+        &sid,
+        &format!("/l3-networks/{l3}/dns"),
+        json!({"dns": "8.8.8.8"}),
+    )
+    .await;
+    let one = |path: String| {
+        let t = &t;
+        let sid = sid.clone();
+        async move {
+            let rsp = t.get(&path, &sid).await;
+            assert_eq!(rsp.status, 200, "{path}: {:?}", rsp.body);
+            rsp.body["inventories"][0].clone()
+        }
+    };
+    assert_eq!(
+        one(format!("/l2-networks/{l2}")).await["attachedClusterUuids"],
+        json!([cluster])
+    );
+    assert_eq!(
+        one(format!("/primary-storage/{ps}")).await["attachedClusterUuids"],
+        json!([cluster])
+    );
+    assert_eq!(
+        one(format!("/backup-storage/{bs}")).await["attachedZoneUuids"],
+        json!([zone])
+    );
+    let guest = one(format!("/l3-networks/{l3}")).await;
+    assert_eq!(guest["dns"], json!(["8.8.8.8"]));
+    assert_eq!(guest["ipRanges"][0]["name"], "r1");
+    assert_eq!(guest["ipRanges"][0]["networkCidr"], "172.20.0.0/24");
+    assert_eq!(guest["networkServices"], json!([]));
+    let centos = one("/images?q=name=centos".to_string()).await;
+    assert_eq!(
+        centos["backupStorageRefs"][0]["backupStorageUuid"],
+        bs.as_str()
+    );
+    let picked = one(format!(
+        "/l2-networks/{l2}?fields=name&fields=attachedClusterUuids"
+    ))
+    .await;
+    assert_eq!(
+        picked,
+        json!({"name": "vlan100", "attachedClusterUuids": [cluster]})
+    );
+
+    // Typed queries see their own type only.
+    t.create(
+        &sid,
+        "/l2-networks/no-vlan",
+        json!({"name": "flat", "zoneUuid": other, "physicalInterface": "eth1"}),
+    )
+    .await;
+    t.create(
+        &sid,
+        "/backup-storage/sftp",
+        json!({"name": "archive", "url": "/archive", "hostname": "10.0.0.11", "username": "root", "password": "secret"}),
+    )
+    .await;
+    assert_eq!(
+        t.query_names(&sid, "/l2-networks").await,
+        ["flat", "vlan100"]
+    );
+    assert_eq!(t.query_names(&sid, "/l2-networks/vlan").await, ["vlan100"]);
+    assert_eq!(
+        t.query_names(&sid, "/l2-networks/vlan?q=name=flat").await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        t.query_names(&sid, "/backup-storage/image-store").await,
+        ["store"]
+    );
+    assert_eq!(
+        t.query_names(&sid, "/backup-storage/sftp").await,
+        ["archive"]
+    );
+    let rsp = t.get("/l2-networks/vlan", &sid).await;
+    assert_eq!(
+        rsp.body["schema"]["inventories[0]"],
+        "org.zstack.header.network.l2.L2VlanNetworkInventory"
+    );
 
     // Queries that cross families, several hops deep.
     let names = |path: &'static str| t.query_names(&sid, path);
@@ -593,11 +676,15 @@ async fn a_whole_data_center_is_built_through_rest_queried_across_families_and_d
         .await;
     assert_eq!(done.status, 200, "{:?}", done.body);
     assert_eq!(names("/zones").await, ["other"]);
+    assert_eq!(
+        names("/l2-networks").await,
+        ["flat"],
+        "the other zone's L2 stays"
+    );
     for path in [
         "/clusters",
         "/hosts",
         "/primary-storage",
-        "/l2-networks",
         "/l3-networks",
         "/l3-networks/ip-ranges",
     ] {
@@ -607,7 +694,7 @@ async fn a_whole_data_center_is_built_through_rest_queried_across_families_and_d
             "{path}"
         );
     }
-    assert_eq!(names("/backup-storage").await, ["store"]);
+    assert_eq!(names("/backup-storage").await, ["archive", "store"]);
     assert_eq!(
         t.query_names(&sid, &format!("/backup-storage?q=zone.uuid={zone}"))
             .await,

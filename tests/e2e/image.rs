@@ -173,11 +173,15 @@ async fn adding_an_image_downloads_it_with_progress_and_takes_backup_storage_cap
 
     // The copy took its size from the backup storage.
     assert_eq!(available(&t, &sid, &bs1).await, 8 * GB);
-    // A query shows the Ready image (table columns only).
+    // A query shows the Ready image with its copy.
     let queried = image(&t, &sid, &img1).await;
     assert_eq!(queried["status"], "Ready");
     assert_eq!(queried["size"], 2 * GB);
-    assert!(queried.get("backupStorageRefs").is_none());
+    assert_eq!(
+        queried["backupStorageRefs"][0]["backupStorageUuid"],
+        bs1.as_str()
+    );
+    assert_eq!(queried["backupStorageRefs"][0]["status"], "Ready");
 
     // An image with no size hint is 1 GiB; an ISO defaults to the iso format.
     let rsp = add_image(

@@ -186,6 +186,10 @@ fn where_clause(
     req: &QueryRequest,
 ) -> Result<Cond, ErrorCode> {
     let mut all = Cond::all();
+    for (name, value) in &meta.scope {
+        let field = own_field(meta, name, "scope field")?;
+        all = all.add(Expr::col((meta.table, field.column.clone())).eq(*value));
+    }
     for cond in &req.conditions {
         let path: Vec<&str> = cond.path.split('.').collect();
         all = all.add(condition_expr(registry, meta, &path, "", cond)?);
@@ -238,6 +242,42 @@ fn decode_row(
     Ok(out)
 }
 
+/// The values of list field `list` for the rows with primary keys `keys`, by key: one query.
+async fn list_values(
+    db: &DatabaseConnection,
+    list: &super::ListField,
+    keys: &[String],
+) -> Result<std::collections::HashMap<String, Vec<Value>>, ErrorCode> {
+    let mut out: std::collections::HashMap<String, Vec<Value>> = std::collections::HashMap::new();
+    if keys.is_empty() {
+        return Ok(out);
+    }
+    let mut select = Query::select();
+    select.column((list.table, list.key));
+    for field in &list.fields {
+        select.column((list.table, field.column.clone()));
+    }
+    select
+        .from(list.table)
+        .and_where(Expr::col((list.table, list.key)).is_in(keys.iter().cloned()))
+        .order_by((list.table, list.order_by), Order::Asc);
+    let fields: Vec<&super::Field> = list.fields.iter().collect();
+    for row in db.query_all(&select).await? {
+        let key = row.try_get::<String>("", list.key)?;
+        let mut object = decode_row(&fields, &row)?;
+        let value = if list.scalar {
+            fields
+                .first()
+                .and_then(|f| object.remove(f.name))
+                .unwrap_or(Value::Null)
+        } else {
+            Value::Object(object)
+        };
+        out.entry(key).or_default().push(value);
+    }
+    Ok(out)
+}
+
 /// Runs a query request against `meta`'s table.
 pub async fn execute(
     db: &DatabaseConnection,
@@ -246,13 +286,22 @@ pub async fn execute(
     req: &QueryRequest,
 ) -> Result<QueryReply, ErrorCode> {
     let filter = where_clause(registry, meta, req)?;
-    let selected: Vec<&super::Field> = if req.fields.is_empty() {
-        meta.fields.iter().collect()
+    let is_list = |name: &str| meta.lists.iter().any(|l| l.name == name);
+    let (selected, lists): (Vec<&super::Field>, Vec<&super::ListField>) = if req.fields.is_empty() {
+        (meta.fields.iter().collect(), meta.lists.iter().collect())
     } else {
-        req.fields
+        let own = req
+            .fields
             .iter()
+            .filter(|name| !is_list(name))
             .map(|name| own_field(meta, name, "fields: the field"))
-            .collect::<Result<_, _>>()?
+            .collect::<Result<_, _>>()?;
+        let lists = meta
+            .lists
+            .iter()
+            .filter(|l| req.fields.iter().any(|f| f == l.name))
+            .collect();
+        (own, lists)
     };
     let sort = match &req.sort_by {
         Some(name) => Some(own_field(meta, name, "sortBy: the field")?),
@@ -282,9 +331,15 @@ pub async fn execute(
         });
     }
 
+    let pk = own_field(meta, meta.primary_key, "primary key")?;
+    // List fields are looked up by the primary key, selected or not.
+    let pk_extra = !lists.is_empty() && !selected.iter().any(|f| f.name == pk.name);
     let mut select: SelectStatement = Query::select();
     for field in &selected {
         select.column((meta.table, field.column.clone()));
+    }
+    if pk_extra {
+        select.column((meta.table, pk.column.clone()));
     }
     select
         .from(meta.table)
@@ -304,10 +359,23 @@ pub async fn execute(
         select.order_by((meta.table, pk.column.clone()), Order::Asc);
     }
     let rows = db.query_all(&select).await?;
-    let inventories = rows
+    let mut inventories = rows
         .iter()
         .map(|row| decode_row(&selected, row))
         .collect::<Result<Vec<_>, _>>()?;
+    if !lists.is_empty() {
+        let keys: Vec<String> = rows
+            .iter()
+            .map(|row| row.try_get::<String>("", &pk.column))
+            .collect::<Result<_, _>>()?;
+        for list in lists {
+            let mut by_key = list_values(db, list, &keys).await?;
+            for (inventory, key) in inventories.iter_mut().zip(&keys) {
+                let values = by_key.remove(key).unwrap_or_default();
+                inventory.insert(list.name.to_string(), Value::Array(values));
+            }
+        }
+    }
     Ok(QueryReply {
         inventories: Some(inventories),
         total,

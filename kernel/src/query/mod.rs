@@ -89,6 +89,24 @@ pub struct QueryMeta {
     pub primary_key: &'static str,
     pub fields: Vec<Field>,
     pub relations: Vec<Relation>,
+    /// List-valued inventory fields filled from other tables.
+    pub lists: Vec<ListField>,
+    /// Conditions every query of this resource carries: a typed query over a shared table
+    /// (`QueryL2VlanNetwork` is `type = L2VlanNetwork` on the L2 table).
+    pub scope: Vec<(&'static str, &'static str)>,
+}
+
+/// A list-valued inventory field (`attachedClusterUuids`, `ipRanges`): each result row gets the
+/// rows of `table` whose `key` column holds its primary key, as plain values (`scalar`, one
+/// field) or as objects.
+#[derive(Debug, Clone)]
+pub struct ListField {
+    pub name: &'static str,
+    pub table: &'static str,
+    pub key: &'static str,
+    pub fields: Vec<Field>,
+    pub scalar: bool,
+    pub order_by: &'static str,
 }
 
 impl QueryMeta {
@@ -100,6 +118,8 @@ impl QueryMeta {
             primary_key: "uuid",
             fields: Vec::new(),
             relations: Vec::new(),
+            lists: Vec::new(),
+            scope: Vec::new(),
         }
     }
 
@@ -135,6 +155,75 @@ impl QueryMeta {
     ) -> Self {
         self.relations
             .push(Relation::new(name, target, local, remote).via(via.0, via.1, via.2));
+        self
+    }
+
+    /// List field `name`: the `value_column` of the `table` rows whose `key_column` is this
+    /// resource's primary key, ordered by `order_column`.
+    pub fn values(
+        mut self,
+        name: &'static str,
+        table: &'static str,
+        key_column: &'static str,
+        value_column: &'static str,
+        order_column: &'static str,
+    ) -> Self {
+        self.lists.push(ListField {
+            name,
+            table,
+            key: key_column,
+            fields: vec![Field {
+                name: value_column,
+                column: value_column.to_string(),
+                kind: FieldKind::Str,
+            }],
+            scalar: true,
+            order_by: order_column,
+        });
+        self
+    }
+
+    /// List field `name`: the `table` rows whose `key_column` is this resource's primary key,
+    /// as objects with `fields` (camelCase names of snake_case columns), ordered by
+    /// `order_column`.
+    pub fn rows(
+        mut self,
+        name: &'static str,
+        table: &'static str,
+        key_column: &'static str,
+        fields: &[(&'static str, FieldKind)],
+        order_column: &'static str,
+    ) -> Self {
+        self.lists.push(ListField {
+            name,
+            table,
+            key: key_column,
+            fields: fields
+                .iter()
+                .map(|(name, kind)| Field {
+                    name,
+                    column: snake_case(name),
+                    kind: *kind,
+                })
+                .collect(),
+            scalar: false,
+            order_by: order_column,
+        });
+        self
+    }
+
+    /// The same resource seen through a typed query: another name and class, and only the rows
+    /// where text field `field` is `value`.
+    pub fn typed(
+        mut self,
+        resource: &'static str,
+        inventory_class: &'static str,
+        field: &'static str,
+        value: &'static str,
+    ) -> Self {
+        self.resource = resource;
+        self.inventory_class = inventory_class;
+        self.scope.push((field, value));
         self
     }
 

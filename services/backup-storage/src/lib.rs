@@ -33,6 +33,8 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(handlers::attach)
         .api(handlers::detach)
         .query::<BackupStorageQuery>()
+        .query::<messages::ImageStoreBackupStorageQuery>()
+        .query::<messages::SftpBackupStorageQuery>()
         .cascade::<handlers::BackupStorageCascade, _, _>(handlers::parent_gone)
         .start()
 }

@@ -141,12 +141,55 @@ impl Queryable for BackupStorageQuery {
         .field("status", FieldKind::Str)
         .field("createDate", FieldKind::Date)
         .field("lastOpDate", FieldKind::Date)
+        .values(
+            "attachedZoneUuids",
+            zone_ref::TABLE,
+            "backup_storage_uuid",
+            "zone_uuid",
+            "create_date",
+        )
         .relation_via(
             "zone",
             "zone",
             "uuid",
             (zone_ref::TABLE, "backup_storage_uuid", "zone_uuid"),
             "uuid",
+        )
+    }
+}
+
+/// `GET /backup-storage/image-store`: image-store backup storage only.
+pub struct ImageStoreBackupStorageQuery;
+
+impl Queryable for ImageStoreBackupStorageQuery {
+    const QUERY_API: &'static str = "APIQueryImageStoreBackupStorageMsg";
+    const PATH: &'static str = "/backup-storage/image-store";
+    const PATH_BY_UUID: Option<&'static str> = None;
+
+    fn meta() -> QueryMeta {
+        BackupStorageQuery::meta().typed(
+            "imageStoreBackupStorage",
+            "org.zstack.storage.backup.imagestore.ImageStoreBackupStorageInventory",
+            "type",
+            "ImageStoreBackupStorage",
+        )
+    }
+}
+
+/// `GET /backup-storage/sftp`: SFTP backup storage only.
+pub struct SftpBackupStorageQuery;
+
+impl Queryable for SftpBackupStorageQuery {
+    const QUERY_API: &'static str = "APIQuerySftpBackupStorageMsg";
+    const PATH: &'static str = "/backup-storage/sftp";
+    const PATH_BY_UUID: Option<&'static str> = None;
+
+    fn meta() -> QueryMeta {
+        BackupStorageQuery::meta().typed(
+            "sftpBackupStorage",
+            "org.zstack.storage.backup.sftp.SftpBackupStorageInventory",
+            "type",
+            "SftpBackupStorage",
         )
     }
 }

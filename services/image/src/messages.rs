@@ -124,6 +124,20 @@ impl Queryable for ImageQuery {
         .field("type", FieldKind::Str)
         .field("createDate", FieldKind::Date)
         .field("lastOpDate", FieldKind::Date)
+        .rows(
+            "backupStorageRefs",
+            backup_storage_ref::TABLE,
+            "image_uuid",
+            &[
+                ("imageUuid", FieldKind::Str),
+                ("backupStorageUuid", FieldKind::Str),
+                ("installPath", FieldKind::Str),
+                ("status", FieldKind::Str),
+                ("createDate", FieldKind::Date),
+                ("lastOpDate", FieldKind::Date),
+            ],
+            "create_date",
+        )
         .relation_via(
             "backupStorage",
             "backupStorage",

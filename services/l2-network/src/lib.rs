@@ -35,6 +35,7 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(handlers::attach_cluster)
         .api(handlers::detach_cluster)
         .query::<L2NetworkQuery>()
+        .query::<messages::L2VlanNetworkQuery>()
         .cascade::<handlers::L2NetworkCascade, _, _>(handlers::zone_gone)
         .cascade::<handlers::L2ClusterRefCascade, _, _>(handlers::cluster_gone)
         .start()

@@ -108,6 +108,13 @@ impl Queryable for L2NetworkQuery {
         .field("createDate", FieldKind::Date)
         .field("lastOpDate", FieldKind::Date)
         .relation("zone", "zone", "zoneUuid", "uuid")
+        .values(
+            "attachedClusterUuids",
+            crate::entity::cluster_ref::TABLE,
+            "l2_network_uuid",
+            "cluster_uuid",
+            "create_date",
+        )
         .relation_via(
             "cluster",
             "cluster",
@@ -118,6 +125,24 @@ impl Queryable for L2NetworkQuery {
                 "cluster_uuid",
             ),
             "uuid",
+        )
+    }
+}
+
+/// `GET /l2-networks/vlan`: the VLAN networks only.
+pub struct L2VlanNetworkQuery;
+
+impl Queryable for L2VlanNetworkQuery {
+    const QUERY_API: &'static str = "APIQueryL2VlanNetworkMsg";
+    const PATH: &'static str = "/l2-networks/vlan";
+    const PATH_BY_UUID: Option<&'static str> = None;
+
+    fn meta() -> QueryMeta {
+        L2NetworkQuery::meta().typed(
+            "l2VlanNetwork",
+            "org.zstack.header.network.l2.L2VlanNetworkInventory",
+            "type",
+            "L2VlanNetwork",
         )
     }
 }

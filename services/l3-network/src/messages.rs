@@ -197,6 +197,38 @@ impl Queryable for L3NetworkQuery {
         .relation("l2Network", "l2Network", "l2NetworkUuid", "uuid")
         .relation("zone", "zone", "zoneUuid", "uuid")
         .relation("ipRanges", "ipRange", "uuid", "l3NetworkUuid")
+        .values("dns", "l3_network_dns", "l3_network_uuid", "dns", "id")
+        .rows(
+            "ipRanges",
+            IP_RANGE.table,
+            "l3_network_uuid",
+            &[
+                ("uuid", FieldKind::Str),
+                ("l3NetworkUuid", FieldKind::Str),
+                ("name", FieldKind::Str),
+                ("description", FieldKind::Str),
+                ("startIp", FieldKind::Str),
+                ("endIp", FieldKind::Str),
+                ("netmask", FieldKind::Str),
+                ("gateway", FieldKind::Str),
+                ("networkCidr", FieldKind::Str),
+                ("ipVersion", FieldKind::Int),
+                ("createDate", FieldKind::Date),
+                ("lastOpDate", FieldKind::Date),
+            ],
+            "create_date",
+        )
+        .rows(
+            "networkServices",
+            "network_service_l3_network_ref",
+            "l3_network_uuid",
+            &[
+                ("l3NetworkUuid", FieldKind::Str),
+                ("networkServiceProviderUuid", FieldKind::Str),
+                ("networkServiceType", FieldKind::Str),
+            ],
+            "network_service_type",
+        )
     }
 }
 

@@ -137,6 +137,13 @@ impl Queryable for PrimaryStorageQuery {
         .field("mountPath", FieldKind::Str)
         .field("createDate", FieldKind::Date)
         .field("lastOpDate", FieldKind::Date)
+        .values(
+            "attachedClusterUuids",
+            "primary_storage_cluster_ref",
+            "primary_storage_uuid",
+            "cluster_uuid",
+            "create_date",
+        )
         .relation("zone", "zone", "zoneUuid", "uuid")
         .relation_via(
             "cluster",
