@@ -124,6 +124,44 @@ async fn each_account_sees_and_touches_only_what_it_owns() {
         )
         .await;
     assert_eq!(denied.code(), "ID.1002");
+    // Lists of references are checked too: admin's backup storage, admin's zone capacity.
+    let store = t
+        .create(
+            &admin,
+            "/backup-storage/sftp",
+            json!({"name": "store", "url": "/s", "hostname": "10.0.0.2", "username": "root", "password": "p"}),
+        )
+        .await;
+    let denied = t
+        .call_async(
+            Method::POST,
+            "/images",
+            &alice,
+            Some(json!({"params": {"name": "img", "url": "http://x/img.qcow2", "backupStorageUuids": [store["uuid"]]}})),
+        )
+        .await;
+    assert_eq!(denied.code(), "ID.1002", "{:?}", denied.body);
+    let denied = t
+        .get(
+            &format!(
+                "/hosts/capacities/cpu-memory?zoneUuids={}",
+                admin_zone["uuid"].as_str().unwrap()
+            ),
+            &alice,
+        )
+        .await;
+    assert_eq!(denied.code(), "ID.1002", "{:?}", denied.body);
+    let mine = t
+        .get(
+            &format!(
+                "/hosts/capacities/cpu-memory?zoneUuids={}",
+                alice_zone["uuid"].as_str().unwrap()
+            ),
+            &alice,
+        )
+        .await;
+    assert_eq!(mine.status, 200, "{:?}", mine.body);
+
     // Nothing changed; the owner can act.
     assert_eq!(t.query_names(&admin, "/clusters").await, ["alice-c"]);
     let done = t

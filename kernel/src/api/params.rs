@@ -115,6 +115,9 @@ pub struct Checks {
     pub valid_values: Option<&'static [&'static str]>,
     pub uuid: bool,
     pub resource: Option<ResourceRef>,
+    /// Names resources of this type that the caller must own, without the existence check
+    /// (the handler answers for missing ones).
+    pub references: Option<ResourceRef>,
     pub range: Option<(i64, i64)>,
     pub no_trim: bool,
 }
@@ -141,6 +144,12 @@ impl Checks {
     pub fn resource(mut self, r: ResourceRef) -> Self {
         self.uuid = true;
         self.resource = Some(r);
+        self
+    }
+    /// The value names `r` resources (one uuid or a list) that an account other than admin
+    /// must own (ID.1002 otherwise); their existence is left to the handler.
+    pub fn references(mut self, r: ResourceRef) -> Self {
+        self.references = Some(r);
         self
     }
     pub fn range(mut self, low: i64, high: i64) -> Self {

@@ -620,7 +620,8 @@ impl RequestTags {
 fn referenced_uuids(api: &ApiDescriptor, params: &Map<String, Value>) -> Vec<String> {
     let mut uuids = Vec::new();
     for spec in &api.params {
-        if spec.name != "uuid" && spec.checks.resource.is_none() {
+        if spec.name != "uuid" && spec.checks.resource.is_none() && spec.checks.references.is_none()
+        {
             continue;
         }
         match params.get(&spec.name) {

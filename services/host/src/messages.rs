@@ -5,6 +5,7 @@ use zstack_cluster::CLUSTER;
 use zstack_kernel::api::{ApiReply, EmptyReply, InventoryReply, Route, checks};
 use zstack_kernel::api_message;
 use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
+use zstack_zone::entity::ZONE;
 
 use crate::entity::{HOST, Model as HostInventory};
 
@@ -87,9 +88,9 @@ api_message! {
     /// Total and available CPU and memory of the Enabled and Connected hosts in the given zones,
     /// clusters and hosts, or of all of them.
     pub struct APIGetCpuMemoryCapacityMsg {
-        zone_uuids: Option<Vec<String>>,
-        cluster_uuids: Option<Vec<String>>,
-        host_uuids: Option<Vec<String>>,
+        zone_uuids: Option<Vec<String>> => checks().references(ZONE),
+        cluster_uuids: Option<Vec<String>> => checks().references(CLUSTER),
+        host_uuids: Option<Vec<String>> => checks().references(HOST),
         hypervisor_type: Option<String>,
         all: Option<bool>,
     }

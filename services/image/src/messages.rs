@@ -1,5 +1,6 @@
 //! The image APIs.
 
+use zstack_backup_storage::BACKUP_STORAGE;
 use zstack_kernel::api::{EmptyReply, InventoryReply, Route, checks};
 use zstack_kernel::api_message;
 use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
@@ -18,7 +19,7 @@ api_message! {
         system: Option<bool>,
         format: Option<String> => checks().valid_values(&["qcow2", "raw", "iso"]),
         platform: Option<String> => checks().valid_values(&["Linux", "Windows", "Other", "Paravirtualization", "WindowsVirtio"]),
-        backup_storage_uuids: Vec<String>,
+        backup_storage_uuids: Vec<String> => checks().references(BACKUP_STORAGE),
         r#type: Option<String> => checks().valid_values(&["zstack"]),
         virtio: Option<bool>,
         resource_uuid: Option<String> => checks().uuid(),
@@ -61,7 +62,7 @@ api_message! {
     /// Marks an image Deleted; it stays until expunged or recovered.
     pub struct APIDeleteImageMsg {
         uuid: String => checks().uuid(),
-        backup_storage_uuids: Option<Vec<String>>,
+        backup_storage_uuids: Option<Vec<String>> => checks().references(BACKUP_STORAGE),
         delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
     }
     route = Route::delete("/images/{uuid}");
@@ -73,7 +74,7 @@ api_message! {
     /// Removes a Deleted image for good and gives its backup storage capacity back.
     pub struct APIExpungeImageMsg {
         uuid: String => checks().resource(IMAGE),
-        backup_storage_uuids: Option<Vec<String>>,
+        backup_storage_uuids: Option<Vec<String>> => checks().references(BACKUP_STORAGE),
     }
     route = Route::action("/images/{uuid}/actions");
     reply = EmptyReply;
@@ -84,7 +85,7 @@ api_message! {
     /// Brings a Deleted image back to Ready.
     pub struct APIRecoverImageMsg {
         uuid: String => checks().resource(IMAGE),
-        backup_storage_uuids: Option<Vec<String>>,
+        backup_storage_uuids: Option<Vec<String>> => checks().references(BACKUP_STORAGE),
     }
     route = Route::action("/images/{uuid}/actions");
     reply = InventoryReply<ImageInventory>;
