@@ -880,6 +880,9 @@ pub fn server(
             .default_service(web::to(dispatch))
     })
     .workers(workers)
+    // Idle connections stay open well beyond actix's 5 s, as most servers and proxies keep
+    // them (75 s): clients that pool connections then rarely send on one just being closed.
+    .keep_alive(Duration::from_secs(75))
     .disable_signals()
     .listen(listener)?
     .run())

@@ -220,7 +220,12 @@ impl TestCluster {
             api: TestNode {
                 node: None,
                 base: format!("http://127.0.0.1:{port}"),
-                client: reqwest::Client::new(),
+                // Tests here block for seconds (restarting the broker); a connection idle that
+                // long is not reused, so no request races the server closing it.
+                client: reqwest::Client::builder()
+                    .pool_idle_timeout(Duration::from_secs(2))
+                    .build()
+                    .expect("an HTTP client"),
                 db: self.db.shared(),
             },
             args,
