@@ -105,3 +105,104 @@ impl ResourceTypes {
         names
     }
 }
+
+/// A join table linking resources of one type to resources of another (a primary storage
+/// attached to clusters): each row holds the two uuids and a `create_date`. Attach, detach and
+/// cleanup behave the same for every family that links.
+#[derive(Debug, Clone, Copy)]
+pub struct Link {
+    pub table: &'static str,
+    /// The linking resource: its column, and its name in messages (`primary storage`).
+    pub from: (&'static str, &'static str),
+    /// The linked resource: its column and name (`cluster`).
+    pub to: (&'static str, &'static str),
+}
+
+impl Link {
+    /// Links `from` to `to`. Linking twice is SYS.1007; the table's key decides, racing
+    /// requests included.
+    pub async fn attach<C: ConnectionTrait>(&self, db: &C, from: &str, to: &str) -> ApiResult<()> {
+        use sea_orm::sea_query::{Alias, Query};
+        let mut insert = Query::insert();
+        insert
+            .into_table(Alias::new(self.table))
+            .columns([
+                Alias::new(self.from.0),
+                Alias::new(self.to.0),
+                Alias::new("create_date"),
+            ])
+            .values([from.into(), to.into(), crate::time::now().into()])
+            .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?;
+        match db.execute(&insert).await {
+            Ok(_) => Ok(()),
+            Err(e) => match e.sql_err() {
+                Some(SqlErr::UniqueConstraintViolation(_)) => Err(argerr(format!(
+                    "{}[uuid:{from}] is already attached to {}[uuid:{to}]",
+                    self.from.1, self.to.1
+                ))),
+                _ => Err(e.into()),
+            },
+        }
+    }
+
+    /// Unlinks `from` from `to`; unlinking what is not linked is SYS.1007.
+    pub async fn detach<C: ConnectionTrait>(&self, db: &C, from: &str, to: &str) -> ApiResult<()> {
+        use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+        let delete = Query::delete()
+            .from_table(Alias::new(self.table))
+            .and_where(Expr::col(Alias::new(self.from.0)).eq(from))
+            .and_where(Expr::col(Alias::new(self.to.0)).eq(to))
+            .to_owned();
+        if db.execute(&delete).await?.rows_affected() == 0 {
+            return Err(argerr(format!(
+                "{}[uuid:{from}] is not attached to {}[uuid:{to}]",
+                self.from.1, self.to.1
+            )));
+        }
+        Ok(())
+    }
+
+    /// Removes every link of the linking resources `uuids` (they are going).
+    pub async fn forget_from<C: ConnectionTrait>(&self, db: &C, uuids: &[String]) -> ApiResult<()> {
+        self.forget(db, self.from.0, uuids).await
+    }
+
+    /// Removes every link to the linked resources `uuids` (they are going).
+    pub async fn forget_to<C: ConnectionTrait>(&self, db: &C, uuids: &[String]) -> ApiResult<()> {
+        self.forget(db, self.to.0, uuids).await
+    }
+
+    async fn forget<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        column: &'static str,
+        uuids: &[String],
+    ) -> ApiResult<()> {
+        use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+        if uuids.is_empty() {
+            return Ok(());
+        }
+        let delete = Query::delete()
+            .from_table(Alias::new(self.table))
+            .and_where(Expr::col(Alias::new(column)).is_in(uuids.iter().cloned()))
+            .to_owned();
+        db.execute(&delete).await?;
+        Ok(())
+    }
+
+    /// The resources `from` is linked to, oldest link first.
+    pub async fn linked<C: ConnectionTrait>(&self, db: &C, from: &str) -> ApiResult<Vec<String>> {
+        use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+        let select = Query::select()
+            .column(Alias::new(self.to.0))
+            .from(Alias::new(self.table))
+            .and_where(Expr::col(Alias::new(self.from.0)).eq(from))
+            .order_by(Alias::new("create_date"), Order::Asc)
+            .to_owned();
+        let mut out = Vec::new();
+        for row in db.query_all(&select).await? {
+            out.push(row.try_get::<String>("", self.to.0)?);
+        }
+        Ok(out)
+    }
+}

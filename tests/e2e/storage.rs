@@ -161,7 +161,7 @@ async fn primary_storage_is_added_attached_queried_and_refused() {
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
     assert_eq!(rsp.body["inventory"]["uuid"], ps1.as_str());
     let rsp = attach_ps(&t, &sid, &c1, &ps1).await;
-    assert_eq!(rsp.code(), "SYS.1006", "{:?}", rsp.body);
+    assert_eq!(rsp.code(), "SYS.1007", "{:?}", rsp.body);
     assert!(rsp.details().contains("already attached"));
     let rsp = attach_ps(&t, &sid, &c3, &ps1).await;
     assert_eq!(rsp.code(), "SYS.1006", "{:?}", rsp.body);
@@ -221,7 +221,8 @@ async fn primary_storage_is_added_attached_queried_and_refused() {
             .is_empty()
     );
     let rsp = delete(&t, &sid, &format!("/clusters/{c2}/primary-storage/{ps2}")).await;
-    assert_eq!(rsp.code(), "SYS.1006", "{:?}", rsp.body);
+    assert_eq!(rsp.code(), "SYS.1007", "{:?}", rsp.body);
+    assert!(rsp.details().contains("not attached"), "{}", rsp.details());
 
     // Update, state, reconnect.
     let path = format!("/primary-storage/{ps2}/actions");
@@ -389,7 +390,7 @@ async fn backup_storage_is_added_attached_to_zones_and_never_shows_its_password(
         assert!(rsp.body["inventory"].get("password").is_none());
     }
     let rsp = attach_bs(&t, &sid, &z1, &bs1).await;
-    assert_eq!(rsp.code(), "SYS.1006", "{:?}", rsp.body);
+    assert_eq!(rsp.code(), "SYS.1007", "{:?}", rsp.body);
     let rsp = attach_bs(&t, &sid, "0123456789abcdef0123456789abcdef", &bs1).await;
     assert_eq!(rsp.code(), "SYS.1003", "{:?}", rsp.body);
 
@@ -418,7 +419,7 @@ async fn backup_storage_is_added_attached_to_zones_and_never_shows_its_password(
         ["bs2"]
     );
     let rsp = delete(&t, &sid, &format!("/zones/{z2}/backup-storage/{bs1}")).await;
-    assert_eq!(rsp.code(), "SYS.1006", "{:?}", rsp.body);
+    assert_eq!(rsp.code(), "SYS.1007", "{:?}", rsp.body);
 
     // Update, state, reconnect.
     let path = format!("/backup-storage/{bs2}/actions");

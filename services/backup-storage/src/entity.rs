@@ -57,6 +57,13 @@ impl Inventory for Model {
 }
 
 /// Which zones a backup storage serves (`BackupStorageZoneRefVO`).
+/// The join table's attach, detach and cleanup.
+pub const ZONES: zstack_kernel::resource::Link = zstack_kernel::resource::Link {
+    table: zone_ref::TABLE,
+    from: ("backup_storage_uuid", "backup storage"),
+    to: ("zone_uuid", "zone"),
+};
+
 pub mod zone_ref {
     use chrono::{DateTime, Utc};
     use sea_orm::entity::prelude::*;

@@ -1,10 +1,9 @@
 //! What each backup storage API does. Storage is simulated: it connects at once and has the
 //! capacity it was declared with.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
-use zstack_kernel::error::operr;
 use zstack_kernel::message::new_uuid;
 use zstack_kernel::resource::{enable_disable, find, insert};
 use zstack_kernel::time::now;
@@ -12,7 +11,7 @@ use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
 use crate::entity::{
     ActiveModel, BACKUP_STORAGE, Column, Entity as BackupStorage, Model as BackupStorageInventory,
-    zone_ref,
+    ZONES,
 };
 use crate::messages::{
     APIAddImageStoreBackupStorageMsg, APIAddSftpBackupStorageMsg, APIAttachBackupStorageToZoneMsg,
@@ -153,22 +152,7 @@ pub async fn attach(
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<BackupStorageInventory>> {
     let bs = find::<BackupStorage, _>(&node.db, WHAT, &msg.backup_storage_uuid).await?;
-    let row = zone_ref::ActiveModel {
-        backup_storage_uuid: Set(bs.uuid.clone()),
-        zone_uuid: Set(msg.zone_uuid.clone()),
-        create_date: Set(now()),
-    };
-    // The composite key decides, racing attaches included.
-    zone_ref::Entity::insert(row)
-        .exec_without_returning(&node.db)
-        .await
-        .map_err(|e| match e.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => operr(format!(
-                "backup storage[uuid:{}] is already attached to zone[uuid:{}]",
-                bs.uuid, msg.zone_uuid
-            )),
-            _ => e.into(),
-        })?;
+    ZONES.attach(&node.db, &bs.uuid, &msg.zone_uuid).await?;
     Ok(bs.into())
 }
 
@@ -178,26 +162,13 @@ pub async fn detach(
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<BackupStorageInventory>> {
     let bs = find::<BackupStorage, _>(&node.db, WHAT, &msg.backup_storage_uuid).await?;
-    let gone = zone_ref::Entity::delete_many()
-        .filter(zone_ref::Column::BackupStorageUuid.eq(bs.uuid.clone()))
-        .filter(zone_ref::Column::ZoneUuid.eq(msg.zone_uuid.clone()))
-        .exec(&node.db)
-        .await?;
-    if gone.rows_affected == 0 {
-        return Err(operr(format!(
-            "backup storage[uuid:{}] is not attached to zone[uuid:{}]",
-            bs.uuid, msg.zone_uuid
-        )));
-    }
+    ZONES.detach(&node.db, &bs.uuid, &msg.zone_uuid).await?;
     Ok(bs.into())
 }
 
 /// Deletes backup storage after its children (the image copies it holds).
 async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
-    zone_ref::Entity::delete_many()
-        .filter(zone_ref::Column::BackupStorageUuid.is_in(uuids.clone()))
-        .exec(&node.db)
-        .await?;
+    ZONES.forget_from(&node.db, &uuids).await?;
     BackupStorage::delete_many()
         .filter(Column::Uuid.is_in(uuids))
         .exec(&node.db)
@@ -228,10 +199,7 @@ impl CascadeFamily for BackupStorageCascade {
 
 pub async fn parent_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
     if !req.check_only {
-        zone_ref::Entity::delete_many()
-            .filter(zone_ref::Column::ZoneUuid.is_in(req.parent_uuids))
-            .exec(&node.db)
-            .await?;
+        ZONES.forget_to(&node.db, &req.parent_uuids).await?;
     }
     Ok(())
 }

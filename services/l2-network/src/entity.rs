@@ -64,6 +64,13 @@ impl Inventory for L2NetworkInventory {
 }
 
 /// Which clusters an L2 network is attached to.
+/// The join table's attach, detach and cleanup.
+pub const CLUSTERS: zstack_kernel::resource::Link = zstack_kernel::resource::Link {
+    table: cluster_ref::TABLE,
+    from: ("l2_network_uuid", "l2Network"),
+    to: ("cluster_uuid", "cluster"),
+};
+
 pub mod cluster_ref {
     use chrono::{DateTime, Utc};
     use sea_orm::entity::prelude::*;

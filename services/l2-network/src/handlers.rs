@@ -1,20 +1,18 @@
 //! What each L2 network API does.
 
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, SqlErr,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use zstack_cluster::entity::Entity as Cluster;
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
-use zstack_kernel::error::{argerr, operr};
+use zstack_kernel::error::operr;
 use zstack_kernel::message::new_uuid;
 use zstack_kernel::resource::{find, insert};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
 use crate::entity::{
-    ActiveModel, Column, Entity as L2Network, L2_NETWORK, L2NetworkInventory, Model, NO_VLAN, VLAN,
-    cluster_ref,
+    ActiveModel, CLUSTERS, Column, Entity as L2Network, L2_NETWORK, L2NetworkInventory, Model,
+    NO_VLAN, VLAN, cluster_ref,
 };
 use crate::messages::{
     APIAttachL2NetworkToClusterMsg, APICreateL2NoVlanNetworkMsg, APICreateL2VlanNetworkMsg,
@@ -25,14 +23,7 @@ const WHAT: &str = "L2 network";
 
 /// The network with the clusters it is attached to.
 async fn inventory(node: &NodeContext, network: Model) -> ApiResult<L2NetworkInventory> {
-    let attached_cluster_uuids = cluster_ref::Entity::find()
-        .filter(cluster_ref::Column::L2NetworkUuid.eq(network.uuid.clone()))
-        .order_by_asc(cluster_ref::Column::CreateDate)
-        .all(&node.db)
-        .await?
-        .into_iter()
-        .map(|r| r.cluster_uuid)
-        .collect();
+    let attached_cluster_uuids = CLUSTERS.linked(&node.db, &network.uuid).await?;
     Ok(L2NetworkInventory {
         network,
         attached_cluster_uuids,
@@ -182,18 +173,9 @@ pub async fn attach_cluster(
             network.uuid, cluster.uuid, other.uuid, other.name
         )));
     }
-    let row = cluster_ref::ActiveModel {
-        l2_network_uuid: Set(network.uuid.clone()),
-        cluster_uuid: Set(cluster.uuid.clone()),
-        create_date: Set(now()),
-    };
-    row.insert(&node.db).await.map_err(|e| match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => argerr(format!(
-            "l2Network[uuid:{}] is already attached to cluster[uuid:{}]",
-            network.uuid, cluster.uuid
-        )),
-        _ => e.into(),
-    })?;
+    CLUSTERS
+        .attach(&node.db, &network.uuid, &cluster.uuid)
+        .await?;
     Ok(inventory(&node, network).await?.into())
 }
 
@@ -203,26 +185,15 @@ pub async fn detach_cluster(
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<L2NetworkInventory>> {
     let network = find::<L2Network, _>(&node.db, WHAT, &msg.l2_network_uuid).await?;
-    let gone = cluster_ref::Entity::delete_many()
-        .filter(cluster_ref::Column::L2NetworkUuid.eq(network.uuid.clone()))
-        .filter(cluster_ref::Column::ClusterUuid.eq(msg.cluster_uuid.clone()))
-        .exec(&node.db)
+    CLUSTERS
+        .detach(&node.db, &network.uuid, &msg.cluster_uuid)
         .await?;
-    if gone.rows_affected == 0 {
-        return Err(argerr(format!(
-            "l2Network[uuid:{}] is not attached to cluster[uuid:{}]",
-            network.uuid, msg.cluster_uuid
-        )));
-    }
     Ok(inventory(&node, network).await?.into())
 }
 
 /// Deletes L2 networks after their children (L3 networks), then their attachments.
 async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
-    cluster_ref::Entity::delete_many()
-        .filter(cluster_ref::Column::L2NetworkUuid.is_in(uuids.clone()))
-        .exec(&node.db)
-        .await?;
+    CLUSTERS.forget_from(&node.db, &uuids).await?;
     L2Network::delete_many()
         .filter(Column::Uuid.is_in(uuids))
         .exec(&node.db)
@@ -277,9 +248,6 @@ pub async fn cluster_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<(
     if req.check_only {
         return Ok(());
     }
-    cluster_ref::Entity::delete_many()
-        .filter(cluster_ref::Column::ClusterUuid.is_in(req.parent_uuids))
-        .exec(&node.db)
-        .await?;
+    CLUSTERS.forget_to(&node.db, &req.parent_uuids).await?;
     Ok(())
 }

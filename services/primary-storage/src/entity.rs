@@ -58,6 +58,13 @@ impl Inventory for Model {
 }
 
 /// Which clusters a primary storage is attached to (`PrimaryStorageClusterRefVO`).
+/// The join table's attach, detach and cleanup.
+pub const CLUSTERS: zstack_kernel::resource::Link = zstack_kernel::resource::Link {
+    table: cluster_ref::TABLE,
+    from: ("primary_storage_uuid", "primary storage"),
+    to: ("cluster_uuid", "cluster"),
+};
+
 pub mod cluster_ref {
     use chrono::{DateTime, Utc};
     use sea_orm::entity::prelude::*;

@@ -1,7 +1,7 @@
 //! What each primary storage API does. Storage is simulated: it connects at once and has the
 //! capacity it was declared with.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use zstack_cluster::entity::Entity as Cluster;
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
@@ -12,8 +12,8 @@ use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
 use crate::entity::{
-    ActiveModel, Column, Entity as PrimaryStorage, Model as PrimaryStorageInventory,
-    PRIMARY_STORAGE, cluster_ref,
+    ActiveModel, CLUSTERS, Column, Entity as PrimaryStorage, Model as PrimaryStorageInventory,
+    PRIMARY_STORAGE,
 };
 use crate::messages::{
     APIAddLocalPrimaryStorageMsg, APIAddNfsPrimaryStorageMsg, APIAttachPrimaryStorageToClusterMsg,
@@ -192,25 +192,7 @@ pub async fn attach(
             ps.uuid, cluster.uuid, cluster.zone_uuid, ps.zone_uuid
         )));
     }
-    let already = || {
-        operr(format!(
-            "primary storage[uuid:{}] is already attached to cluster[uuid:{}]",
-            ps.uuid, cluster.uuid
-        ))
-    };
-    let row = cluster_ref::ActiveModel {
-        primary_storage_uuid: Set(ps.uuid.clone()),
-        cluster_uuid: Set(cluster.uuid.clone()),
-        create_date: Set(now()),
-    };
-    // The composite key decides, racing attaches included.
-    cluster_ref::Entity::insert(row)
-        .exec_without_returning(&node.db)
-        .await
-        .map_err(|e| match e.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => already(),
-            _ => e.into(),
-        })?;
+    CLUSTERS.attach(&node.db, &ps.uuid, &cluster.uuid).await?;
     Ok(ps.into())
 }
 
@@ -220,26 +202,15 @@ pub async fn detach(
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<PrimaryStorageInventory>> {
     let ps = find::<PrimaryStorage, _>(&node.db, WHAT, &msg.primary_storage_uuid).await?;
-    let gone = cluster_ref::Entity::delete_many()
-        .filter(cluster_ref::Column::PrimaryStorageUuid.eq(ps.uuid.clone()))
-        .filter(cluster_ref::Column::ClusterUuid.eq(msg.cluster_uuid.clone()))
-        .exec(&node.db)
+    CLUSTERS
+        .detach(&node.db, &ps.uuid, &msg.cluster_uuid)
         .await?;
-    if gone.rows_affected == 0 {
-        return Err(operr(format!(
-            "primary storage[uuid:{}] is not attached to cluster[uuid:{}]",
-            ps.uuid, msg.cluster_uuid
-        )));
-    }
     Ok(ps.into())
 }
 
 /// Deletes primary storage after its children, detaching it from its clusters first.
 async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
-    cluster_ref::Entity::delete_many()
-        .filter(cluster_ref::Column::PrimaryStorageUuid.is_in(uuids.clone()))
-        .exec(&node.db)
-        .await?;
+    CLUSTERS.forget_from(&node.db, &uuids).await?;
     PrimaryStorage::delete_many()
         .filter(Column::Uuid.is_in(uuids))
         .exec(&node.db)
@@ -271,10 +242,7 @@ impl CascadeFamily for PrimaryStorageCascade {
 pub async fn parent_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
     if req.parent_type == "ClusterVO" {
         if !req.check_only {
-            cluster_ref::Entity::delete_many()
-                .filter(cluster_ref::Column::ClusterUuid.is_in(req.parent_uuids))
-                .exec(&node.db)
-                .await?;
+            CLUSTERS.forget_to(&node.db, &req.parent_uuids).await?;
         }
         return Ok(());
     }
