@@ -160,6 +160,7 @@ async fn primary_storage_is_added_attached_queried_and_refused() {
     let rsp = attach_ps(&t, &sid, &c1, &ps1).await;
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
     assert_eq!(rsp.body["inventory"]["uuid"], ps1.as_str());
+    assert_eq!(rsp.body["inventory"]["attachedClusterUuids"], json!([c1]));
     let rsp = attach_ps(&t, &sid, &c1, &ps1).await;
     assert_eq!(rsp.code(), "SYS.1007", "{:?}", rsp.body);
     assert!(rsp.details().contains("already attached"));
@@ -387,6 +388,11 @@ async fn backup_storage_is_added_attached_to_zones_and_never_shows_its_password(
         let rsp = attach_bs(&t, &sid, z, bs).await;
         assert_eq!(rsp.status, 200, "{:?}", rsp.body);
         assert_eq!(rsp.body["inventory"]["uuid"], bs.as_str());
+        let attached = rsp.body["inventory"]["attachedZoneUuids"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert!(attached.contains(&json!(z)), "{attached:?}");
         assert!(rsp.body["inventory"].get("password").is_none());
     }
     let rsp = attach_bs(&t, &sid, &z1, &bs1).await;

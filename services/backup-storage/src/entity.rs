@@ -51,7 +51,18 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-impl Inventory for Model {
+/// What the APIs answer: the row and the zones it is attached to (queries answer the same through their list
+/// field).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupStorageInventory {
+    #[serde(flatten)]
+    pub storage: Model,
+    #[serde(default)]
+    pub attached_zone_uuids: Vec<String>,
+}
+
+impl Inventory for BackupStorageInventory {
     const CLASS: &'static str = "org.zstack.header.storage.backup.BackupStorageInventory";
     const VO_NAME: Option<&'static str> = Some("BackupStorageVO");
 }

@@ -10,7 +10,7 @@ use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
 use crate::entity::{
-    ActiveModel, BACKUP_STORAGE, Column, Entity as BackupStorage, Model as BackupStorageInventory,
+    ActiveModel, BACKUP_STORAGE, BackupStorageInventory, Column, Entity as BackupStorage, Model,
     ZONES,
 };
 use crate::messages::{
@@ -37,7 +37,7 @@ struct NewStorage {
     total_capacity: Option<i64>,
 }
 
-async fn add(node: &NodeContext, new: NewStorage) -> ApiResult<BackupStorageInventory> {
+async fn add(node: &NodeContext, new: NewStorage) -> ApiResult<Model> {
     let uuid = new.uuid.unwrap_or_else(new_uuid);
     let capacity = new.total_capacity.unwrap_or(DEFAULT_CAPACITY);
     let ssh_port = new.ssh_port.unwrap_or(22);
@@ -62,6 +62,15 @@ async fn add(node: &NodeContext, new: NewStorage) -> ApiResult<BackupStorageInve
     insert(&node.db, WHAT, &uuid, row).await
 }
 
+/// The row with the zones it is attached to.
+async fn inventory(node: &NodeContext, storage: Model) -> ApiResult<BackupStorageInventory> {
+    let attached_zone_uuids = ZONES.linked(&node.db, &storage.uuid).await?;
+    Ok(BackupStorageInventory {
+        storage,
+        attached_zone_uuids,
+    })
+}
+
 pub async fn add_image_store(
     node: NodeContext,
     msg: APIAddImageStoreBackupStorageMsg,
@@ -79,7 +88,7 @@ pub async fn add_image_store(
         r#type: "ImageStoreBackupStorage",
         total_capacity: msg.total_capacity,
     };
-    Ok(add(&node, new).await?.into())
+    Ok(inventory(&node, add(&node, new).await?).await?.into())
 }
 
 pub async fn add_sftp(
@@ -99,7 +108,7 @@ pub async fn add_sftp(
         r#type: "SftpBackupStorage",
         total_capacity: msg.total_capacity,
     };
-    Ok(add(&node, new).await?.into())
+    Ok(inventory(&node, add(&node, new).await?).await?.into())
 }
 
 pub async fn update(
@@ -116,7 +125,9 @@ pub async fn update(
         active.description = Set(Some(description));
     }
     active.last_op_date = Set(now());
-    Ok(active.update(&node.db).await?.into())
+    Ok(inventory(&node, active.update(&node.db).await?)
+        .await?
+        .into())
 }
 
 pub async fn change_state(
@@ -128,7 +139,9 @@ pub async fn change_state(
     let mut active: ActiveModel = bs.into();
     active.state = Set(enable_disable(&msg.state_event)?.into());
     active.last_op_date = Set(now());
-    Ok(active.update(&node.db).await?.into())
+    Ok(inventory(&node, active.update(&node.db).await?)
+        .await?
+        .into())
 }
 
 pub async fn reconnect(
@@ -143,7 +156,9 @@ pub async fn reconnect(
     let mut active: ActiveModel = bs.into();
     active.status = Set("Connected".into());
     active.last_op_date = Set(now());
-    Ok(active.update(&node.db).await?.into())
+    Ok(inventory(&node, active.update(&node.db).await?)
+        .await?
+        .into())
 }
 
 pub async fn attach(
@@ -153,7 +168,7 @@ pub async fn attach(
 ) -> ApiResult<InventoryReply<BackupStorageInventory>> {
     let bs = find::<BackupStorage, _>(&node.db, WHAT, &msg.backup_storage_uuid).await?;
     ZONES.attach(&node.db, &bs.uuid, &msg.zone_uuid).await?;
-    Ok(bs.into())
+    Ok(inventory(&node, bs).await?.into())
 }
 
 pub async fn detach(
@@ -163,7 +178,7 @@ pub async fn detach(
 ) -> ApiResult<InventoryReply<BackupStorageInventory>> {
     let bs = find::<BackupStorage, _>(&node.db, WHAT, &msg.backup_storage_uuid).await?;
     ZONES.detach(&node.db, &bs.uuid, &msg.zone_uuid).await?;
-    Ok(bs.into())
+    Ok(inventory(&node, bs).await?.into())
 }
 
 /// Deletes backup storage after its children (the image copies it holds).

@@ -5,7 +5,7 @@ use zstack_kernel::api_message;
 use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
 use zstack_zone::entity::ZONE;
 
-use crate::entity::{BACKUP_STORAGE, Model as BackupStorageInventory, zone_ref};
+use crate::entity::{BACKUP_STORAGE, BackupStorageInventory, zone_ref};
 
 api_message! {
     /// Adds a simulated image store.

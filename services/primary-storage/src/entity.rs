@@ -52,7 +52,18 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-impl Inventory for Model {
+/// What the APIs answer: the row and the clusters it is attached to (queries answer the same through their list
+/// field).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrimaryStorageInventory {
+    #[serde(flatten)]
+    pub storage: Model,
+    #[serde(default)]
+    pub attached_cluster_uuids: Vec<String>,
+}
+
+impl Inventory for PrimaryStorageInventory {
     const CLASS: &'static str = "org.zstack.header.storage.primary.PrimaryStorageInventory";
     const VO_NAME: Option<&'static str> = Some("PrimaryStorageVO");
 }

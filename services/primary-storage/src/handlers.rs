@@ -12,8 +12,8 @@ use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
 use crate::entity::{
-    ActiveModel, CLUSTERS, Column, Entity as PrimaryStorage, Model as PrimaryStorageInventory,
-    PRIMARY_STORAGE,
+    ActiveModel, CLUSTERS, Column, Entity as PrimaryStorage, Model, PRIMARY_STORAGE,
+    PrimaryStorageInventory,
 };
 use crate::messages::{
     APIAddLocalPrimaryStorageMsg, APIAddNfsPrimaryStorageMsg, APIAttachPrimaryStorageToClusterMsg,
@@ -57,7 +57,7 @@ struct NewStorage {
     total_capacity: Option<i64>,
 }
 
-async fn add(node: &NodeContext, new: NewStorage) -> ApiResult<PrimaryStorageInventory> {
+async fn add(node: &NodeContext, new: NewStorage) -> ApiResult<Model> {
     let uuid = new.uuid.unwrap_or_else(new_uuid);
     let capacity = new.total_capacity.unwrap_or(DEFAULT_CAPACITY);
     let mount_path = if new.r#type == "NFS" {
@@ -87,6 +87,15 @@ async fn add(node: &NodeContext, new: NewStorage) -> ApiResult<PrimaryStorageInv
     insert(&node.db, WHAT, &uuid, row).await
 }
 
+/// The row with the clusters it is attached to.
+async fn inventory(node: &NodeContext, storage: Model) -> ApiResult<PrimaryStorageInventory> {
+    let attached_cluster_uuids = CLUSTERS.linked(&node.db, &storage.uuid).await?;
+    Ok(PrimaryStorageInventory {
+        storage,
+        attached_cluster_uuids,
+    })
+}
+
 pub async fn add_local(
     node: NodeContext,
     msg: APIAddLocalPrimaryStorageMsg,
@@ -101,7 +110,7 @@ pub async fn add_local(
         r#type: "LocalStorage",
         total_capacity: msg.total_capacity,
     };
-    Ok(add(&node, new).await?.into())
+    Ok(inventory(&node, add(&node, new).await?).await?.into())
 }
 
 pub async fn add_nfs(
@@ -119,7 +128,7 @@ pub async fn add_nfs(
         r#type: "NFS",
         total_capacity: msg.total_capacity,
     };
-    Ok(add(&node, new).await?.into())
+    Ok(inventory(&node, add(&node, new).await?).await?.into())
 }
 
 pub async fn update(
@@ -144,7 +153,9 @@ pub async fn update(
         active.url = Set(url);
     }
     active.last_op_date = Set(now());
-    Ok(active.update(&node.db).await?.into())
+    Ok(inventory(&node, active.update(&node.db).await?)
+        .await?
+        .into())
 }
 
 pub async fn change_state(
@@ -161,7 +172,9 @@ pub async fn change_state(
     let mut active: ActiveModel = ps.into();
     active.state = Set(state.into());
     active.last_op_date = Set(now());
-    Ok(active.update(&node.db).await?.into())
+    Ok(inventory(&node, active.update(&node.db).await?)
+        .await?
+        .into())
 }
 
 pub async fn reconnect(
@@ -176,7 +189,9 @@ pub async fn reconnect(
     let mut active: ActiveModel = ps.into();
     active.status = Set("Connected".into());
     active.last_op_date = Set(now());
-    Ok(active.update(&node.db).await?.into())
+    Ok(inventory(&node, active.update(&node.db).await?)
+        .await?
+        .into())
 }
 
 pub async fn attach(
@@ -193,7 +208,7 @@ pub async fn attach(
         )));
     }
     CLUSTERS.attach(&node.db, &ps.uuid, &cluster.uuid).await?;
-    Ok(ps.into())
+    Ok(inventory(&node, ps).await?.into())
 }
 
 pub async fn detach(
@@ -205,7 +220,7 @@ pub async fn detach(
     CLUSTERS
         .detach(&node.db, &ps.uuid, &msg.cluster_uuid)
         .await?;
-    Ok(ps.into())
+    Ok(inventory(&node, ps).await?.into())
 }
 
 /// Deletes primary storage after its children, detaching it from its clusters first.

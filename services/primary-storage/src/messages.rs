@@ -6,7 +6,7 @@ use zstack_kernel::api_message;
 use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
 use zstack_zone::entity::ZONE;
 
-use crate::entity::{Model as PrimaryStorageInventory, PRIMARY_STORAGE, cluster_ref};
+use crate::entity::{PRIMARY_STORAGE, PrimaryStorageInventory, cluster_ref};
 
 api_message! {
     /// Adds simulated local storage (the hosts' own disks) to a zone.
