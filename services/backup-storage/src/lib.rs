@@ -1,5 +1,6 @@
 //! The backup-storage service: simulated image-store and SFTP backup storage, attached to zones.
 
+pub mod capacity;
 pub mod entity;
 mod handlers;
 pub mod messages;
@@ -35,6 +36,8 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .query::<BackupStorageQuery>()
         .query::<messages::ImageStoreBackupStorageQuery>()
         .query::<messages::SftpBackupStorageQuery>()
+        .handle(capacity::allocate)
+        .handle(capacity::give_back)
         .cascade::<handlers::BackupStorageCascade, _, _>(handlers::parent_gone)
         .start()
 }

@@ -5,9 +5,11 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-use zstack_backup_storage::entity::{Column as BsColumn, Entity as BackupStorage};
+use zstack_backup_storage::capacity::{
+    AllocateBackupStorageCapacityMsg, AllocatedCapacity, ReturnBackupStorageCapacityMsg,
+};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::error::{argerr, operr};
@@ -46,30 +48,12 @@ fn simulated_size(url: &str) -> ApiResult<i64> {
     }
 }
 
-/// Takes `size` bytes from a backup storage's available capacity, if they fit; the condition
-/// in the UPDATE keeps racing downloads from overcommitting it.
-async fn reserve(node: &NodeContext, bs_uuid: &str, size: i64) -> ApiResult<bool> {
-    let done = BackupStorage::update_many()
-        .col_expr(
-            BsColumn::AvailableCapacity,
-            Expr::col(BsColumn::AvailableCapacity).sub(size),
-        )
-        .filter(BsColumn::Uuid.eq(bs_uuid))
-        .filter(BsColumn::AvailableCapacity.gte(size))
-        .exec(&node.db)
-        .await?;
-    Ok(done.rows_affected == 1)
-}
-
 async fn give_back(node: &NodeContext, bs_uuids: &[String], size: i64) -> ApiResult<()> {
-    BackupStorage::update_many()
-        .col_expr(
-            BsColumn::AvailableCapacity,
-            Expr::col(BsColumn::AvailableCapacity).add(size),
-        )
-        .filter(BsColumn::Uuid.is_in(bs_uuids.to_vec()))
-        .exec(&node.db)
-        .await?;
+    let give = ReturnBackupStorageCapacityMsg {
+        backup_storage_uuids: bs_uuids.to_vec(),
+        size,
+    };
+    node.bus.call(give).await?;
     Ok(())
 }
 
@@ -122,35 +106,30 @@ pub async fn add(
             "backupStorageUuids must name at least one backup storage",
         ));
     }
-    let mut storages = Vec::with_capacity(bs_uuids.len());
+    // Each backup storage takes the image's size; one refusal gives back what the others took.
+    let mut storages: Vec<AllocatedCapacity> = Vec::with_capacity(bs_uuids.len());
     for uuid in &bs_uuids {
-        let bs = BackupStorage::find_by_id(uuid.clone())
-            .one(&node.db)
-            .await?
-            .ok_or_else(|| {
-                argerr(format!(
-                    "invalid field[backupStorageUuids], backup storage[uuid:{uuid}] is not found"
-                ))
-            })?;
-        if bs.state != "Enabled" {
-            return Err(operr(format!(
-                "backup storage[uuid:{}, name:{}] is {}; an image can only be added to Enabled backup storage",
-                bs.uuid, bs.name, bs.state
-            )));
+        let take = AllocateBackupStorageCapacityMsg {
+            backup_storage_uuid: uuid.clone(),
+            size,
+            purpose: format!("image[url:{}]", msg.url),
+        };
+        match node.bus.call(take).await {
+            Ok(allocated) => storages.push(allocated),
+            Err(e) => {
+                let taken: Vec<String> = storages
+                    .iter()
+                    .map(|s| s.backup_storage_uuid.clone())
+                    .collect();
+                give_back(&node, &taken, size).await?;
+                return Err(e);
+            }
         }
-        storages.push(bs);
     }
-    let mut reserved: Vec<String> = Vec::new();
-    for bs in &storages {
-        if !reserve(&node, &bs.uuid, size).await? {
-            give_back(&node, &reserved, size).await?;
-            return Err(operr(format!(
-                "backup storage[uuid:{}, name:{}] has not enough capacity for image[url:{}]: it needs {size} bytes",
-                bs.uuid, bs.name, msg.url
-            )));
-        }
-        reserved.push(bs.uuid.clone());
-    }
+    let reserved: Vec<String> = storages
+        .iter()
+        .map(|s| s.backup_storage_uuid.clone())
+        .collect();
 
     let uuid = msg.resource_uuid.unwrap_or_else(new_uuid);
     let media_type = msg
@@ -189,7 +168,7 @@ pub async fn add(
     for bs in &storages {
         let row = backup_storage_ref::ActiveModel {
             image_uuid: Set(uuid.clone()),
-            backup_storage_uuid: Set(bs.uuid.clone()),
+            backup_storage_uuid: Set(bs.backup_storage_uuid.clone()),
             install_path: Set(format!(
                 "{}/images/{uuid}.{}",
                 bs.url.trim_end_matches('/'),
