@@ -38,6 +38,27 @@ impl Message for AttachTagsMsg {
     type Reply = EmptyReply;
 }
 
+/// The system tags of `resource_type` resources that start with `prefix`, for the services that
+/// act on their own tags (a host's `reservedMemory::{size}`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListSystemTagsMsg {
+    pub resource_type: String,
+    pub prefix: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceTag {
+    pub resource_uuid: String,
+    pub tag: String,
+}
+
+impl Message for ListSystemTagsMsg {
+    const NAME: &'static str = "ListSystemTagsMsg";
+    type Reply = Vec<ResourceTag>;
+}
+
 /// A system tag a resource type accepts: `{name}` stands for any non-empty token without `::`.
 #[derive(Debug, Clone)]
 pub struct TagPattern {

@@ -5,10 +5,12 @@
 use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
 use zstack_kernel::error::argerr;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
-use zstack_tag::system_tag;
+use zstack_kernel::tags::ListSystemTagsMsg;
+
+use crate::entity::HOST;
 
 use crate::entity::{Column, Entity as Host};
 use crate::messages::{APIGetCpuMemoryCapacityMsg, CpuMemoryCapacityReply};
@@ -80,16 +82,13 @@ pub const RESERVED_MEMORY: &str = "reservedMemory::{size}";
 /// The memory the counted hosts' `reservedMemory::{size}` tags hold back, each host's at most
 /// its available memory.
 async fn reserved_memory(node: &NodeContext, counted: Condition) -> ApiResult<i64> {
-    let hosts = Host::find()
-        .select_only()
-        .column(Column::Uuid)
-        .filter(counted)
-        .into_query();
-    let tags = system_tag::Entity::find()
-        .filter(system_tag::Column::ResourceType.eq("HostVO"))
-        .filter(system_tag::Column::Tag.starts_with("reservedMemory::"))
-        .filter(system_tag::Column::ResourceUuid.in_subquery(hosts))
-        .all(&node.db)
+    // The tags are the tag service's: asked for, not read from its table.
+    let tags = node
+        .bus
+        .call(ListSystemTagsMsg {
+            resource_type: HOST.vo_name.into(),
+            prefix: "reservedMemory::".into(),
+        })
         .await?;
     if tags.is_empty() {
         return Ok(0);
@@ -111,7 +110,9 @@ async fn reserved_memory(node: &NodeContext, counted: Condition) -> ApiResult<i6
             }
         }
     }
+    // Only the hosts counted hold memory back.
     let available: HashMap<String, i64> = Host::find()
+        .filter(counted)
         .filter(Column::Uuid.is_in(per_host.keys().cloned()))
         .all(&node.db)
         .await?

@@ -7,7 +7,7 @@ use zstack_kernel::error::{argerr, not_found, operr};
 use zstack_kernel::identity::CheckAccessMsg;
 use zstack_kernel::message::new_uuid;
 use zstack_kernel::resource::exists;
-use zstack_kernel::tags::{AttachTagsMsg, ValidateTagsMsg};
+use zstack_kernel::tags::{AttachTagsMsg, ListSystemTagsMsg, ResourceTag, ValidateTagsMsg};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext};
 
@@ -218,6 +218,24 @@ pub async fn attach_tags(
         insert_user_tag(&node, &msg.resource_type, &msg.resource_uuid, tag).await?;
     }
     Ok(EmptyReply {})
+}
+
+pub async fn list_system_tags(
+    node: NodeContext,
+    msg: ListSystemTagsMsg,
+    _ctx: MsgContext,
+) -> ApiResult<Vec<ResourceTag>> {
+    Ok(system_tag::Entity::find()
+        .filter(system_tag::Column::ResourceType.eq(msg.resource_type))
+        .filter(system_tag::Column::Tag.starts_with(msg.prefix))
+        .all(&node.db)
+        .await?
+        .into_iter()
+        .map(|t| ResourceTag {
+            resource_uuid: t.resource_uuid,
+            tag: t.tag,
+        })
+        .collect())
 }
 
 /// A resource's tags go when it goes, whatever family it belongs to.

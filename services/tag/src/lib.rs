@@ -10,7 +10,6 @@ pub mod migration;
 use zstack_kernel::query::LinkTable;
 use zstack_kernel::{ErrorCode, NodeContext};
 
-pub use entity::system_tag;
 
 pub const SERVICE_ID: &str = "tag";
 
@@ -40,6 +39,7 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .query::<messages::UserTagQuery>()
         .handle(handlers::validate_tags)
         .handle(handlers::attach_tags)
+        .handle(handlers::list_system_tags)
         .cascade::<handlers::TagCascade, _, _>(handlers::resources_gone)
         .start()
 }
