@@ -11,6 +11,7 @@ use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 use crate::entity::{ActiveModel, CLUSTER, Column, Entity as Cluster, Model as ClusterInventory};
 use crate::messages::{
     APIChangeClusterStateMsg, APICreateClusterMsg, APIDeleteClusterMsg, APIUpdateClusterMsg,
+    GetClusterMsg,
 };
 
 pub async fn create(
@@ -88,6 +89,14 @@ pub async fn delete(
     })
     .await?;
     Ok(EmptyReply {})
+}
+
+pub async fn get(
+    node: NodeContext,
+    msg: GetClusterMsg,
+    _ctx: MsgContext,
+) -> ApiResult<ClusterInventory> {
+    find::<Cluster, _>(&node.db, "cluster", &msg.uuid).await
 }
 
 /// Clusters go when their zone goes.

@@ -9,7 +9,7 @@ use zstack_kernel::query::Relation;
 use zstack_kernel::{ErrorCode, NodeContext};
 
 pub use entity::CLUSTER;
-pub use messages::ClusterQuery;
+pub use messages::{ClusterQuery, GetClusterMsg};
 
 pub const SERVICE_ID: &str = "cluster";
 
@@ -25,6 +25,7 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(handlers::change_state)
         .api(handlers::delete)
         .query::<ClusterQuery>()
+        .handle(handlers::get)
         .cascade::<handlers::ClusterCascade, _, _>(handlers::parent_gone)
         .start()
 }

@@ -86,3 +86,18 @@ impl Queryable for ClusterQuery {
         .relation("zone", "zone", "zoneUuid", "uuid")
     }
 }
+
+/// One cluster, for the services that act on clusters (hosts join them, storage and networks
+/// attach to them) without reading the cluster table.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct GetClusterMsg {
+    pub uuid: String,
+}
+
+impl zstack_kernel::Message for GetClusterMsg {
+    const NAME: &'static str = "GetClusterMsg";
+    type Reply = ClusterInventory;
+    fn resource_uuid(&self) -> Option<String> {
+        Some(self.uuid.clone())
+    }
+}

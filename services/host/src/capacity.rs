@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
 use zstack_kernel::error::argerr;
-use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 use zstack_kernel::tags::ListSystemTagsMsg;
+use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
 use crate::entity::HOST;
 

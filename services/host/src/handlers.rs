@@ -1,7 +1,7 @@
 //! What each host API does. Hosts are simulated: connecting succeeds at once.
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr};
-use zstack_cluster::entity::Entity as Cluster;
+use zstack_cluster::GetClusterMsg;
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::error::{argerr, operr};
@@ -37,7 +37,12 @@ pub async fn add_simulator_host(
     msg: APIAddSimulatorHostMsg,
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<HostInventory>> {
-    let cluster = find::<Cluster, _>(&node.db, "cluster", &msg.cluster_uuid).await?;
+    let cluster = node
+        .bus
+        .call(GetClusterMsg {
+            uuid: msg.cluster_uuid.clone(),
+        })
+        .await?;
     if Host::find()
         .filter(Column::ManagementIp.eq(msg.management_ip.clone()))
         .one(&node.db)

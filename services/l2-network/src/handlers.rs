@@ -1,7 +1,7 @@
 //! What each L2 network API does.
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-use zstack_cluster::entity::Entity as Cluster;
+use zstack_cluster::GetClusterMsg;
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::error::operr;
@@ -17,6 +17,7 @@ use crate::entity::{
 use crate::messages::{
     APIAttachL2NetworkToClusterMsg, APICreateL2NoVlanNetworkMsg, APICreateL2VlanNetworkMsg,
     APIDeleteL2NetworkMsg, APIDetachL2NetworkFromClusterMsg, APIUpdateL2NetworkMsg,
+    GetL2NetworkMsg,
 };
 
 const WHAT: &str = "L2 network";
@@ -153,7 +154,12 @@ pub async fn attach_cluster(
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<L2NetworkInventory>> {
     let network = find::<L2Network, _>(&node.db, WHAT, &msg.l2_network_uuid).await?;
-    let cluster = find::<Cluster, _>(&node.db, "cluster", &msg.cluster_uuid).await?;
+    let cluster = node
+        .bus
+        .call(GetClusterMsg {
+            uuid: msg.cluster_uuid.clone(),
+        })
+        .await?;
     if cluster.zone_uuid != network.zone_uuid {
         return Err(operr(format!(
             "cannot attach l2Network[uuid:{}] to cluster[uuid:{}]: the cluster is in zone[uuid:{}], the L2 network in zone[uuid:{}]",
@@ -189,6 +195,10 @@ pub async fn detach_cluster(
         .detach(&node.db, &network.uuid, &msg.cluster_uuid)
         .await?;
     Ok(inventory(&node, network).await?.into())
+}
+
+pub async fn get(node: NodeContext, msg: GetL2NetworkMsg, _ctx: MsgContext) -> ApiResult<Model> {
+    find::<L2Network, _>(&node.db, WHAT, &msg.uuid).await
 }
 
 /// Deletes L2 networks after their children (L3 networks), then their attachments.

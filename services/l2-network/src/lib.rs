@@ -9,7 +9,7 @@ use zstack_kernel::query::Relation;
 use zstack_kernel::{ErrorCode, NodeContext};
 
 pub use entity::L2_NETWORK;
-pub use messages::L2NetworkQuery;
+pub use messages::{GetL2NetworkMsg, L2NetworkQuery};
 
 pub const SERVICE_ID: &str = "l2Network";
 
@@ -35,6 +35,7 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(handlers::attach_cluster)
         .api(handlers::detach_cluster)
         .query::<L2NetworkQuery>()
+        .handle(handlers::get)
         .query::<messages::L2VlanNetworkQuery>()
         .cascade::<handlers::L2NetworkCascade, _, _>(handlers::zone_gone)
         .cascade::<handlers::L2ClusterRefCascade, _, _>(handlers::cluster_gone)

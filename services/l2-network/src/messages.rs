@@ -146,3 +146,17 @@ impl Queryable for L2VlanNetworkQuery {
         )
     }
 }
+
+/// One L2 network, for the services that build on it (L3 networks) without reading its table.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct GetL2NetworkMsg {
+    pub uuid: String,
+}
+
+impl zstack_kernel::Message for GetL2NetworkMsg {
+    const NAME: &'static str = "GetL2NetworkMsg";
+    type Reply = crate::entity::Model;
+    fn resource_uuid(&self) -> Option<String> {
+        Some(self.uuid.clone())
+    }
+}

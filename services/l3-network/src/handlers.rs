@@ -13,7 +13,7 @@ use zstack_kernel::message::new_uuid;
 use zstack_kernel::resource::{enable_disable, find, insert};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext};
-use zstack_l2_network::entity::Entity as L2Network;
+use zstack_l2_network::GetL2NetworkMsg;
 
 use crate::entity::{
     ActiveModel, Column, Entity as L3Network, IP_RANGE, L3_NETWORK, L3NetworkInventory, Model,
@@ -76,7 +76,12 @@ pub async fn create(
     msg: APICreateL3NetworkMsg,
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<L3NetworkInventory>> {
-    let l2 = find::<L2Network, _>(&node.db, "L2 network", &msg.l2_network_uuid).await?;
+    let l2 = node
+        .bus
+        .call(GetL2NetworkMsg {
+            uuid: msg.l2_network_uuid.clone(),
+        })
+        .await?;
     let uuid = msg.resource_uuid.unwrap_or_else(new_uuid);
     let at = now();
     let row = ActiveModel {

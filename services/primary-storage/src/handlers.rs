@@ -2,7 +2,7 @@
 //! capacity it was declared with.
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-use zstack_cluster::entity::Entity as Cluster;
+use zstack_cluster::GetClusterMsg;
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::error::{argerr, operr};
@@ -200,7 +200,12 @@ pub async fn attach(
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<PrimaryStorageInventory>> {
     let ps = find::<PrimaryStorage, _>(&node.db, WHAT, &msg.primary_storage_uuid).await?;
-    let cluster = find::<Cluster, _>(&node.db, "cluster", &msg.cluster_uuid).await?;
+    let cluster = node
+        .bus
+        .call(GetClusterMsg {
+            uuid: msg.cluster_uuid.clone(),
+        })
+        .await?;
     if cluster.zone_uuid != ps.zone_uuid {
         return Err(operr(format!(
             "cannot attach primary storage[uuid:{}] to cluster[uuid:{}]: the cluster is in zone[uuid:{}], the primary storage in zone[uuid:{}]",

@@ -10,7 +10,6 @@ pub mod migration;
 use zstack_kernel::query::LinkTable;
 use zstack_kernel::{ErrorCode, NodeContext};
 
-
 pub const SERVICE_ID: &str = "tag";
 
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
