@@ -79,19 +79,6 @@ impl TagPattern {
                 }
             })
     }
-
-    /// The value of token `{name}` in `tag`, when the tag matches.
-    pub fn token<'t>(&self, tag: &'t str, name: &str) -> Option<&'t str> {
-        if !self.matches(tag) {
-            return None;
-        }
-        let wanted = format!("{{{name}}}");
-        self.pattern
-            .split("::")
-            .zip(tag.split("::"))
-            .find(|(w, _)| *w == wanted)
-            .map(|(_, g)| g)
-    }
 }
 
 /// Every system tag pattern the services declared.
@@ -147,6 +134,5 @@ mod tests {
         assert!(!p.matches("reservedMemory::"));
         assert!(!p.matches("reservedMemory::1G::x"));
         assert!(!p.matches("reservedCpu::1"));
-        assert_eq!(p.token("reservedMemory::512M", "size"), Some("512M"));
     }
 }
