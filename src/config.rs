@@ -67,6 +67,9 @@ pub struct Settings {
     /// HTTP worker threads.
     #[arg(long, env = "ZSTACK_HTTP_WORKERS", default_value_t = 2)]
     pub http_workers: usize,
+    /// Most tags (`systemTags` and `userTags` together) one request may carry.
+    #[arg(long, env = "ZSTACK_MAX_TAGS_PER_REQUEST", default_value_t = 256)]
+    pub max_tags_per_request: usize,
 }
 
 fn parse_delay(text: &str) -> Result<(String, u64), String> {
@@ -129,6 +132,7 @@ impl Settings {
         });
         config.webhook_tries = self.webhook_tries.max(1);
         config.webhook_max_backoff = Duration::from_millis(self.webhook_max_backoff_ms);
+        config.max_tags_per_request = self.max_tags_per_request;
         config
     }
 }

@@ -78,6 +78,12 @@ pub async fn start(settings: &Settings) -> Result<RunningNode, StartError> {
     zstack_l2_network::start(&node)?;
     zstack_l3_network::start(&node)?;
     check_placement(&node)?;
+    // Resources from before the node-wide resource table keep their uuids to themselves.
+    let entered =
+        zstack_kernel::resource::registry::enter_existing(&node.db, &node.resources.all()).await?;
+    if entered > 0 {
+        tracing::info!(entered, "existing resources entered in the resource table");
+    }
     for (name, ms) in &settings.delay_message {
         tracing::warn!(message = %name, ms, "fault injection: this message is delayed on this node");
         node.bus.delay_delivery(name, Duration::from_millis(*ms));

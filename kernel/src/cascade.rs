@@ -45,8 +45,20 @@ pub struct CascadeRequest {
     pub parent_type: String,
     pub parent_uuids: Vec<String>,
     pub mode: DeleteMode,
-    /// True for the Permissive check pass: say whether the resources may go, delete nothing.
+    /// True for the check pass: say whether the resources may go, delete nothing.
     pub check_only: bool,
+    /// The account deleting, when it is not admin: in the check pass every dependent must be
+    /// its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acting_account: Option<String>,
+}
+
+impl CascadeRequest {
+    /// Whether a family should refuse for its own reasons (a busy host): only in the
+    /// Permissive check pass. An Enforcing delete checks ownership alone.
+    pub fn asks_refusals(&self) -> bool {
+        self.check_only && self.mode == DeleteMode::Permissive
+    }
 }
 
 /// A family that takes part in cascades.
@@ -125,6 +137,7 @@ impl CascadeRegistry {
         parent_uuids: &[String],
         mode: DeleteMode,
         check_only: bool,
+        acting_account: Option<&str>,
     ) -> ApiResult<()> {
         if parent_uuids.is_empty() {
             return Ok(());
@@ -135,11 +148,16 @@ impl CascadeRegistry {
                 parent_uuids: parent_uuids.to_vec(),
                 mode,
                 check_only,
+                acting_account: acting_account.map(String::from),
             };
             if let Err(e) = forward(bus.clone(), request).await {
                 if mode == DeleteMode::Enforcing && !check_only {
                     tracing::warn!(family, error = %e, "a child refused; Enforcing goes on");
                     continue;
+                }
+                // Another account's dependents are refused as such, not as a failed delete.
+                if e.code == "ID.1002" {
+                    return Err(e);
                 }
                 return Err(refused(parent_type, e));
             }

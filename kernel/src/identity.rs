@@ -29,13 +29,32 @@ impl Message for OwnResourceMsg {
     type Reply = crate::api::EmptyReply;
 }
 
-/// Whether account `account_uuid` may act on each of `resource_uuids`: ID.1002 naming the first
-/// one it does not own.
+/// A resource an account acts on: its uuid and, where the caller knows it, its VO name. An owner
+/// record counts only for the type it names.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceKey {
+    pub uuid: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+}
+
+impl ResourceKey {
+    pub fn new(uuid: impl Into<String>, resource_type: Option<&str>) -> Self {
+        ResourceKey {
+            uuid: uuid.into(),
+            resource_type: resource_type.map(String::from),
+        }
+    }
+}
+
+/// Whether account `account_uuid` may act on each of `resources`: ID.1002 naming every one it
+/// does not own.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckAccessMsg {
     pub account_uuid: String,
-    pub resource_uuids: Vec<String>,
+    pub resources: Vec<ResourceKey>,
 }
 
 impl Message for CheckAccessMsg {

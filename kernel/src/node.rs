@@ -41,6 +41,8 @@ pub struct NodeConfig {
     /// Webhook deliveries: tries, and the longest pause between two.
     pub webhook_tries: u32,
     pub webhook_max_backoff: Duration,
+    /// Most `systemTags` and `userTags` one request may carry.
+    pub max_tags_per_request: usize,
 }
 
 impl NodeConfig {
@@ -58,6 +60,7 @@ impl NodeConfig {
             services: None,
             webhook_tries: 15,
             webhook_max_backoff: Duration::from_secs(2),
+            max_tags_per_request: 256,
         }
     }
 }
@@ -78,9 +81,12 @@ pub struct NodeContext {
 impl NodeContext {
     /// Deletes resources `uuids` of VO type `vo` for a delete API: with Permissive, every
     /// dependent is asked first and a refusal stops it all; then the dependents go (children
-    /// first) and `remove` deletes the resources' own rows.
+    /// first) and `remove` deletes the resources' own rows. An account other than admin may
+    /// delete only when it owns every dependent too, whatever the mode: deleting its zone must
+    /// not take another account's cluster with it (ID.1002 naming the others' resources).
     pub async fn delete_resources<F, Fut>(
         &self,
+        ctx: &MsgContext,
         vo: &str,
         uuids: Vec<String>,
         mode: crate::cascade::DeleteMode,
@@ -90,17 +96,23 @@ impl NodeContext {
         F: FnOnce(Vec<String>) -> Fut,
         Fut: Future<Output = Result<(), ErrorCode>>,
     {
-        if mode == crate::cascade::DeleteMode::Permissive {
+        let acting = ctx
+            .session
+            .as_ref()
+            .filter(|s| !s.is_admin)
+            .map(|s| s.account_uuid.clone());
+        if mode == crate::cascade::DeleteMode::Permissive || acting.is_some() {
             self.cascades
-                .pass(&self.bus, vo, &uuids, mode, true)
+                .pass(&self.bus, vo, &uuids, mode, true, acting.as_deref())
                 .await?;
         }
         self.remove_resources(vo, uuids, mode, remove).await
     }
 
     /// Answers a cascade request about resources `uuids` of VO type `vo`, whose parents are
-    /// going: the check pass asks their own dependents; the delete pass removes the dependents,
-    /// then `remove` deletes the resources' rows.
+    /// going: the check pass makes sure the acting account owns them and asks their own
+    /// dependents; the delete pass removes the dependents, then `remove` deletes the
+    /// resources' rows.
     pub async fn cascade_to<F, Fut>(
         &self,
         vo: &str,
@@ -113,9 +125,28 @@ impl NodeContext {
         Fut: Future<Output = Result<(), ErrorCode>>,
     {
         if req.check_only {
+            if let Some(account) = &req.acting_account
+                && !uuids.is_empty()
+            {
+                let check = crate::identity::CheckAccessMsg {
+                    account_uuid: account.clone(),
+                    resources: uuids
+                        .iter()
+                        .map(|u| crate::identity::ResourceKey::new(u.clone(), Some(vo)))
+                        .collect(),
+                };
+                self.bus.call(check).await?;
+            }
             return self
                 .cascades
-                .pass(&self.bus, vo, &uuids, req.mode, true)
+                .pass(
+                    &self.bus,
+                    vo,
+                    &uuids,
+                    req.mode,
+                    true,
+                    req.acting_account.as_deref(),
+                )
                 .await;
         }
         self.remove_resources(vo, uuids, req.mode, remove).await
@@ -136,9 +167,37 @@ impl NodeContext {
             return Ok(());
         }
         self.cascades
-            .pass(&self.bus, vo, &uuids, mode, false)
+            .pass(&self.bus, vo, &uuids, mode, false, None)
             .await?;
-        remove(uuids).await
+        remove(uuids.clone()).await?;
+        if let Some(of) = self.resources.get(vo) {
+            crate::resource::registry::release(&self.db, of, &uuids).await?;
+        }
+        Ok(())
+    }
+
+    /// The inventory of resource `uuid` of VO type `vo`, as its query API answers it.
+    pub async fn inventory(
+        &self,
+        vo: &str,
+        uuid: &str,
+    ) -> Result<Option<serde_json::Map<String, serde_json::Value>>, ErrorCode> {
+        let Some(meta) = self
+            .resources
+            .table_of(vo)
+            .and_then(|table| self.queries.by_table(table))
+        else {
+            return Ok(None);
+        };
+        let mut request = crate::query::QueryRequest::default();
+        request.conditions.push(crate::query::Condition {
+            path: "uuid".into(),
+            op: crate::query::QueryOp::Eq,
+            value: Some(uuid.to_string()),
+        });
+        request.limit = 1;
+        let reply = crate::query::execute(&self.db, &self.queries, &meta, &request).await?;
+        Ok(reply.inventories.and_then(|mut found| found.pop()))
     }
 
     pub fn new(config: NodeConfig, db: DatabaseConnection) -> Self {
@@ -239,6 +298,9 @@ impl ServiceBuilder {
     /// type-named checks can find its resources.
     pub fn resource(self, resource: crate::api::ResourceRef) -> Self {
         self.node.resources.add(resource);
+        self.node
+            .queries
+            .set_resource_type(resource.table, resource.vo_name);
         self
     }
 

@@ -24,6 +24,8 @@ impl MigratorTrait for Migrator {
             Box::new(zstack_disk_offering::migration::migration()),
             Box::new(zstack_l2_network::migration::migration()),
             Box::new(zstack_l3_network::migration::migration()),
+            Box::new(zstack_kernel::resource::registry::migration()),
+            Box::new(zstack_kernel::gateway::jobs::work_migration()),
         ]
     }
 }

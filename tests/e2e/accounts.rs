@@ -9,7 +9,7 @@ use crate::common::{ADMIN_PASSWORD_SHA512, TestNode};
 /// sha512("secret"), as clients send passwords.
 const SECRET_SHA512: &str = "bd2b1aaf7ef4f09be9f52ce2d8d599674d81aa9d6a4421696dc4d93dd0619d682ce56b4d64a9ef097761ced99e0f67265b5f76085e5b0ee7ca4696b2ad6fe2b2";
 
-async fn login_as(t: &TestNode, name: &str, password: &str) -> crate::common::Rsp {
+pub(crate) async fn login_as(t: &TestNode, name: &str, password: &str) -> crate::common::Rsp {
     t.send(
         Method::PUT,
         "/accounts/login",
@@ -20,7 +20,7 @@ async fn login_as(t: &TestNode, name: &str, password: &str) -> crate::common::Rs
     .await
 }
 
-async fn account(t: &TestNode, admin: &str, name: &str) -> (String, String) {
+pub(crate) async fn account(t: &TestNode, admin: &str, name: &str) -> (String, String) {
     let inv = t
         .create(
             admin,

@@ -8,6 +8,8 @@ mod accounts;
 mod basic_flow;
 mod cluster;
 mod datacenter;
+mod hostile_jobs;
+mod hostile_ownership;
 mod image;
 mod injection;
 mod management_node;

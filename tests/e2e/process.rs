@@ -9,14 +9,14 @@ use serde_json::json;
 
 use crate::common::{TestDb, TestNode};
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port")
 }
 
-fn spawn_node(port: u16, db_url: &str) -> Child {
+pub(crate) fn spawn_node(port: u16, db_url: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_zstack"))
         .args([
             "serve",
@@ -35,7 +35,7 @@ fn spawn_node(port: u16, db_url: &str) -> Child {
 }
 
 /// A client bound to a node started as a process (the database belongs to the caller).
-async fn client_for(port: u16, db: TestDb) -> TestNode {
+pub(crate) async fn client_for(port: u16, db: TestDb) -> TestNode {
     let t = TestNode {
         node: None,
         base: format!("http://127.0.0.1:{port}"),

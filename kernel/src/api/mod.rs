@@ -142,6 +142,8 @@ pub struct ApiDescriptor {
     /// For creates: the VO name of the resource created, which its creator owns and the
     /// request's `systemTags`/`userTags` attach to.
     pub creates: Option<&'static str>,
+    /// The JSON schema of a successful reply's body (the OpenAPI document's 200).
+    pub reply_schema: Value,
 }
 
 fn encoder<R: ApiReply>() -> Encode {
@@ -180,6 +182,7 @@ impl ApiDescriptor {
             creates: (M::route().method == HttpMethod::Post)
                 .then_some(<M::Reply as ApiReply>::RESOURCE_TYPE)
                 .flatten(),
+            reply_schema: <M::Reply as ApiReply>::json_schema(),
         }
     }
 
@@ -198,6 +201,7 @@ impl ApiDescriptor {
             })),
             encode: encoder::<crate::query::QueryReply>(),
             creates: None,
+            reply_schema: T::meta().reply_schema(),
         }
     }
 }

@@ -14,6 +14,14 @@ pub trait ApiReply: Serialize + Send + 'static {
     fn schema(&self) -> Schema {
         Vec::new()
     }
+
+    /// The JSON schema of the reply's body, for the OpenAPI document.
+    fn json_schema() -> serde_json::Value
+    where
+        Self: Sized,
+    {
+        serde_json::json!({"type": "object"})
+    }
 }
 
 /// A resource's inventory and the ZStack class it stands for.
@@ -34,6 +42,14 @@ impl<T: Inventory> ApiReply for InventoryReply<T> {
 
     fn schema(&self) -> Schema {
         vec![("inventory".to_string(), T::CLASS)]
+    }
+
+    fn json_schema() -> serde_json::Value {
+        serde_json::json!({
+            "type": "object",
+            "required": ["inventory"],
+            "properties": {"inventory": {"type": "object", "description": T::CLASS}},
+        })
     }
 }
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, QueryFilter};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryFilter};
 use sea_orm_migration::prelude::{Index, Table};
 use sea_orm_migration::schema::{
     boolean_null, string_len, string_len_null, text_null, timestamp_with_time_zone,
@@ -31,6 +31,9 @@ pub mod job {
         pub node_uuid: String,
         pub create_date: DateTime<Utc>,
         pub last_op_date: DateTime<Utc>,
+        /// The resource a create running as this job committed (with [`WORK_DONE`]).
+        pub resource_type: Option<String>,
+        pub resource_uuid: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -39,8 +42,62 @@ pub mod job {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// Running; its work has not committed.
 pub const PROCESSING: &str = "processing";
+/// Running, and its work has committed (in the same transaction as this state): if its node
+/// dies now, the job still ends as a success.
+pub const WORK_DONE: &str = "workDone";
+/// Running past its timeout, stopped before its work committed: the work will not commit.
+pub const STOPPED: &str = "stopped";
 pub const DONE: &str = "done";
+
+/// The header that carries an async API's job uuid to the handler, on whichever node it runs,
+/// so the work can mark its job in its own transaction.
+pub const JOB_HEADER: &str = "apiJob";
+
+/// Marks job `job` as having done its work, inside the transaction `db` of that work: the work
+/// commits only while the job is still running and not stopped, so a job that already ended
+/// (timed out, or failed because its node was declared dead) leaves nothing behind.
+pub async fn mark_done_work<C: ConnectionTrait>(
+    db: &C,
+    job: &str,
+    resource_type: &str,
+    resource_uuid: &str,
+) -> Result<(), ErrorCode> {
+    let res = job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::value(WORK_DONE))
+        .col_expr(job::Column::ResourceType, Expr::value(resource_type))
+        .col_expr(job::Column::ResourceUuid, Expr::value(resource_uuid))
+        .filter(job::Column::Uuid.eq(job))
+        .filter(job::Column::State.eq(PROCESSING))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 1 {
+        return Ok(());
+    }
+    match job::Entity::find_by_id(job.to_string()).one(db).await? {
+        // Called with no job behind it (a sync caller passing the header on): nothing to mark.
+        None => Ok(()),
+        Some(row) => Err(ApiError::Canceled(format!(
+            "the job[uuid:{job}] had already ended ({}) when its work was about to commit; nothing was changed",
+            row.state
+        ))
+        .into()),
+    }
+}
+
+/// Stops a job that ran past its timeout, if its work has not committed: tells whether it was
+/// stopped (its work can no longer commit) or has done its work (it must end with its result).
+pub async fn stop(db: &DatabaseConnection, uuid: &str) -> Result<bool, DbErr> {
+    let res = job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::value(STOPPED))
+        .col_expr(job::Column::LastOpDate, Expr::value(now()))
+        .filter(job::Column::Uuid.eq(uuid))
+        .filter(job::Column::State.eq(PROCESSING))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
 
 /// What polling a job answers.
 pub enum JobView {
@@ -74,6 +131,8 @@ pub async fn create(
         node_uuid: Set(node_uuid.to_string()),
         create_date: Set(at),
         last_op_date: Set(at),
+        resource_type: Set(None),
+        resource_uuid: Set(None),
     }
     .insert(db)
     .await?;
@@ -95,7 +154,7 @@ pub async fn complete(
         .col_expr(job::Column::Result, Expr::value(body))
         .col_expr(job::Column::LastOpDate, Expr::value(now()))
         .filter(job::Column::Uuid.eq(uuid))
-        .filter(job::Column::State.eq(PROCESSING))
+        .filter(job::Column::State.is_in([PROCESSING, WORK_DONE, STOPPED]))
         .exec(db)
         .await?;
     Ok(res.rows_affected == 1)
@@ -136,43 +195,50 @@ pub async fn expire(db: &DatabaseConnection, retention: std::time::Duration) -> 
     Ok(res.rows_affected)
 }
 
-/// A job some node was running when it stopped or died, now ended as failed.
+/// A job some node was running when it stopped or died.
 pub struct Orphan {
     pub uuid: String,
     pub api_name: String,
     pub web_hook: Option<String>,
-    pub body: String,
+    /// `Some((type, uuid))` when its work committed: the job ends with that resource.
+    pub created: Option<(String, String)>,
 }
 
-/// Ends every job still running on node `node_uuid` as failed with SYS.1012. Each job is ended
-/// by one update that requires it to be still running, so when several nodes do this at once
-/// (or the job's own node finishes it meanwhile) each job ends exactly once; the jobs this call
-/// ended are returned.
-pub async fn end_orphans(
-    db: &DatabaseConnection,
-    node_uuid: &str,
-    why: &str,
-) -> Result<Vec<Orphan>, DbErr> {
-    let body = ErrorCode::from(ApiError::NodeUnavailable(why.to_string()))
-        .to_body()
-        .to_string();
+/// The jobs still running on node `node_uuid`.
+pub async fn orphans_of(db: &DatabaseConnection, node_uuid: &str) -> Result<Vec<Orphan>, DbErr> {
     let running = job::Entity::find()
-        .filter(job::Column::State.eq(PROCESSING))
+        .filter(job::Column::State.is_in([PROCESSING, WORK_DONE, STOPPED]))
         .filter(job::Column::NodeUuid.eq(node_uuid))
         .all(db)
         .await?;
-    let mut ended = Vec::new();
-    for row in running {
-        if complete(db, &row.uuid, false, &body).await? {
-            ended.push(Orphan {
-                uuid: row.uuid,
-                api_name: row.api_name,
-                web_hook: row.web_hook,
-                body: body.clone(),
-            });
-        }
-    }
-    Ok(ended)
+    Ok(running
+        .into_iter()
+        .map(|row| Orphan {
+            created: match (row.state.as_str(), row.resource_type, row.resource_uuid) {
+                (WORK_DONE, Some(t), Some(u)) => Some((t, u)),
+                _ => None,
+            },
+            uuid: row.uuid,
+            api_name: row.api_name,
+            web_hook: row.web_hook,
+        })
+        .collect())
+}
+
+/// The body of a job whose node went away before its work committed: that work never will.
+pub fn orphan_failure(why: &str) -> String {
+    ErrorCode::from(ApiError::NodeUnavailable(format!(
+        "{why}; the job's work did not commit, nothing was changed"
+    )))
+    .to_body()
+    .to_string()
+}
+
+/// Adds the columns of a job's committed work to `api_job`.
+pub fn work_migration() -> crate::schema::AddColumns {
+    crate::schema::AddColumns::new("m0101_kernel_api_job_work")
+        .column("api_job", string_len_null("resource_type", 255))
+        .column("api_job", string_len_null("resource_uuid", 32))
 }
 
 /// Creates the `api_job` table.

@@ -23,7 +23,7 @@ use tracing::Instrument;
 
 use crate::api::{ApiDescriptor, ApiInput, BodyKey, HttpMethod, Schema, validate};
 use crate::error::{ApiError, ErrorCode};
-use crate::identity::{CheckAccessMsg, CheckSessionMsg, OwnResourceMsg};
+use crate::identity::{CheckAccessMsg, CheckSessionMsg, ResourceKey};
 use crate::message::{Event, SessionInfo, is_v4_uuid, new_uuid};
 use crate::node::NodeContext;
 use crate::query::QueryRequest;
@@ -31,6 +31,11 @@ use crate::tags::{AttachTagsMsg, ValidateTagsMsg};
 use metrics::Metrics;
 use router::{Lookup, Matched, Router};
 use webhook::WebhookPlan;
+
+/// How long an async API's job waits for its reply past its timeout (see `call_job`): a job is
+/// failed only when its work is known not to have happened, so this bounds a handler that
+/// never answers, not the API.
+const JOB_REPLY_LIMIT: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Published on the bus when an async API's job has finished.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -399,6 +404,9 @@ impl Gateway {
     }
 
     /// The API pipeline: declared checks, then the message to its service, then the reply body.
+    /// `job` is set for async APIs: the job's uuid travels with the message so the work marks
+    /// its job in its own transaction.
+    #[allow(clippy::too_many_arguments)]
     async fn run(
         node: &NodeContext,
         api: &ApiDescriptor,
@@ -407,6 +415,7 @@ impl Gateway {
         api_id: &str,
         timeout: Duration,
         with_schema: bool,
+        job: bool,
     ) -> Result<Value, ErrorCode> {
         // Accounts other than admin see and touch only what they own.
         let owner = session
@@ -416,11 +425,12 @@ impl Gateway {
         let mut tags = RequestTags::default();
         let envelope = match (input, &api.input) {
             (Input::Params(mut params), ApiInput::Params(decode)) => {
+                // Tags are bounded before anything else looks at the request.
+                tags = RequestTags::read(&params, node.config.max_tags_per_request)?;
                 validate::validate(&node.db, api.name, &api.params, &mut params).await?;
                 if let Some(account) = &owner {
                     check_access(node, api, &params, account).await?;
                 }
-                tags = RequestTags::read(&params);
                 if let Some(resource_type) = api.creates
                     && !tags.system.is_empty()
                 {
@@ -438,19 +448,57 @@ impl Gateway {
             }
             _ => return Err(ApiError::Internal("request and API kind disagree".into()).into()),
         };
-        let envelope = envelope.with_id(api_id).with_session(session.clone());
-        let reply = node.bus.call_envelope(envelope, timeout).await?;
+        let mut envelope = envelope.with_id(api_id).with_session(session.clone());
+        let reply = if job {
+            envelope
+                .headers
+                .insert(jobs::JOB_HEADER.to_string(), api_id.to_string());
+            Self::call_job(node, api, envelope, api_id, timeout).await?
+        } else {
+            node.bus.call_envelope(envelope, timeout).await?
+        };
         let (body, schema) = (api.encode)(reply)?;
         if let Some(resource_type) = api.creates
             && let Some(uuid) = body["inventory"]["uuid"].as_str()
         {
-            created(node, resource_type, uuid, session.as_ref(), tags, timeout).await?;
+            attach_tags(node, resource_type, uuid, tags, timeout).await?;
         }
         Ok(if with_schema {
             add_schema(body, schema)
         } else {
             body
         })
+    }
+
+    /// Sends an async API's message and waits for its reply. Past the timeout a create is
+    /// stopped if its work has not committed (then SYS.1001 is the truth: nothing was created);
+    /// otherwise the job keeps running and ends with the real result, because its work may
+    /// have happened and a client told SYS.1001 would retry it.
+    async fn call_job(
+        node: &NodeContext,
+        api: &ApiDescriptor,
+        envelope: crate::message::Envelope,
+        api_id: &str,
+        timeout: Duration,
+    ) -> Result<crate::message::Payload, ErrorCode> {
+        let what = format!("Message[name: {}, id: {api_id}]", api.name);
+        let call = node.bus.call_envelope(envelope, JOB_REPLY_LIMIT);
+        tokio::pin!(call);
+        if let Ok(reply) = tokio::time::timeout(timeout, &mut call).await {
+            return reply;
+        }
+        if api.creates.is_some() && jobs::stop(&node.db, api_id).await? {
+            return Err(ApiError::Timeout(format!(
+                "{what} timeout after {} seconds; it was stopped before it created anything",
+                timeout.as_secs_f64()
+            ))
+            .into());
+        }
+        tracing::warn!(
+            timeout_s = timeout.as_secs_f64(),
+            "the API is past its timeout; its job keeps running until it answers"
+        );
+        call.await
     }
 
     async fn answer_sync(&self, p: Prepared) -> Result<HttpResponse, HttpError> {
@@ -464,6 +512,7 @@ impl Gateway {
             &p.api_id,
             p.timeout,
             p.with_schema,
+            false,
         )
         .instrument(span)
         .await;
@@ -517,6 +566,7 @@ impl Gateway {
                     &p.api_id,
                     p.timeout,
                     p.with_schema,
+                    true,
                 )
                 .await;
                 let (success, body) = match outcome {
@@ -596,43 +646,80 @@ struct RequestTags {
     user: Vec<String>,
 }
 
+/// The longest tag, as the tag APIs take it.
+const MAX_TAG_LENGTH: usize = 2048;
+
 impl RequestTags {
-    fn read(params: &Map<String, Value>) -> Self {
-        let list = |name: &str| -> Vec<String> {
+    /// The request's tags, checked as the tag APIs check theirs (trimmed, not empty, at most
+    /// 2,048 characters, no NUL), and at most `max` of them in all.
+    fn read(params: &Map<String, Value>, max: usize) -> Result<Self, ErrorCode> {
+        let list = |name: &str| -> Vec<&Value> {
             match params.get(name) {
-                Some(Value::Array(items)) => items
-                    .iter()
-                    .filter_map(|v| v.as_str().map(String::from))
-                    .collect(),
-                Some(Value::String(one)) => vec![one.clone()],
+                Some(Value::Array(items)) => items.iter().collect(),
+                Some(one @ Value::String(_)) => vec![one],
                 _ => Vec::new(),
             }
         };
-        RequestTags {
-            system: list("systemTags"),
-            user: list("userTags"),
+        let (system, user) = (list("systemTags"), list("userTags"));
+        if system.len() + user.len() > max {
+            return Err(crate::error::argerr(format!(
+                "a request carries at most {max} tags in systemTags and userTags together, but this one has {}",
+                system.len() + user.len()
+            )));
         }
+        let check = |name: &str, items: Vec<&Value>| -> Result<Vec<String>, ErrorCode> {
+            items
+                .into_iter()
+                .map(|v| {
+                    let tag = v.as_str().unwrap_or_default().trim();
+                    let len = tag.chars().count();
+                    if tag.is_empty() {
+                        Err(crate::error::argerr(format!(
+                            "a tag in [{name}] is empty"
+                        )))
+                    } else if len > MAX_TAG_LENGTH {
+                        Err(crate::error::argerr(format!(
+                            "a tag in [{name}] exceeds max length of string. expected was <= {MAX_TAG_LENGTH}, actual was {len}"
+                        )))
+                    } else if tag.contains('\0') {
+                        Err(crate::error::argerr(format!(
+                            "a tag in [{name}] contains a NUL character"
+                        )))
+                    } else {
+                        Ok(tag.to_string())
+                    }
+                })
+                .collect()
+        };
+        Ok(RequestTags {
+            system: check("systemTags", system)?,
+            user: check("userTags", user)?,
+        })
     }
 }
 
-/// The uuids of the resources a request acts on: the `uuid` parameter and every parameter
-/// declared as a reference to a resource.
-fn referenced_uuids(api: &ApiDescriptor, params: &Map<String, Value>) -> Vec<String> {
-    let mut uuids = Vec::new();
+/// The resources a request acts on: the `uuid` parameter and every parameter declared as a
+/// reference to a resource, with their types where declared.
+fn referenced_resources(api: &ApiDescriptor, params: &Map<String, Value>) -> Vec<ResourceKey> {
+    let mut found = Vec::new();
     for spec in &api.params {
-        if spec.name != "uuid" && spec.checks.resource.is_none() && spec.checks.references.is_none()
-        {
+        let declared = spec.checks.resource.or(spec.checks.references);
+        if spec.name != "uuid" && declared.is_none() {
             continue;
         }
+        let vo = declared.map(|r| r.vo_name);
         match params.get(&spec.name) {
-            Some(Value::String(uuid)) => uuids.push(uuid.clone()),
-            Some(Value::Array(items)) => {
-                uuids.extend(items.iter().filter_map(|v| v.as_str().map(String::from)))
-            }
+            Some(Value::String(uuid)) => found.push(ResourceKey::new(uuid.clone(), vo)),
+            Some(Value::Array(items)) => found.extend(
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(|uuid| ResourceKey::new(uuid, vo)),
+            ),
             _ => {}
         }
     }
-    uuids
+    found
 }
 
 /// ID.1002 when `account` acts on a resource it does not own.
@@ -642,36 +729,27 @@ async fn check_access(
     params: &Map<String, Value>,
     account: &str,
 ) -> Result<(), ErrorCode> {
-    let uuids = referenced_uuids(api, params);
-    if uuids.is_empty() {
+    let resources = referenced_resources(api, params);
+    if resources.is_empty() {
         return Ok(());
     }
     let check = CheckAccessMsg {
         account_uuid: account.to_string(),
-        resource_uuids: uuids,
+        resources,
     };
     node.bus.call(check).await?;
     Ok(())
 }
 
-/// After a create: its creator owns the new resource, and the request's tags attach to it.
-async fn created(
+/// After a create: the request's tags attach to the new resource (its owner record was written
+/// with it, in the create's transaction).
+async fn attach_tags(
     node: &NodeContext,
     resource_type: &str,
     uuid: &str,
-    session: Option<&SessionInfo>,
     tags: RequestTags,
     timeout: Duration,
 ) -> Result<(), ErrorCode> {
-    // Admin's resources need no record: an account may touch only what it is recorded to own.
-    if let Some(session) = session.filter(|s| !s.is_admin) {
-        let own = OwnResourceMsg {
-            account_uuid: session.account_uuid.clone(),
-            resource_uuid: uuid.to_string(),
-            resource_type: resource_type.to_string(),
-        };
-        node.bus.call_with_timeout(own, timeout).await?;
-    }
     if tags.system.is_empty() && tags.user.is_empty() {
         return Ok(());
     }
@@ -778,23 +856,35 @@ async fn dispatch(req: HttpRequest, body: web::Bytes, gw: web::Data<Gateway>) ->
     rsp
 }
 
-/// Ends the jobs node `owner` left running as failed (SYS.1012), announces them and fires their
-/// webhooks. Safe to run on several nodes at once: each job is ended, and its webhook fired, by
-/// one of them.
+/// Ends the jobs node `owner` left running and announces them and fires their webhooks: a job
+/// whose work committed ends as a success with the resource it created, any other fails
+/// (SYS.1012) since its work never will commit. Safe to run on several nodes at once: each job
+/// is ended, and its webhook fired, by one of them.
 pub async fn fail_jobs_of(
     node: &NodeContext,
     owner: &str,
     why: &str,
 ) -> Result<usize, sea_orm::DbErr> {
-    let ended = jobs::end_orphans(&node.db, owner, why).await?;
-    let count = ended.len();
-    if count == 0 {
+    let orphans = jobs::orphans_of(&node.db, owner).await?;
+    if orphans.is_empty() {
         return Ok(0);
     }
+    let failure = jobs::orphan_failure(why);
+    let mut ended = Vec::new();
+    for orphan in orphans {
+        let (success, body) = match &orphan.created {
+            Some((vo, uuid)) => (true, created_body(node, vo, uuid).await),
+            None => (false, failure.clone()),
+        };
+        if jobs::complete(&node.db, &orphan.uuid, success, &body).await? {
+            ended.push((orphan, success, body));
+        }
+    }
+    let count = ended.len();
     tracing::warn!(
         node = owner,
         jobs = count,
-        "jobs of a management node that is gone ended as failed"
+        "jobs of a management node that is gone ended"
     );
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -804,21 +894,35 @@ pub async fn fail_jobs_of(
         tries: node.config.webhook_tries,
         max_backoff: node.config.webhook_max_backoff,
     });
-    for orphan in ended {
+    for (orphan, success, body) in ended {
         node.bus.publish(ApiJobCompleted {
             api_id: orphan.uuid.clone(),
             api_name: orphan.api_name.clone(),
-            success: false,
+            success,
         });
         if let Some(url) = orphan.web_hook {
             let (http, plan) = (http.clone(), plan.clone());
             // Not a local task: this may run on the heartbeat's task, outside the actix system.
             tokio::spawn(async move {
-                webhook::deliver(&http, &plan, &url, &orphan.uuid, false, orphan.body).await;
+                webhook::deliver(&http, &plan, &url, &orphan.uuid, success, body).await;
             });
         }
     }
     Ok(count)
+}
+
+/// The result of a create whose job's node went away after the create committed: the created
+/// resource's inventory as it is now, as a poll of the job would have returned it.
+async fn created_body(node: &NodeContext, vo: &str, uuid: &str) -> String {
+    let inventory = match node.inventory(vo, uuid).await {
+        Ok(Some(inventory)) => Value::Object(inventory),
+        Ok(None) => json!({ "uuid": uuid }),
+        Err(e) => {
+            tracing::warn!(error = %e, resource = uuid, "could not read a created resource back");
+            json!({ "uuid": uuid })
+        }
+    };
+    json!({ "inventory": inventory }).to_string()
 }
 
 /// Fails the jobs this node left running in an earlier life, then expires old jobs periodically.

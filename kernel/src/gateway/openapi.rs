@@ -174,7 +174,16 @@ fn operation(path: &str, apis: &[&Arc<ApiDescriptor>]) -> Value {
     op["parameters"] = json!(parameters);
     let mut responses = Map::new();
     if route.sync {
-        responses.insert("200".into(), json!({"description": "the API's result"}));
+        let schema = if apis.len() == 1 {
+            first.reply_schema.clone()
+        } else {
+            json!({"oneOf": apis.iter().map(|a| a.reply_schema.clone()).collect::<Vec<_>>()})
+        };
+        responses.insert(
+            "200".into(),
+            json!({"description": "the API's result",
+                   "content": {"application/json": {"schema": schema}}}),
+        );
     } else {
         responses.insert(
             "202".into(),
@@ -182,13 +191,55 @@ fn operation(path: &str, apis: &[&Arc<ApiDescriptor>]) -> Value {
                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobLocation"}}}}),
         );
     }
-    responses.insert("400".into(), json!({"description": "malformed request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}));
-    responses.insert("503".into(), json!({"description": "the API failed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}));
+    let error = |why: &str| {
+        json!({"description": why,
+               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+    };
+    responses.insert("400".into(), error("malformed request"));
+    if !vars.is_empty() {
+        responses.insert(
+            "404".into(),
+            error("a path variable that does not name a route (a '/' in it)"),
+        );
+    }
+    if route.body != BodyKey::None {
+        responses.insert("413".into(), error("the body is too large"));
+    }
+    responses.insert(
+        "431".into(),
+        error("the request's headers or URL are too large"),
+    );
+    responses.insert("503".into(), error("the API failed"));
     op["responses"] = Value::Object(responses);
     if route.needs_session {
         op["security"] = json!([{"OAuth": []}]);
     }
     op
+}
+
+/// `GET /api-jobs/{uuid}`: an async API's job, polled.
+fn job_poll() -> Value {
+    let error = |why: &str| {
+        json!({"description": why,
+               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+    };
+    json!({
+        "operationId": "pollApiJob",
+        "summary": "the result of an async API's job",
+        "parameters": [{"name": "uuid", "in": "path", "required": true,
+                        "schema": {"type": "string"}}],
+        "security": [{"OAuth": []}],
+        "responses": {
+            "200": {"description": "the job succeeded: the API's result",
+                    "content": {"application/json": {"schema": {"type": "object"}}}},
+            "202": {"description": "the job is running",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobLocation"}}}},
+            "400": error("malformed request"),
+            "404": error("no such job, it expired, or it is another account's"),
+            "431": error("the request's headers or URL are too large"),
+            "503": error("the job failed"),
+        },
+    })
 }
 
 /// Builds the document. Several APIs on one path and method (PUT actions) become one operation
@@ -210,6 +261,9 @@ pub fn document(apis: &[Arc<ApiDescriptor>], version: &str) -> Value {
             .or_default()
             .insert(method.to_string(), operation(path, &apis));
     }
+    let mut jobs = Map::new();
+    jobs.insert("get".into(), job_poll());
+    paths.insert("/api-jobs/{uuid}", jobs);
     json!({
         "openapi": "3.0.3",
         "info": {"title": "zstack-rs management node", "version": version,
@@ -224,7 +278,8 @@ pub fn document(apis: &[Arc<ApiDescriptor>], version: &str) -> Value {
             "schemas": {
                 "JobLocation": {"type": "object", "properties": {
                     "location": {"type": "string"}, "apiTimeout": {"type": "integer"}}},
-                "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                    "type": "object", "required": ["code", "description"], "properties": {
                     "code": {"type": "string"}, "description": {"type": "string"},
                     "details": {"type": "string"}, "cause": {"type": "object"}}}}}
             }

@@ -196,11 +196,14 @@ fn where_clause(
     }
     if let (Some(account), Some(owned)) = (&req.owner, registry.ownership()) {
         let pk = own_field(meta, meta.primary_key, "primary key")?;
-        let mine = Query::select()
+        let mut mine = Query::select()
             .column((owned.table, owned.resource_column))
             .from(owned.table)
-            .and_where(Expr::col((owned.table, owned.value_column)).eq(account.clone()))
+            .and_where(Expr::col((owned.table, owned.account_column)).eq(account.clone()))
             .to_owned();
+        if let Some(vo) = registry.resource_type_of(meta.table) {
+            mine.and_where(Expr::col((owned.table, owned.type_column)).eq(vo));
+        }
         all = all.add(Expr::col((meta.table, pk.column.clone())).in_subquery(mine));
     }
     if let Some(group_by) = &req.group_by {

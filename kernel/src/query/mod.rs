@@ -110,6 +110,45 @@ pub struct ListField {
 }
 
 impl QueryMeta {
+    /// The JSON schema of a query reply: inventories with these fields (each may be left out:
+    /// null fields are, and `fields=` picks some), `total`, and the `schema` map.
+    pub fn reply_schema(&self) -> Value {
+        let kind = |k: FieldKind| match k {
+            FieldKind::Str | FieldKind::Date => serde_json::json!({"type": "string"}),
+            FieldKind::Int => serde_json::json!({"type": "integer"}),
+            FieldKind::Float => serde_json::json!({"type": "number"}),
+            FieldKind::Bool => serde_json::json!({"type": "boolean"}),
+        };
+        let mut properties = Map::new();
+        for field in &self.fields {
+            properties.insert(field.name.to_string(), kind(field.kind));
+        }
+        for list in &self.lists {
+            let item = if list.scalar {
+                serde_json::json!({"type": "string"})
+            } else {
+                let mut row = Map::new();
+                for field in &list.fields {
+                    row.insert(field.name.to_string(), kind(field.kind));
+                }
+                serde_json::json!({"type": "object", "properties": row})
+            };
+            properties.insert(
+                list.name.to_string(),
+                serde_json::json!({"type": "array", "items": item}),
+            );
+        }
+        serde_json::json!({
+            "type": "object",
+            "properties": {
+                "inventories": {"type": "array", "items": {
+                    "type": "object", "description": self.inventory_class, "properties": properties}},
+                "total": {"type": "integer", "minimum": 0},
+                "schema": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        })
+    }
+
     pub fn new(resource: &'static str, table: &'static str, inventory_class: &'static str) -> Self {
         QueryMeta {
             resource,
@@ -263,7 +302,57 @@ pub struct QueryRegistry {
     /// Pseudo-fields answered from another table (`__systemTag__`, `__userTag__`).
     tag_sources: RwLock<HashMap<&'static str, LinkTable>>,
     /// Where resource ownership is kept, for the queries of accounts that see only their own.
-    ownership: RwLock<Option<LinkTable>>,
+    ownership: RwLock<Option<OwnerTable>>,
+    /// Table → VO name of every declared resource type, so ownership is matched by type too.
+    resource_types: RwLock<HashMap<&'static str, &'static str>>,
+}
+
+/// Where resource ownership is kept: `resource_column` → `account_column`, with the resource's
+/// VO name in `type_column`. A record names the type as well as the uuid, so owning a zone whose
+/// uuid another family also used (before uuids were unique across families) grants nothing else.
+#[derive(Debug, Clone, Copy)]
+pub struct OwnerTable {
+    pub table: &'static str,
+    pub resource_column: &'static str,
+    pub account_column: &'static str,
+    pub type_column: &'static str,
+    pub date_column: &'static str,
+}
+
+impl OwnerTable {
+    /// Records that `account` owns resource `uuid` of type `vo` (idempotent).
+    pub async fn record<C: sea_orm::ConnectionTrait>(
+        &self,
+        db: &C,
+        uuid: &str,
+        account: &str,
+        vo: &str,
+    ) -> Result<(), crate::ErrorCode> {
+        use sea_orm::sea_query::{Alias, OnConflict, Query};
+        let mut insert = Query::insert();
+        insert
+            .into_table(Alias::new(self.table))
+            .columns([
+                Alias::new(self.resource_column),
+                Alias::new(self.account_column),
+                Alias::new(self.type_column),
+                Alias::new(self.date_column),
+            ])
+            .values([
+                uuid.into(),
+                account.into(),
+                vo.into(),
+                crate::time::now().into(),
+            ])
+            .map_err(|e| crate::ApiError::Internal(e.to_string()))?
+            .on_conflict(
+                OnConflict::column(Alias::new(self.resource_column))
+                    .do_nothing()
+                    .to_owned(),
+            );
+        db.execute(&insert).await?;
+        Ok(())
+    }
 }
 
 /// A table linking resources to values: tags (`resource_uuid` → `tag`), or ownership
@@ -326,18 +415,46 @@ impl QueryRegistry {
             .copied()
     }
 
-    pub fn set_ownership(&self, table: LinkTable) {
+    pub fn set_ownership(&self, table: OwnerTable) {
         *self
             .ownership
             .write()
             .unwrap_or_else(PoisonError::into_inner) = Some(table);
     }
 
-    pub fn ownership(&self) -> Option<LinkTable> {
+    pub fn ownership(&self) -> Option<OwnerTable> {
         *self
             .ownership
             .read()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Notes that `table` holds resources of VO type `vo_name`.
+    pub fn set_resource_type(&self, table: &'static str, vo_name: &'static str) {
+        self.resource_types
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(table, vo_name);
+    }
+
+    /// The VO name of the resources in `table`, when a service declared it.
+    pub fn resource_type_of(&self, table: &str) -> Option<&'static str> {
+        self.resource_types
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(table)
+            .copied()
+    }
+
+    /// The query metadata of the resources in `table` (the untyped one, when typed queries
+    /// share the table).
+    pub fn by_table(&self, table: &str) -> Option<Arc<QueryMeta>> {
+        self.metas
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .find(|m| m.table == table && m.scope.is_empty())
+            .cloned()
     }
 
     pub fn get(&self, resource: &str) -> Option<Arc<QueryMeta>> {

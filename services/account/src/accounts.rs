@@ -1,11 +1,14 @@
 //! Accounts other than admin: created, listed and deleted by admin only.
 
-use sea_orm::{ActiveValue::Set, EntityTrait, SqlErr};
+use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde::{Deserialize, Serialize};
+use zstack_kernel::api::ResourceRef;
 use zstack_kernel::api::{EmptyReply, Inventory, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest};
 use zstack_kernel::error::{ApiError, argerr, operr};
 use zstack_kernel::message::new_uuid;
+use zstack_kernel::resource::create_resource_or;
+use zstack_kernel::resource::registry::release;
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext};
 
@@ -13,6 +16,12 @@ use crate::entity::account;
 use crate::handlers::ADMIN_UUID;
 use crate::messages::{APICreateAccountMsg, APIDeleteAccountMsg};
 use crate::ownership;
+
+/// Accounts are resources too: their uuids are unique among every resource's.
+pub const ACCOUNT: ResourceRef = ResourceRef {
+    table: "account",
+    vo_name: "AccountVO",
+};
 
 /// `AccountInventory`: an account without its password.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -76,7 +85,7 @@ pub async fn create(
     let uuid = msg.resource_uuid.unwrap_or_else(new_uuid);
     let at = now();
     let row = account::ActiveModel {
-        uuid: Set(uuid),
+        uuid: Set(uuid.clone()),
         name: Set(msg.name.clone()),
         password: Set(msg.password.to_ascii_lowercase()),
         r#type: Set(msg.r#type.unwrap_or_else(|| "Normal".into())),
@@ -84,14 +93,10 @@ pub async fn create(
         create_date: Set(at),
         last_op_date: Set(at),
     };
-    let created = sea_orm::ActiveModelTrait::insert(row, &node.db)
-        .await
-        .map_err(|e| match e.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => {
-                argerr(format!("an account named [{}] already exists", msg.name))
-            }
-            _ => e.into(),
-        })?;
+    let created = create_resource_or(&node, &node.db, &ctx, ACCOUNT, &uuid, row, |_| {
+        argerr(format!("an account named [{}] already exists", msg.name))
+    })
+    .await?;
     // An account sees itself in its own queries.
     let own = zstack_kernel::identity::OwnResourceMsg {
         account_uuid: created.uuid.clone(),
@@ -115,6 +120,7 @@ pub async fn delete(
     account::Entity::delete_by_id(msg.uuid.clone())
         .exec(&node.db)
         .await?;
+    release(&node.db, ACCOUNT, std::slice::from_ref(&msg.uuid)).await?;
     ownership::forget_account(&node, &msg.uuid).await?;
     Ok(EmptyReply {})
 }

@@ -40,6 +40,7 @@ pub async fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(handlers::log_out)
         .api(handlers::validate)
         .handle(handlers::check_session)
+        .resource(accounts::ACCOUNT)
         .api(accounts::create)
         .api(accounts::delete)
         .query::<messages::AccountQuery>()

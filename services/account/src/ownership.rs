@@ -1,16 +1,15 @@
 //! Who owns what: every resource created through the API is owned by the creator's account
 //! (ZStack's AccountResourceRefVO). Accounts other than admin see and touch only what they own.
 
+use sea_orm::QueryFilter;
 use sea_orm::entity::prelude::*;
-use sea_orm::{ActiveValue::Set, QueryFilter};
 use sea_orm_migration::prelude::{Index, Table};
 use sea_orm_migration::schema::{string_len, timestamp_with_time_zone};
 use zstack_kernel::api::EmptyReply;
 use zstack_kernel::error::ApiError;
 use zstack_kernel::identity::{CheckAccessMsg, OwnResourceMsg};
-use zstack_kernel::query::LinkTable;
+use zstack_kernel::query::OwnerTable;
 use zstack_kernel::schema::CreateTables;
-use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
 pub mod resource_ref {
@@ -32,10 +31,12 @@ pub mod resource_ref {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-pub const OWNERSHIP: LinkTable = LinkTable {
+pub const OWNERSHIP: OwnerTable = OwnerTable {
     table: "account_resource_ref",
     resource_column: "resource_uuid",
-    value_column: "account_uuid",
+    account_column: "account_uuid",
+    type_column: "resource_type",
+    date_column: "create_date",
 };
 
 pub async fn own_resource(
@@ -43,15 +44,13 @@ pub async fn own_resource(
     msg: OwnResourceMsg,
     _ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
-    let row = resource_ref::ActiveModel {
-        resource_uuid: Set(msg.resource_uuid),
-        account_uuid: Set(msg.account_uuid),
-        resource_type: Set(msg.resource_type),
-        create_date: Set(now()),
-    };
-    resource_ref::Entity::insert(row)
-        .on_conflict_do_nothing()
-        .exec(&node.db)
+    OWNERSHIP
+        .record(
+            &node.db,
+            &msg.resource_uuid,
+            &msg.account_uuid,
+            &msg.resource_type,
+        )
         .await?;
     Ok(EmptyReply {})
 }
@@ -61,22 +60,37 @@ pub async fn check_access(
     msg: CheckAccessMsg,
     _ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
-    let owned: Vec<String> = resource_ref::Entity::find()
-        .filter(resource_ref::Column::ResourceUuid.is_in(msg.resource_uuids.clone()))
+    let uuids: Vec<String> = msg.resources.iter().map(|r| r.uuid.clone()).collect();
+    let owned: Vec<(String, String)> = resource_ref::Entity::find()
+        .filter(resource_ref::Column::ResourceUuid.is_in(uuids))
         .filter(resource_ref::Column::AccountUuid.eq(msg.account_uuid.clone()))
         .all(&node.db)
         .await?
         .into_iter()
-        .map(|r| r.resource_uuid)
+        .map(|r| (r.resource_uuid, r.resource_type))
         .collect();
-    match msg.resource_uuids.iter().find(|u| !owned.contains(u)) {
-        None => Ok(EmptyReply {}),
-        Some(other) => Err(ApiError::PermissionDenied(format!(
-            "account[uuid:{}] has no access to resource[uuid:{other}]",
-            msg.account_uuid
-        ))
-        .into()),
+    let foreign: Vec<String> = msg
+        .resources
+        .iter()
+        .filter(|want| {
+            !owned.iter().any(|(uuid, vo)| {
+                *uuid == want.uuid && want.resource_type.as_ref().is_none_or(|t| t == vo)
+            })
+        })
+        .map(|r| match &r.resource_type {
+            Some(vo) => format!("{vo}[uuid:{}]", r.uuid),
+            None => format!("resource[uuid:{}]", r.uuid),
+        })
+        .collect();
+    if foreign.is_empty() {
+        return Ok(EmptyReply {});
     }
+    Err(ApiError::PermissionDenied(format!(
+        "account[uuid:{}] has no access to {}",
+        msg.account_uuid,
+        foreign.join(", ")
+    ))
+    .into())
 }
 
 /// Forgets what an account owned (its resources stay, for admin to see and manage).

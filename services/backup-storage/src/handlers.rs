@@ -5,7 +5,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, Quer
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{enable_disable, find, insert};
+use zstack_kernel::resource::{create_resource, enable_disable, find};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
@@ -37,7 +37,7 @@ struct NewStorage {
     total_capacity: Option<i64>,
 }
 
-async fn add(node: &NodeContext, new: NewStorage) -> ApiResult<Model> {
+async fn add(node: &NodeContext, ctx: &MsgContext, new: NewStorage) -> ApiResult<Model> {
     let uuid = new.uuid.unwrap_or_else(new_uuid);
     let capacity = new.total_capacity.unwrap_or(DEFAULT_CAPACITY);
     let ssh_port = new.ssh_port.unwrap_or(22);
@@ -59,7 +59,7 @@ async fn add(node: &NodeContext, new: NewStorage) -> ApiResult<Model> {
         create_date: Set(at),
         last_op_date: Set(at),
     };
-    insert(&node.db, WHAT, &uuid, row).await
+    create_resource(node, &node.db, ctx, BACKUP_STORAGE, &uuid, row).await
 }
 
 /// The row with the zones it is attached to.
@@ -74,7 +74,7 @@ async fn inventory(node: &NodeContext, storage: Model) -> ApiResult<BackupStorag
 pub async fn add_image_store(
     node: NodeContext,
     msg: APIAddImageStoreBackupStorageMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<InventoryReply<BackupStorageInventory>> {
     let new = NewStorage {
         uuid: msg.resource_uuid,
@@ -88,13 +88,13 @@ pub async fn add_image_store(
         r#type: "ImageStoreBackupStorage",
         total_capacity: msg.total_capacity,
     };
-    Ok(inventory(&node, add(&node, new).await?).await?.into())
+    Ok(inventory(&node, add(&node, &ctx, new).await?).await?.into())
 }
 
 pub async fn add_sftp(
     node: NodeContext,
     msg: APIAddSftpBackupStorageMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<InventoryReply<BackupStorageInventory>> {
     let new = NewStorage {
         uuid: msg.resource_uuid,
@@ -108,7 +108,7 @@ pub async fn add_sftp(
         r#type: "SftpBackupStorage",
         total_capacity: msg.total_capacity,
     };
-    Ok(inventory(&node, add(&node, new).await?).await?.into())
+    Ok(inventory(&node, add(&node, &ctx, new).await?).await?.into())
 }
 
 pub async fn update(
@@ -194,12 +194,16 @@ async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
 pub async fn delete(
     node: NodeContext,
     msg: APIDeleteBackupStorageMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    node.delete_resources(BACKUP_STORAGE.vo_name, vec![msg.uuid], mode, |uuids| {
-        remove_rows(&node, uuids)
-    })
+    node.delete_resources(
+        &ctx,
+        BACKUP_STORAGE.vo_name,
+        vec![msg.uuid],
+        mode,
+        |uuids| remove_rows(&node, uuids),
+    )
     .await?;
     Ok(EmptyReply {})
 }

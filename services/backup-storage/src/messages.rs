@@ -83,7 +83,7 @@ api_message! {
 api_message! {
     /// Deletes a backup storage, its image copies and its zone attachments.
     pub struct APIDeleteBackupStorageMsg {
-        uuid: String => checks().uuid(),
+        uuid: String => checks().uuid().references(BACKUP_STORAGE),
         delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
     }
     route = Route::delete("/backup-storage/{uuid}");

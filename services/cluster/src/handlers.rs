@@ -4,7 +4,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{enable_disable, find, insert};
+use zstack_kernel::resource::{create_resource, enable_disable, find};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
@@ -17,7 +17,7 @@ use crate::messages::{
 pub async fn create(
     node: NodeContext,
     msg: APICreateClusterMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<InventoryReply<ClusterInventory>> {
     let uuid = msg.resource_uuid.unwrap_or_else(new_uuid);
     let at = now();
@@ -33,7 +33,9 @@ pub async fn create(
         create_date: Set(at),
         last_op_date: Set(at),
     };
-    Ok(insert(&node.db, "cluster", &uuid, row).await?.into())
+    Ok(create_resource(&node, &node.db, &ctx, CLUSTER, &uuid, row)
+        .await?
+        .into())
 }
 
 pub async fn update(
@@ -81,10 +83,10 @@ async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
 pub async fn delete(
     node: NodeContext,
     msg: APIDeleteClusterMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    node.delete_resources(CLUSTER.vo_name, vec![msg.uuid], mode, |uuids| {
+    node.delete_resources(&ctx, CLUSTER.vo_name, vec![msg.uuid], mode, |uuids| {
         remove_rows(&node, uuids)
     })
     .await?;

@@ -51,7 +51,7 @@ api_message! {
 api_message! {
     /// Deletes a cluster and, first, its hosts.
     pub struct APIDeleteClusterMsg {
-        uuid: String => checks().uuid(),
+        uuid: String => checks().uuid().references(CLUSTER),
         delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
     }
     route = Route::delete("/clusters/{uuid}");

@@ -4,7 +4,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, Quer
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::DeleteMode;
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{enable_disable, find, insert};
+use zstack_kernel::resource::{create_resource, enable_disable, find};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
@@ -21,7 +21,7 @@ const WHAT: &str = "disk offering";
 pub async fn create(
     node: NodeContext,
     msg: APICreateDiskOfferingMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<InventoryReply<DiskOfferingInventory>> {
     let uuid = msg.resource_uuid.unwrap_or_else(new_uuid);
     let at = now();
@@ -39,7 +39,11 @@ pub async fn create(
         create_date: Set(at),
         last_op_date: Set(at),
     };
-    Ok(insert(&node.db, WHAT, &uuid, row).await?.into())
+    Ok(
+        create_resource(&node, &node.db, &ctx, DISK_OFFERING, &uuid, row)
+            .await?
+            .into(),
+    )
 }
 
 pub async fn update(
@@ -74,17 +78,23 @@ pub async fn change_state(
 pub async fn delete(
     node: NodeContext,
     msg: APIDeleteDiskOfferingMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     // Volumes keep their size once made; the offering's tags and owner record go with it.
     let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    node.delete_resources(DISK_OFFERING.vo_name, vec![msg.uuid], mode, |uuids| async {
-        DiskOffering::delete_many()
-            .filter(Column::Uuid.is_in(uuids))
-            .exec(&node.db)
-            .await?;
-        Ok(())
-    })
+    node.delete_resources(
+        &ctx,
+        DISK_OFFERING.vo_name,
+        vec![msg.uuid],
+        mode,
+        |uuids| async {
+            DiskOffering::delete_many()
+                .filter(Column::Uuid.is_in(uuids))
+                .exec(&node.db)
+                .await?;
+            Ok(())
+        },
+    )
     .await?;
     Ok(EmptyReply {})
 }

@@ -54,7 +54,7 @@ api_message! {
 api_message! {
     /// Deletes a disk offering.
     pub struct APIDeleteDiskOfferingMsg {
-        uuid: String => checks().uuid(),
+        uuid: String => checks().uuid().references(DISK_OFFERING),
         delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
     }
     route = Route::delete("/disk-offerings/{uuid}");

@@ -6,7 +6,7 @@ use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::error::{argerr, operr};
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::find;
+use zstack_kernel::resource::{create_resource_or, find};
 use zstack_kernel::tags::AttachTagsMsg;
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext};
@@ -35,7 +35,7 @@ fn ip_conflict(e: sea_orm::DbErr, ip: &str) -> ErrorCode {
 pub async fn add_simulator_host(
     node: NodeContext,
     msg: APIAddSimulatorHostMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<InventoryReply<HostInventory>> {
     let cluster = node
         .bus
@@ -72,16 +72,11 @@ pub async fn add_simulator_host(
         create_date: Set(at),
         last_op_date: Set(at),
     };
-    let host = row.insert(&node.db).await.map_err(|e| match e.sql_err() {
-        // Racing adds of one address: the unique index decides.
-        Some(SqlErr::UniqueConstraintViolation(what)) if what.contains("management_ip") => {
-            ip_taken(&msg.management_ip)
-        }
-        Some(SqlErr::UniqueConstraintViolation(_)) => argerr(format!(
-            "resourceUuid[{uuid}] is already used by another host"
-        )),
-        _ => e.into(),
-    })?;
+    // Racing adds of one address: the unique index decides.
+    let host = create_resource_or(&node, &node.db, &ctx, HOST, &uuid, row, |_| {
+        ip_taken(&msg.management_ip)
+    })
+    .await?;
     let capabilities = AttachTagsMsg {
         resource_type: HOST.vo_name.into(),
         resource_uuid: host.uuid.clone(),
@@ -198,15 +193,17 @@ async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
 pub async fn delete(
     node: NodeContext,
     msg: APIDeleteHostMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
     let uuids = vec![msg.uuid];
     if mode == DeleteMode::Permissive {
         check_busy(&node, &uuids).await?;
     }
-    node.delete_resources(HOST.vo_name, uuids, mode, |uuids| remove_rows(&node, uuids))
-        .await?;
+    node.delete_resources(&ctx, HOST.vo_name, uuids, mode, |uuids| {
+        remove_rows(&node, uuids)
+    })
+    .await?;
     Ok(EmptyReply {})
 }
 
@@ -226,7 +223,7 @@ pub async fn parent_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()
         .into_iter()
         .map(|h| h.uuid)
         .collect();
-    if req.check_only {
+    if req.asks_refusals() {
         check_busy(&node, &uuids).await?;
     }
     node.cascade_to(HOST.vo_name, uuids, &req, |uuids| remove_rows(&node, uuids))

@@ -76,7 +76,7 @@ api_message! {
 api_message! {
     /// Deletes a host.
     pub struct APIDeleteHostMsg {
-        uuid: String => checks().uuid(),
+        uuid: String => checks().uuid().references(HOST),
         delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
     }
     route = Route::delete("/hosts/{uuid}");

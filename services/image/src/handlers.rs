@@ -14,7 +14,7 @@ use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::error::{argerr, operr};
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{enable_disable, find, insert};
+use zstack_kernel::resource::{create_resource, enable_disable, find};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
@@ -158,7 +158,7 @@ pub async fn add(
         create_date: Set(at),
         last_op_date: Set(at),
     };
-    let image = match insert(&node.db, WHAT, &uuid, row).await {
+    let image = match create_resource(&node, &node.db, &ctx, IMAGE, &uuid, row).await {
         Ok(image) => image,
         Err(e) => {
             give_back(&node, &reserved, size).await?;
@@ -303,7 +303,7 @@ async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
 pub async fn expunge(
     node: NodeContext,
     msg: APIExpungeImageMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     let image = find::<Image, _>(&node.db, WHAT, &msg.uuid).await?;
     if image.status != "Deleted" {
@@ -318,6 +318,7 @@ pub async fn expunge(
         .map(|r| r.backup_storage_uuid)
         .collect();
     node.delete_resources(
+        &ctx,
         IMAGE.vo_name,
         vec![image.uuid.clone()],
         DeleteMode::Enforcing,
@@ -356,7 +357,29 @@ impl CascadeFamily for ImageCascade {
 
 pub async fn backup_storage_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
     if req.check_only {
-        return Ok(());
+        // The images that would lose their last copy are dependents: the acting account must
+        // own them.
+        let affected: BTreeSet<String> = backup_storage_ref::Entity::find()
+            .filter(backup_storage_ref::Column::BackupStorageUuid.is_in(req.parent_uuids.clone()))
+            .all(&node.db)
+            .await?
+            .into_iter()
+            .map(|r| r.image_uuid)
+            .collect();
+        let held_elsewhere: BTreeSet<String> = backup_storage_ref::Entity::find()
+            .filter(backup_storage_ref::Column::ImageUuid.is_in(affected.clone()))
+            .filter(
+                backup_storage_ref::Column::BackupStorageUuid.is_not_in(req.parent_uuids.clone()),
+            )
+            .all(&node.db)
+            .await?
+            .into_iter()
+            .map(|r| r.image_uuid)
+            .collect();
+        let orphans: Vec<String> = affected.difference(&held_elsewhere).cloned().collect();
+        return node
+            .cascade_to(IMAGE.vo_name, orphans, &req, |_| async { Ok(()) })
+            .await;
     }
     let affected: BTreeSet<String> = backup_storage_ref::Entity::find()
         .filter(backup_storage_ref::Column::BackupStorageUuid.is_in(req.parent_uuids.clone()))

@@ -61,7 +61,7 @@ api_message! {
 api_message! {
     /// Marks an image Deleted; it stays until expunged or recovered.
     pub struct APIDeleteImageMsg {
-        uuid: String => checks().uuid(),
+        uuid: String => checks().uuid().references(IMAGE),
         backup_storage_uuids: Option<Vec<String>> => checks().references(BACKUP_STORAGE),
         delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
     }

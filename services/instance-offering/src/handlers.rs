@@ -4,7 +4,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, Quer
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::DeleteMode;
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{enable_disable, find, insert};
+use zstack_kernel::resource::{create_resource, enable_disable, find};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
@@ -22,7 +22,7 @@ const WHAT: &str = "instance offering";
 pub async fn create(
     node: NodeContext,
     msg: APICreateInstanceOfferingMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<InventoryReply<InstanceOfferingInventory>> {
     let uuid = msg.resource_uuid.unwrap_or_else(new_uuid);
     let at = now();
@@ -44,7 +44,11 @@ pub async fn create(
         create_date: Set(at),
         last_op_date: Set(at),
     };
-    Ok(insert(&node.db, WHAT, &uuid, row).await?.into())
+    Ok(
+        create_resource(&node, &node.db, &ctx, INSTANCE_OFFERING, &uuid, row)
+            .await?
+            .into(),
+    )
 }
 
 pub async fn update(
@@ -82,11 +86,12 @@ pub async fn change_state(
 pub async fn delete(
     node: NodeContext,
     msg: APIDeleteInstanceOfferingMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     // Nothing depends on an offering once a VM is made; its tags and owner record go with it.
     let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
     node.delete_resources(
+        &ctx,
         INSTANCE_OFFERING.vo_name,
         vec![msg.uuid],
         mode,

@@ -60,7 +60,7 @@ api_message! {
 api_message! {
     /// Deletes an instance offering.
     pub struct APIDeleteInstanceOfferingMsg {
-        uuid: String => checks().uuid(),
+        uuid: String => checks().uuid().references(INSTANCE_OFFERING),
         delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
     }
     route = Route::delete("/instance-offerings/{uuid}");

@@ -6,7 +6,7 @@ use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::error::operr;
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{find, insert};
+use zstack_kernel::resource::{create_resource, find};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
@@ -33,11 +33,13 @@ async fn inventory(node: &NodeContext, network: Model) -> ApiResult<L2NetworkInv
 
 async fn create(
     node: &NodeContext,
+    ctx: &MsgContext,
     resource_uuid: Option<String>,
     row: impl FnOnce(String) -> ActiveModel,
 ) -> ApiResult<InventoryReply<L2NetworkInventory>> {
     let uuid = resource_uuid.unwrap_or_else(new_uuid);
-    let network = insert(&node.db, WHAT, &uuid, row(uuid.clone())).await?;
+    let network =
+        create_resource(node, &node.db, ctx, L2_NETWORK, &uuid, row(uuid.clone())).await?;
     Ok(inventory(node, network).await?.into())
 }
 
@@ -67,9 +69,9 @@ fn new_row(
 pub async fn create_no_vlan(
     node: NodeContext,
     msg: APICreateL2NoVlanNetworkMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<InventoryReply<L2NetworkInventory>> {
-    create(&node, msg.resource_uuid, |uuid| {
+    create(&node, &ctx, msg.resource_uuid, |uuid| {
         new_row(
             uuid,
             msg.name,
@@ -86,9 +88,9 @@ pub async fn create_no_vlan(
 pub async fn create_vlan(
     node: NodeContext,
     msg: APICreateL2VlanNetworkMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<InventoryReply<L2NetworkInventory>> {
-    create(&node, msg.resource_uuid, |uuid| {
+    create(&node, &ctx, msg.resource_uuid, |uuid| {
         new_row(
             uuid,
             msg.name,
@@ -214,10 +216,10 @@ async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
 pub async fn delete(
     node: NodeContext,
     msg: APIDeleteL2NetworkMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    node.delete_resources(L2_NETWORK.vo_name, vec![msg.uuid], mode, |uuids| {
+    node.delete_resources(&ctx, L2_NETWORK.vo_name, vec![msg.uuid], mode, |uuids| {
         remove_rows(&node, uuids)
     })
     .await?;

@@ -52,7 +52,7 @@ api_message! {
 api_message! {
     /// Deletes an L2 network and, first, its L3 networks.
     pub struct APIDeleteL2NetworkMsg {
-        uuid: String => checks().uuid(),
+        uuid: String => checks().uuid().references(L2_NETWORK),
         delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
     }
     route = Route::delete("/l2-networks/{uuid}");

@@ -10,7 +10,7 @@ use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::error::{argerr, operr};
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{enable_disable, find, insert};
+use zstack_kernel::resource::{create_resource, enable_disable, find};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext};
 use zstack_l2_network::GetL2NetworkMsg;
@@ -74,7 +74,7 @@ async fn reply(node: &NodeContext, uuid: &str) -> ApiResult<InventoryReply<L3Net
 pub async fn create(
     node: NodeContext,
     msg: APICreateL3NetworkMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<InventoryReply<L3NetworkInventory>> {
     let l2 = node
         .bus
@@ -99,7 +99,7 @@ pub async fn create(
         create_date: Set(at),
         last_op_date: Set(at),
     };
-    let network = insert(&node.db, WHAT, &uuid, row).await?;
+    let network = create_resource(&node, &node.db, &ctx, L3_NETWORK, &uuid, row).await?;
     Ok(inventory(&node, network).await?.into())
 }
 
@@ -168,10 +168,10 @@ async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
 pub async fn delete(
     node: NodeContext,
     msg: APIDeleteL3NetworkMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    node.delete_resources(L3_NETWORK.vo_name, vec![msg.uuid], mode, |uuids| {
+    node.delete_resources(&ctx, L3_NETWORK.vo_name, vec![msg.uuid], mode, |uuids| {
         remove_rows(&node, uuids)
     })
     .await?;
@@ -203,6 +203,7 @@ pub async fn l2_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
 /// Stores a checked range after making sure it shares no address with the L3's other ranges.
 async fn store_range(
     node: &NodeContext,
+    ctx: &MsgContext,
     l3_network_uuid: String,
     name: String,
     description: Option<String>,
@@ -250,13 +251,15 @@ async fn store_range(
         create_date: Set(at),
         last_op_date: Set(at),
     };
-    Ok(insert(&node.db, "IP range", &uuid, row).await?.into())
+    Ok(create_resource(node, &node.db, ctx, IP_RANGE, &uuid, row)
+        .await?
+        .into())
 }
 
 pub async fn add_ip_range(
     node: NodeContext,
     msg: APIAddIpRangeMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<InventoryReply<ip_range::Model>> {
     let range = ip::check(
         &msg.start_ip,
@@ -266,6 +269,7 @@ pub async fn add_ip_range(
     )?;
     store_range(
         &node,
+        &ctx,
         msg.l3_network_uuid,
         msg.name,
         msg.description,
@@ -278,11 +282,12 @@ pub async fn add_ip_range(
 pub async fn add_ip_range_by_cidr(
     node: NodeContext,
     msg: APIAddIpRangeByNetworkCidrMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<InventoryReply<ip_range::Model>> {
     let range = ip::from_cidr(&msg.network_cidr, msg.gateway.as_deref())?;
     store_range(
         &node,
+        &ctx,
         msg.l3_network_uuid,
         msg.name,
         msg.description,
@@ -295,16 +300,22 @@ pub async fn add_ip_range_by_cidr(
 pub async fn delete_ip_range(
     node: NodeContext,
     msg: APIDeleteIpRangeMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    node.delete_resources(IP_RANGE.vo_name, vec![msg.uuid], mode, |uuids| async {
-        ip_range::Entity::delete_many()
-            .filter(ip_range::Column::Uuid.is_in(uuids))
-            .exec(&node.db)
-            .await?;
-        Ok(())
-    })
+    node.delete_resources(
+        &ctx,
+        IP_RANGE.vo_name,
+        vec![msg.uuid],
+        mode,
+        |uuids| async {
+            ip_range::Entity::delete_many()
+                .filter(ip_range::Column::Uuid.is_in(uuids))
+                .exec(&node.db)
+                .await?;
+            Ok(())
+        },
+    )
     .await?;
     Ok(EmptyReply {})
 }

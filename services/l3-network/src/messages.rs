@@ -69,7 +69,7 @@ api_message! {
 api_message! {
     /// Deletes an L3 network with its IP ranges, DNS servers and network services.
     pub struct APIDeleteL3NetworkMsg {
-        uuid: String => checks().uuid(),
+        uuid: String => checks().uuid().references(L3_NETWORK),
         delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
     }
     route = Route::delete("/l3-networks/{uuid}");
@@ -113,7 +113,7 @@ api_message! {
 api_message! {
     /// Deletes an IP range.
     pub struct APIDeleteIpRangeMsg {
-        uuid: String => checks().uuid(),
+        uuid: String => checks().uuid().references(IP_RANGE),
         delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
     }
     route = Route::delete("/l3-networks/ip-ranges/{uuid}");

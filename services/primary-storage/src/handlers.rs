@@ -7,7 +7,7 @@ use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::error::{argerr, operr};
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{enable_disable, find, insert};
+use zstack_kernel::resource::{create_resource, enable_disable, find};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
@@ -57,7 +57,7 @@ struct NewStorage {
     total_capacity: Option<i64>,
 }
 
-async fn add(node: &NodeContext, new: NewStorage) -> ApiResult<Model> {
+async fn add(node: &NodeContext, ctx: &MsgContext, new: NewStorage) -> ApiResult<Model> {
     let uuid = new.uuid.unwrap_or_else(new_uuid);
     let capacity = new.total_capacity.unwrap_or(DEFAULT_CAPACITY);
     let mount_path = if new.r#type == "NFS" {
@@ -84,7 +84,7 @@ async fn add(node: &NodeContext, new: NewStorage) -> ApiResult<Model> {
         create_date: Set(at),
         last_op_date: Set(at),
     };
-    insert(&node.db, WHAT, &uuid, row).await
+    create_resource(node, &node.db, ctx, PRIMARY_STORAGE, &uuid, row).await
 }
 
 /// The row with the clusters it is attached to.
@@ -99,7 +99,7 @@ async fn inventory(node: &NodeContext, storage: Model) -> ApiResult<PrimaryStora
 pub async fn add_local(
     node: NodeContext,
     msg: APIAddLocalPrimaryStorageMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<InventoryReply<PrimaryStorageInventory>> {
     let new = NewStorage {
         uuid: msg.resource_uuid,
@@ -110,13 +110,13 @@ pub async fn add_local(
         r#type: "LocalStorage",
         total_capacity: msg.total_capacity,
     };
-    Ok(inventory(&node, add(&node, new).await?).await?.into())
+    Ok(inventory(&node, add(&node, &ctx, new).await?).await?.into())
 }
 
 pub async fn add_nfs(
     node: NodeContext,
     msg: APIAddNfsPrimaryStorageMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<InventoryReply<PrimaryStorageInventory>> {
     check_nfs_url(&msg.url)?;
     let new = NewStorage {
@@ -128,7 +128,7 @@ pub async fn add_nfs(
         r#type: "NFS",
         total_capacity: msg.total_capacity,
     };
-    Ok(inventory(&node, add(&node, new).await?).await?.into())
+    Ok(inventory(&node, add(&node, &ctx, new).await?).await?.into())
 }
 
 pub async fn update(
@@ -241,12 +241,16 @@ async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
 pub async fn delete(
     node: NodeContext,
     msg: APIDeletePrimaryStorageMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    node.delete_resources(PRIMARY_STORAGE.vo_name, vec![msg.uuid], mode, |uuids| {
-        remove_rows(&node, uuids)
-    })
+    node.delete_resources(
+        &ctx,
+        PRIMARY_STORAGE.vo_name,
+        vec![msg.uuid],
+        mode,
+        |uuids| remove_rows(&node, uuids),
+    )
     .await?;
     Ok(EmptyReply {})
 }

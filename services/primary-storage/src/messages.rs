@@ -77,7 +77,7 @@ api_message! {
 api_message! {
     /// Deletes a primary storage after detaching it from its clusters.
     pub struct APIDeletePrimaryStorageMsg {
-        uuid: String => checks().uuid(),
+        uuid: String => checks().uuid().references(PRIMARY_STORAGE),
         delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
     }
     route = Route::delete("/primary-storage/{uuid}");

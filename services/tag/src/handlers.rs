@@ -4,7 +4,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, Quer
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest};
 use zstack_kernel::error::{argerr, not_found, operr};
-use zstack_kernel::identity::CheckAccessMsg;
+use zstack_kernel::identity::{CheckAccessMsg, ResourceKey};
 use zstack_kernel::message::new_uuid;
 use zstack_kernel::resource::exists;
 use zstack_kernel::tags::{AttachTagsMsg, ListSystemTagsMsg, ResourceTag, ValidateTagsMsg};
@@ -41,7 +41,7 @@ async fn check_resource(
     if let Some(session) = ctx.session.as_ref().filter(|s| !s.is_admin) {
         let check = CheckAccessMsg {
             account_uuid: session.account_uuid.clone(),
-            resource_uuids: vec![uuid.to_string()],
+            resources: vec![ResourceKey::new(uuid, Some(resource_type))],
         };
         node.bus.call(check).await?;
     }

@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, DatabaseTransaction};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::DeleteMode;
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{enable_disable, find, insert};
+use zstack_kernel::resource::{create_resource, enable_disable, find};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
@@ -29,7 +29,7 @@ async fn clear_other_defaults(txn: &DatabaseTransaction, keep: &str) -> ApiResul
 pub async fn create(
     node: NodeContext,
     msg: APICreateZoneMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<InventoryReply<ZoneInventory>> {
     let uuid = msg.resource_uuid.unwrap_or_else(new_uuid);
     let at = now();
@@ -45,7 +45,7 @@ pub async fn create(
         create_date: Set(at),
         last_op_date: Set(at),
     };
-    let zone = insert(&txn, "zone", &uuid, row).await?;
+    let zone = create_resource(&node, &txn, &ctx, ZONE, &uuid, row).await?;
     if is_default {
         clear_other_defaults(&txn, &uuid).await?;
     }
@@ -100,16 +100,22 @@ pub async fn change_state(
 pub async fn delete(
     node: NodeContext,
     msg: APIDeleteZoneMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    node.delete_resources(ZONE.vo_name, vec![msg.uuid.clone()], mode, |uuids| async {
-        entity::Entity::delete_many()
-            .filter(Column::Uuid.is_in(uuids))
-            .exec(&node.db)
-            .await?;
-        Ok(())
-    })
+    node.delete_resources(
+        &ctx,
+        ZONE.vo_name,
+        vec![msg.uuid.clone()],
+        mode,
+        |uuids| async {
+            entity::Entity::delete_many()
+                .filter(Column::Uuid.is_in(uuids))
+                .exec(&node.db)
+                .await?;
+            Ok(())
+        },
+    )
     .await?;
     tracing::info!(zone = %msg.uuid, mode = ?mode, "zone deleted");
     Ok(EmptyReply {})

@@ -54,7 +54,7 @@ api_message! {
 api_message! {
     /// Deletes a zone; deleting one that is already gone succeeds.
     pub struct APIDeleteZoneMsg {
-        uuid: String => checks().uuid(),
+        uuid: String => checks().uuid().references(ZONE),
         delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
     }
     route = Route::delete("/zones/{uuid}");

@@ -1,15 +1,19 @@
-//! What every resource family does the same way: find a resource or answer SYS.1003, insert one
+//! What every resource family does the same way: find a resource or answer SYS.1003, create one
 //! whose uuid may come from the caller, and map a state event to a state.
 
 use std::sync::{PoisonError, RwLock};
 
+pub mod registry;
+
 use crate::api::ResourceRef;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PrimaryKeyTrait, SqlErr,
+    PrimaryKeyTrait, SqlErr, TransactionSession, TransactionTrait,
 };
 
 use crate::error::{ApiResult, argerr, not_found};
+use crate::message::MsgContext;
+use crate::node::NodeContext;
 
 /// The resource `uuid` of entity `E`, or SYS.1003 naming it as `what` (`cluster`).
 pub async fn find<E, C>(db: &C, what: &str, uuid: &str) -> ApiResult<E::Model>
@@ -24,25 +28,70 @@ where
         .ok_or_else(|| not_found(format!("{what}[uuid:{uuid}] is not found")))
 }
 
-/// Inserts a new resource; a uuid already taken (a reused `resourceUuid`, racing creates
-/// included) is SYS.1007: the primary key is the one check.
-pub async fn insert<A, C>(
+/// Creates a resource (ZStack's `ResourceVO` + the family's VO): in one transaction (a
+/// savepoint when `db` is already one) its uuid is claimed in the node-wide resource table, the
+/// family's row is inserted, its creator's owner record is written, and the API job it runs
+/// under is marked as having done its work. A uuid already used by any resource of any type is
+/// SYS.1007 (the resource table's key decides, racing creates included); a job that ended
+/// meanwhile (timed out, or its node was declared dead) makes the whole create roll back.
+pub async fn create_resource<A, C>(
+    node: &NodeContext,
     db: &C,
-    what: &str,
+    ctx: &MsgContext,
+    of: ResourceRef,
     uuid: &str,
     row: A,
 ) -> ApiResult<<A::Entity as EntityTrait>::Model>
 where
     A: ActiveModelTrait + ActiveModelBehavior + Send,
     <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
-    C: ConnectionTrait,
+    C: ConnectionTrait + TransactionTrait,
+    C::Transaction: TransactionSession,
 {
-    row.insert(db).await.map_err(|e| match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => argerr(format!(
-            "resourceUuid[{uuid}] is already used by another {what}"
-        )),
+    create_resource_or(node, db, ctx, of, uuid, row, |_| used(uuid)).await
+}
+
+/// As [`create_resource`], with `conflict` answering a unique constraint of the family's own
+/// table (named by the database's message) that the new row breaks.
+pub async fn create_resource_or<A, C>(
+    node: &NodeContext,
+    db: &C,
+    ctx: &MsgContext,
+    of: ResourceRef,
+    uuid: &str,
+    row: A,
+    conflict: impl FnOnce(&str) -> crate::ErrorCode,
+) -> ApiResult<<A::Entity as EntityTrait>::Model>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+    C: ConnectionTrait + TransactionTrait,
+    C::Transaction: TransactionSession,
+{
+    let txn = db.begin().await?;
+    registry::claim(&txn, of.vo_name, uuid).await?;
+    let model = row.insert(&txn).await.map_err(|e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(what)) => conflict(&what),
         _ => e.into(),
-    })
+    })?;
+    if let Some(session) = ctx.session.as_ref().filter(|s| !s.is_admin)
+        && let Some(owners) = node.queries.ownership()
+    {
+        owners
+            .record(&txn, uuid, &session.account_uuid, of.vo_name)
+            .await?;
+    }
+    if let Some(job) = ctx.headers.get(crate::gateway::jobs::JOB_HEADER) {
+        crate::gateway::jobs::mark_done_work(&txn, job, of.vo_name, uuid).await?;
+    }
+    txn.commit().await?;
+    Ok(model)
+}
+
+fn used(uuid: &str) -> crate::ErrorCode {
+    argerr(format!(
+        "resourceUuid[{uuid}] is already used by another resource"
+    ))
 }
 
 /// Whether `table` holds a resource `uuid`.
@@ -82,6 +131,22 @@ impl ResourceTypes {
         if !types.iter().any(|r| r.vo_name == resource.vo_name) {
             types.push(resource);
         }
+    }
+
+    pub fn get(&self, vo_name: &str) -> Option<ResourceRef> {
+        self.types
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .find(|r| r.vo_name == vo_name)
+            .copied()
+    }
+
+    pub fn all(&self) -> Vec<ResourceRef> {
+        self.types
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     pub fn table_of(&self, vo_name: &str) -> Option<&'static str> {
