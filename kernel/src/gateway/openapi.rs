@@ -177,7 +177,7 @@ fn operation(path: &str, apis: &[&Arc<ApiDescriptor>]) -> Value {
         let schema = if apis.len() == 1 {
             first.reply_schema.clone()
         } else {
-            json!({"oneOf": apis.iter().map(|a| a.reply_schema.clone()).collect::<Vec<_>>()})
+            json!({"anyOf": apis.iter().map(|a| a.reply_schema.clone()).collect::<Vec<_>>()})
         };
         responses.insert(
             "200".into(),
