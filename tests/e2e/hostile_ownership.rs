@@ -273,3 +273,47 @@ async fn deleting_ones_zone_refuses_while_another_accounts_resources_are_inside(
     assert_eq!(again.status, 200, "{:?}", again.body);
     t.stop().await;
 }
+
+/// An image whose only copy is on the backup storage being deleted goes with it, so it is a
+/// dependent: another account's image there stops the delete.
+#[actix_web::test]
+async fn deleting_ones_backup_storage_refuses_while_another_accounts_image_lives_only_there() {
+    let t = TestNode::start().await;
+    let admin = t.login().await;
+    let (_, alice) = account(&t, &admin, "alice").await;
+    let bs = t
+        .create(
+            &alice,
+            "/backup-storage/image-store",
+            json!({"name": "alice-bs", "url": "/alice-bs", "hostname": "10.1.0.1",
+                "username": "root", "password": "secret", "totalCapacity": 1u64 << 40}),
+        )
+        .await;
+    let image = t
+        .create(
+            &admin,
+            "/images",
+            json!({"name": "admin-iso", "url": "http://images.example/tools.iso",
+                "mediaType": "ISO", "backupStorageUuids": [uuid_of(&bs)]}),
+        )
+        .await;
+    let done = run_job(
+        &t,
+        Method::DELETE,
+        &format!("/backup-storage/{}?deleteMode=Enforcing", uuid_of(&bs)),
+        &alice,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(done.code(), "ID.1002", "{:?}", done.body);
+    assert!(
+        done.details()
+            .contains(&format!("ImageVO[uuid:{}]", uuid_of(&image))),
+        "{}",
+        done.details()
+    );
+    assert_eq!(t.query_names(&admin, "/images").await, ["admin-iso"]);
+    assert_eq!(t.query_names(&alice, "/backup-storage").await, ["alice-bs"]);
+    t.stop().await;
+}

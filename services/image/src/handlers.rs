@@ -355,51 +355,39 @@ impl CascadeFamily for ImageCascade {
     const PARENTS: &'static [&'static str] = &["BackupStorageVO"];
 }
 
+/// The images whose every copy is on backup storage `gone`: they go with it.
+async fn images_only_on(node: &NodeContext, gone: &[String]) -> ApiResult<Vec<String>> {
+    let affected: BTreeSet<String> = backup_storage_ref::Entity::find()
+        .filter(backup_storage_ref::Column::BackupStorageUuid.is_in(gone.to_vec()))
+        .all(&node.db)
+        .await?
+        .into_iter()
+        .map(|r| r.image_uuid)
+        .collect();
+    let held_elsewhere: BTreeSet<String> = backup_storage_ref::Entity::find()
+        .filter(backup_storage_ref::Column::ImageUuid.is_in(affected.clone()))
+        .filter(backup_storage_ref::Column::BackupStorageUuid.is_not_in(gone.to_vec()))
+        .all(&node.db)
+        .await?
+        .into_iter()
+        .map(|r| r.image_uuid)
+        .collect();
+    Ok(affected.difference(&held_elsewhere).cloned().collect())
+}
+
 pub async fn backup_storage_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
+    let orphans = images_only_on(&node, &req.parent_uuids).await?;
     if req.check_only {
-        // The images that would lose their last copy are dependents: the acting account must
-        // own them.
-        let affected: BTreeSet<String> = backup_storage_ref::Entity::find()
-            .filter(backup_storage_ref::Column::BackupStorageUuid.is_in(req.parent_uuids.clone()))
-            .all(&node.db)
-            .await?
-            .into_iter()
-            .map(|r| r.image_uuid)
-            .collect();
-        let held_elsewhere: BTreeSet<String> = backup_storage_ref::Entity::find()
-            .filter(backup_storage_ref::Column::ImageUuid.is_in(affected.clone()))
-            .filter(
-                backup_storage_ref::Column::BackupStorageUuid.is_not_in(req.parent_uuids.clone()),
-            )
-            .all(&node.db)
-            .await?
-            .into_iter()
-            .map(|r| r.image_uuid)
-            .collect();
-        let orphans: Vec<String> = affected.difference(&held_elsewhere).cloned().collect();
+        // The images that lose their last copy are dependents: the acting account must own
+        // them.
         return node
             .cascade_to(IMAGE.vo_name, orphans, &req, |_| async { Ok(()) })
             .await;
     }
-    let affected: BTreeSet<String> = backup_storage_ref::Entity::find()
-        .filter(backup_storage_ref::Column::BackupStorageUuid.is_in(req.parent_uuids.clone()))
-        .all(&node.db)
-        .await?
-        .into_iter()
-        .map(|r| r.image_uuid)
-        .collect();
     backup_storage_ref::Entity::delete_many()
         .filter(backup_storage_ref::Column::BackupStorageUuid.is_in(req.parent_uuids.clone()))
         .exec(&node.db)
         .await?;
-    let still_held: BTreeSet<String> = backup_storage_ref::Entity::find()
-        .filter(backup_storage_ref::Column::ImageUuid.is_in(affected.clone()))
-        .all(&node.db)
-        .await?
-        .into_iter()
-        .map(|r| r.image_uuid)
-        .collect();
-    let orphans: Vec<String> = affected.difference(&still_held).cloned().collect();
     node.cascade_to(IMAGE.vo_name, orphans, &req, |uuids| {
         remove_rows(&node, uuids)
     })
