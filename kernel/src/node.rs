@@ -15,7 +15,7 @@ use crate::cascade::{CascadeFamily, CascadeMsg, CascadeRegistry, CascadeRequest}
 use crate::cluster::{Cluster, NodeInfo};
 use crate::error::ErrorCode;
 use crate::message::{Message, MsgContext};
-use crate::query::{QueryMsg, QueryRegistry, QueryReply, Queryable};
+use crate::query::{QueryLimits, QueryMsg, QueryRegistry, QueryReply, Queryable};
 use crate::resource::ResourceTypes;
 use crate::tags::TagPatterns;
 
@@ -41,6 +41,8 @@ pub struct NodeConfig {
     /// Webhook deliveries: tries, and the longest pause between two.
     pub webhook_tries: u32,
     pub webhook_max_backoff: Duration,
+    /// What one query may ask for, and how long the database may work on it.
+    pub query_limits: QueryLimits,
 }
 
 impl NodeConfig {
@@ -58,6 +60,7 @@ impl NodeConfig {
             services: None,
             webhook_tries: 15,
             webhook_max_backoff: Duration::from_secs(2),
+            query_limits: QueryLimits::default(),
         }
     }
 }
@@ -230,7 +233,9 @@ impl ServiceBuilder {
                 // The registered metadata: it holds the relations other services added since.
                 let meta = node.queries.get(resource).unwrap_or_else(|| meta.clone());
                 async move {
-                    crate::query::execute(&node.db, &node.queries, &meta, &msg.request).await
+                    let limits = node.config.query_limits;
+                    crate::query::execute(&node.db, &node.queries, &meta, &msg.request, &limits)
+                        .await
                 }
             })
     }
