@@ -8,6 +8,7 @@ mod accounts;
 mod basic_flow;
 mod cluster;
 mod datacenter;
+mod hostile_query;
 mod image;
 mod injection;
 mod management_node;
