@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use clap::Args;
 use zstack_kernel::NodeConfig;
+use zstack_kernel::query::QueryLimits;
 
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
@@ -70,6 +71,30 @@ pub struct Settings {
     /// Most tags (`systemTags` and `userTags` together) one request may carry.
     #[arg(long, env = "ZSTACK_MAX_TAGS_PER_REQUEST", default_value_t = 256)]
     pub max_tags_per_request: usize,
+    /// Queries: the most relations one dotted condition path may follow
+    /// (`cluster.zone.name` follows 2).
+    #[arg(long, env = "ZSTACK_QUERY_MAX_HOPS", default_value_t = 8,
+          value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub query_max_hops: u16,
+    /// Queries: the most `q=` conditions in one request.
+    #[arg(long, env = "ZSTACK_QUERY_MAX_CONDITIONS", default_value_t = 64,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub query_max_conditions: u16,
+    /// Queries: the most names in `fields=`.
+    #[arg(long, env = "ZSTACK_QUERY_MAX_FIELDS", default_value_t = 64,
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub query_max_fields: u16,
+    /// Queries: the longest query string (the part of the URL after `?`), in bytes.
+    #[arg(long, env = "ZSTACK_QUERY_MAX_LENGTH", default_value_t = 16384,
+          value_parser = clap::value_parser!(u32).range(256..=1_048_576))]
+    pub query_max_length: u32,
+    /// Queries: seconds the database may work on one query before it is stopped.
+    #[arg(long, env = "ZSTACK_QUERY_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub query_timeout: u64,
+    /// Seconds any other database statement may run before the database stops it (0: no bound).
+    #[arg(long, env = "ZSTACK_DB_STATEMENT_TIMEOUT", default_value_t = 60)]
+    pub db_statement_timeout: u64,
 }
 
 fn parse_delay(text: &str) -> Result<(String, u64), String> {
@@ -133,6 +158,18 @@ impl Settings {
         config.webhook_tries = self.webhook_tries.max(1);
         config.webhook_max_backoff = Duration::from_millis(self.webhook_max_backoff_ms);
         config.max_tags_per_request = self.max_tags_per_request;
+        config.query_limits = QueryLimits {
+            max_hops: self.query_max_hops.into(),
+            max_conditions: self.query_max_conditions.into(),
+            max_fields: self.query_max_fields.into(),
+            max_length: self.query_max_length as usize,
+            timeout: Duration::from_secs(self.query_timeout.max(1)),
+        };
         config
+    }
+
+    /// The bound on every database statement but the queries' (`None`: no bound).
+    pub fn db_statement_timeout(&self) -> Option<Duration> {
+        (self.db_statement_timeout > 0).then(|| Duration::from_secs(self.db_statement_timeout))
     }
 }

@@ -58,7 +58,7 @@ pub async fn start(settings: &Settings) -> Result<RunningNode, StartError> {
             "--services needs --amqp-url: a node running only some services needs other nodes to run the rest".into(),
         ));
     }
-    let db = db::connect(&settings.db_url).await?;
+    let db = db::connect(&settings.db_url, settings.db_statement_timeout()).await?;
     migrate(&db).await?;
     let node = NodeContext::new(settings.node_config(port), db);
 
@@ -119,10 +119,12 @@ pub async fn start(settings: &Settings) -> Result<RunningNode, StartError> {
 /// migrations, the others then find them applied.
 async fn migrate(db: &sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
     use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
+    // A migration may rewrite big tables: it is not bound by the statement timeout.
     if db.get_database_backend() != DbBackend::Postgres {
-        return zstack_schema::Migrator::up(db, None).await;
+        return db::unbounded(zstack_schema::Migrator::up(db, None)).await;
     }
     let txn = db.begin().await?;
+    db::unbound_transaction(&txn).await?;
     txn.execute_unprepared("SELECT pg_advisory_xact_lock(7164001)")
         .await?;
     zstack_schema::Migrator::up(&txn, None).await?;

@@ -66,8 +66,64 @@ pub enum ApiError {
     InvalidSession(String),
     #[error("{0}")]
     PermissionDenied(String),
-    #[error("database error: {0}")]
-    Database(#[from] sea_orm::DbErr),
+    /// A database failure that is not the input's fault: its text stays in the node's log.
+    #[error("an internal error happened; see the node's log")]
+    Database(sea_orm::DbErr),
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    /// Database errors never reach clients as they are: one caused by the input says what was
+    /// wrong with it (SYS.1007), a statement stopped by its time bound is a timeout (SYS.1001),
+    /// anything else is logged and answered generically (SYS.1000).
+    fn from(e: sea_orm::DbErr) -> Self {
+        use sea_orm::DbErr;
+        let code = crate::db::error_code(&e);
+        match code.as_deref() {
+            // PostgreSQL: a NUL byte (character_not_in_repertoire) or bytes that are not UTF-8.
+            Some("22021") => {
+                tracing::warn!(error = %e, "the database refused a value");
+                ApiError::InvalidArgument(
+                    "a value contains a character the database cannot store (a NUL character, \\u0000)"
+                        .into(),
+                )
+            }
+            // PostgreSQL: string_data_right_truncation ("value too long for type ...(N)").
+            Some("22001") => {
+                tracing::warn!(error = %e, "the database refused a value");
+                ApiError::InvalidArgument(match max_length(&e.to_string()) {
+                    Some(n) => {
+                        format!("a value is longer than its field allows (at most {n} characters)")
+                    }
+                    None => "a value is longer than its field allows".into(),
+                })
+            }
+            _ if crate::db::is_statement_timeout(&e) => {
+                tracing::warn!(error = %e, "a database statement was stopped by its time bound");
+                ApiError::Timeout(
+                    "a database statement ran longer than its time bound and was stopped".into(),
+                )
+            }
+            _ if matches!(
+                e,
+                DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)
+            ) =>
+            {
+                tracing::warn!(error = %e, "no database connection became free in time");
+                ApiError::Timeout("the database is busy: no connection became free in time".into())
+            }
+            _ => {
+                tracing::error!(error = %e, "database error");
+                ApiError::Database(e)
+            }
+        }
+    }
+}
+
+/// The `N` of "value too long for type character varying(N)".
+fn max_length(message: &str) -> Option<u64> {
+    let open = message.rfind('(')?;
+    let close = open + message[open..].find(')')?;
+    message[open + 1..close].parse().ok()
 }
 
 impl ApiError {
@@ -132,5 +188,19 @@ mod tests {
         assert!(body["error"].get("cause").is_none());
         let e: ErrorCode = ApiError::InvalidSession("Session expired".into()).into();
         assert_eq!(e.code, "ID.1001");
+    }
+
+    #[test]
+    fn database_errors_answer_without_database_text() {
+        let e: ErrorCode = sea_orm::DbErr::Custom("relation \"zone\" does not exist".into()).into();
+        assert_eq!(e.code, "SYS.1000");
+        assert_eq!(
+            e.details.as_deref(),
+            Some("an internal error happened; see the node's log")
+        );
+        assert_eq!(
+            max_length("value too long for type character varying(2048)"),
+            Some(2048)
+        );
     }
 }

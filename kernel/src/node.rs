@@ -15,7 +15,7 @@ use crate::cascade::{CascadeFamily, CascadeMsg, CascadeRegistry, CascadeRequest}
 use crate::cluster::{Cluster, NodeInfo};
 use crate::error::ErrorCode;
 use crate::message::{Message, MsgContext};
-use crate::query::{QueryMsg, QueryRegistry, QueryReply, Queryable};
+use crate::query::{QueryLimits, QueryMsg, QueryRegistry, QueryReply, Queryable};
 use crate::resource::ResourceTypes;
 use crate::tags::TagPatterns;
 
@@ -43,6 +43,8 @@ pub struct NodeConfig {
     pub webhook_max_backoff: Duration,
     /// Most `systemTags` and `userTags` one request may carry.
     pub max_tags_per_request: usize,
+    /// What one query may ask for, and how long the database may work on it.
+    pub query_limits: QueryLimits,
 }
 
 impl NodeConfig {
@@ -61,6 +63,7 @@ impl NodeConfig {
             webhook_tries: 15,
             webhook_max_backoff: Duration::from_secs(2),
             max_tags_per_request: 256,
+            query_limits: QueryLimits::default(),
         }
     }
 }
@@ -196,7 +199,14 @@ impl NodeContext {
             value: Some(uuid.to_string()),
         });
         request.limit = 1;
-        let reply = crate::query::execute(&self.db, &self.queries, &meta, &request).await?;
+        let reply = crate::query::execute(
+            &self.db,
+            &self.queries,
+            &meta,
+            &request,
+            &self.config.query_limits,
+        )
+        .await?;
         Ok(reply.inventories.and_then(|mut found| found.pop()))
     }
 
@@ -289,7 +299,9 @@ impl ServiceBuilder {
                 // The registered metadata: it holds the relations other services added since.
                 let meta = node.queries.get(resource).unwrap_or_else(|| meta.clone());
                 async move {
-                    crate::query::execute(&node.db, &node.queries, &meta, &msg.request).await
+                    let limits = node.config.query_limits;
+                    crate::query::execute(&node.db, &node.queries, &meta, &msg.request, &limits)
+                        .await
                 }
             })
     }

@@ -10,6 +10,7 @@ mod cluster;
 mod datacenter;
 mod hostile_jobs;
 mod hostile_ownership;
+mod hostile_query;
 mod image;
 mod injection;
 mod management_node;

@@ -113,6 +113,12 @@ pub async fn validate(
             _ => Vec::new(),
         };
         for text in &texts {
+            // No database stores NUL in text (PostgreSQL refuses it outright).
+            if text.contains('\0') {
+                return Err(arg(format!(
+                    "field[{field}] of message[{api}] contains a NUL character (\\u0000)"
+                )));
+            }
             if let Some(max) = spec.checks.max_len {
                 let len = text.chars().count();
                 if len > max {

@@ -366,7 +366,8 @@ impl Gateway {
             None => self.node.config.api_timeout,
         };
 
-        let input = read_input(&api, vars, body, req.query_string())?;
+        let limits = &self.node.config.query_limits;
+        let input = read_input(&api, vars, body, req.query_string(), limits)?;
 
         let with_schema = matches!(api.input, ApiInput::Query(_))
             || header(req, "X-JSON-Schema").is_some_and(|v| v.eq_ignore_ascii_case("true"));
@@ -790,15 +791,15 @@ fn read_input(
     vars: std::collections::HashMap<&'static str, String>,
     mut body: Map<String, Value>,
     query_string: &str,
+    query_limits: &crate::query::QueryLimits,
 ) -> Result<Input, HttpError> {
     let query_pairs: Vec<(String, String)> = form_urlencoded::parse(query_string.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     Ok(match &api.input {
         ApiInput::Query(_) => {
-            let mut request =
-                QueryRequest::from_pairs(query_pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-                    .map_err(HttpError::BadRequest)?;
+            let mut request = QueryRequest::from_query_string(query_string, query_limits)
+                .map_err(HttpError::BadRequest)?;
             if let Some(uuid) = vars.get("uuid") {
                 request.conditions.push(crate::query::Condition {
                     path: "uuid".into(),

@@ -6,10 +6,16 @@ use sea_orm::sea_query::{
     Asterisk, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement, SimpleExpr,
     Value as SqlValue,
 };
-use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult};
+use std::sync::Arc;
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult};
 use serde_json::{Map, Value};
 
-use super::{Condition, FieldKind, QueryMeta, QueryOp, QueryRegistry, QueryReply, QueryRequest};
+use super::parse::{check_conditions, check_hops};
+use super::{
+    Condition, FieldKind, QueryLimits, QueryMeta, QueryOp, QueryRegistry, QueryReply, QueryRequest,
+    Relation,
+};
 use crate::error::{ApiError, ErrorCode};
 use crate::time::{format_date, parse_date};
 
@@ -60,69 +66,64 @@ fn sql_value(kind: FieldKind, field: &str, text: &str) -> Result<SqlValue, Error
     })
 }
 
-/// The SQL expression of one condition on `meta`, following relations for dotted paths.
+/// One relation a dotted path follows: from `from` to `target` by `relation`.
+struct Hop {
+    from: Arc<QueryMeta>,
+    relation: Relation,
+    target: Arc<QueryMeta>,
+}
+
+/// The SQL expression of one condition on `meta`, following relations for dotted paths. The
+/// path is walked in a loop and the subqueries are nested from the innermost out, so compiling
+/// needs no stack per hop. The nested statement still does (building its SQL text and dropping
+/// it recurse, as the database's parser does), which is why paths are bounded before this.
 fn condition_expr(
     registry: &QueryRegistry,
-    meta: &QueryMeta,
-    path: &[&str],
-    walked: &str,
+    meta: &Arc<QueryMeta>,
     cond: &Condition,
 ) -> Result<SimpleExpr, ErrorCode> {
-    let (head, rest) = match path.split_first() {
-        Some(split) => split,
-        None => return Err(arg(format!("empty query field in [{}]", cond.path))),
+    let path: Vec<&str> = cond.path.split('.').collect();
+    let Some((last, relations)) = path.split_last() else {
+        return Err(arg(format!("empty query field in [{}]", cond.path)));
     };
-    if rest.is_empty()
-        && let Some(source) = registry.tag_source(head)
-    {
-        return tag_condition(meta, source, cond);
-    }
-    if rest.is_empty() {
-        let field = meta
-            .find_field(head)
-            .ok_or_else(|| unknown_field(meta, head, walked))?;
-        let col = Expr::col((meta.table, field.column.clone()));
-        let value = |text: &str| sql_value(field.kind, &cond.path, text);
-        let text = cond.value.as_deref().unwrap_or_default();
-        let list = || -> Result<Vec<SqlValue>, ErrorCode> { text.split(',').map(value).collect() };
-        let like = || -> Result<String, ErrorCode> {
-            if field.kind != FieldKind::Str {
-                return Err(arg(format!(
-                    "the operators ~= and !~= apply to text fields only, and [{}] is not one",
-                    cond.path
-                )));
-            }
-            Ok(text.to_string())
-        };
-        return Ok(match cond.op {
-            QueryOp::Eq => col.eq(value(text)?),
-            QueryOp::Ne => col.ne(value(text)?),
-            QueryOp::Gt => col.gt(value(text)?),
-            QueryOp::Lt => col.lt(value(text)?),
-            QueryOp::Ge => col.gte(value(text)?),
-            QueryOp::Le => col.lte(value(text)?),
-            QueryOp::In => col.is_in(list()?),
-            QueryOp::NotIn => col.is_not_in(list()?),
-            QueryOp::Like => col.like(like()?),
-            QueryOp::NotLike => col.not_like(like()?),
-            QueryOp::IsNull => col.is_null(),
-            QueryOp::NotNull => col.is_not_null(),
+    let mut hops: Vec<Hop> = Vec::with_capacity(relations.len());
+    let mut walked = String::new();
+    let mut here = meta.clone();
+    for name in relations {
+        let relation = here
+            .relations
+            .iter()
+            .find(|r| r.name == *name)
+            .ok_or_else(|| unknown_field(&here, name, &walked))?
+            .clone();
+        let target = registry.get(relation.target).ok_or_else(|| {
+            ErrorCode::from(ApiError::Internal(format!(
+                "relation [{}] of {} points at unknown resource [{}]",
+                relation.name, here.resource, relation.target
+            )))
+        })?;
+        walked.push_str(name);
+        walked.push('.');
+        hops.push(Hop {
+            from: here,
+            relation,
+            target: target.clone(),
         });
+        here = target;
     }
-    let relation = meta
-        .relations
-        .iter()
-        .find(|r| r.name == *head)
-        .ok_or_else(|| unknown_field(meta, head, walked))?;
-    let target = registry.get(relation.target).ok_or_else(|| {
-        ErrorCode::from(ApiError::Internal(format!(
-            "relation [{}] of {} points at unknown resource [{}]",
-            relation.name, meta.resource, relation.target
-        )))
-    })?;
+    let mut expr = leaf_expr(registry, &here, last, &walked, cond)?;
+    for hop in hops.iter().rev() {
+        expr = hop_expr(hop, expr)?;
+    }
+    Ok(expr)
+}
+
+/// `from.local IN (SELECT target.remote FROM target WHERE inner)`, through the join table if the
+/// relation has one.
+fn hop_expr(hop: &Hop, inner: SimpleExpr) -> Result<SimpleExpr, ErrorCode> {
+    let (meta, relation, target) = (&hop.from, &hop.relation, &hop.target);
     let local = own_field(meta, relation.local, "relation key")?;
-    let remote = own_field(&target, relation.remote, "relation key")?;
-    let inner = condition_expr(registry, &target, rest, &format!("{walked}{head}."), cond)?;
+    let remote = own_field(target, relation.remote, "relation key")?;
     let sub = Query::select()
         .column((target.table, remote.column.clone()))
         .from(target.table)
@@ -137,6 +138,49 @@ fn condition_expr(
             .to_owned(),
     };
     Ok(Expr::col((meta.table, local.column.clone())).in_subquery(sub))
+}
+
+/// The condition on the path's last part, a field (or a tag pseudo-field) of `meta`.
+fn leaf_expr(
+    registry: &QueryRegistry,
+    meta: &QueryMeta,
+    name: &str,
+    walked: &str,
+    cond: &Condition,
+) -> Result<SimpleExpr, ErrorCode> {
+    if let Some(source) = registry.tag_source(name) {
+        return tag_condition(meta, source, cond);
+    }
+    let field = meta
+        .find_field(name)
+        .ok_or_else(|| unknown_field(meta, name, walked))?;
+    let col = Expr::col((meta.table, field.column.clone()));
+    let value = |text: &str| sql_value(field.kind, &cond.path, text);
+    let text = cond.value.as_deref().unwrap_or_default();
+    let list = || -> Result<Vec<SqlValue>, ErrorCode> { text.split(',').map(value).collect() };
+    let like = || -> Result<String, ErrorCode> {
+        if field.kind != FieldKind::Str {
+            return Err(arg(format!(
+                "the operators ~= and !~= apply to text fields only, and [{}] is not one",
+                cond.path
+            )));
+        }
+        Ok(text.to_string())
+    };
+    Ok(match cond.op {
+        QueryOp::Eq => col.eq(value(text)?),
+        QueryOp::Ne => col.ne(value(text)?),
+        QueryOp::Gt => col.gt(value(text)?),
+        QueryOp::Lt => col.lt(value(text)?),
+        QueryOp::Ge => col.gte(value(text)?),
+        QueryOp::Le => col.lte(value(text)?),
+        QueryOp::In => col.is_in(list()?),
+        QueryOp::NotIn => col.is_not_in(list()?),
+        QueryOp::Like => col.like(like()?),
+        QueryOp::NotLike => col.not_like(like()?),
+        QueryOp::IsNull => col.is_null(),
+        QueryOp::NotNull => col.is_not_null(),
+    })
 }
 
 /// A condition on a resource's tags, with every operator: `=` has the tag, `!=` has not,
@@ -180,19 +224,33 @@ fn tag_condition(
 }
 
 /// The WHERE clause of a request: its conditions ANDed, plus `groupBy` as "one row per group".
+/// The bounds are checked again here: a request may come from another node over the bus.
 fn where_clause(
     registry: &QueryRegistry,
-    meta: &QueryMeta,
+    meta: &Arc<QueryMeta>,
     req: &QueryRequest,
+    limits: &QueryLimits,
 ) -> Result<Cond, ErrorCode> {
+    // The by-uuid form adds one condition to what the client sent.
+    check_conditions(req.conditions.len().saturating_sub(1), limits).map_err(arg)?;
+    for cond in &req.conditions {
+        check_hops(cond, limits).map_err(arg)?;
+    }
+    for (name, n) in [("limit", req.limit), ("start", req.start)] {
+        if i64::try_from(n).is_err() {
+            return Err(arg(format!(
+                "'{name}' must be at most {}, but was [{n}]",
+                i64::MAX
+            )));
+        }
+    }
     let mut all = Cond::all();
     for (name, value) in &meta.scope {
         let field = own_field(meta, name, "scope field")?;
         all = all.add(Expr::col((meta.table, field.column.clone())).eq(*value));
     }
     for cond in &req.conditions {
-        let path: Vec<&str> = cond.path.split('.').collect();
-        all = all.add(condition_expr(registry, meta, &path, "", cond)?);
+        all = all.add(condition_expr(registry, meta, cond)?);
     }
     if let (Some(account), Some(owned)) = (&req.owner, registry.ownership()) {
         let pk = own_field(meta, meta.primary_key, "primary key")?;
@@ -247,10 +305,10 @@ fn decode_row(
 
 /// The values of list field `list` for the rows with primary keys `keys`, by key: one query.
 async fn list_values(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     list: &super::ListField,
     keys: &[String],
-) -> Result<std::collections::HashMap<String, Vec<Value>>, ErrorCode> {
+) -> Result<std::collections::HashMap<String, Vec<Value>>, Failure> {
     let mut out: std::collections::HashMap<String, Vec<Value>> = std::collections::HashMap::new();
     if keys.is_empty() {
         return Ok(out);
@@ -281,14 +339,82 @@ async fn list_values(
     Ok(out)
 }
 
-/// Runs a query request against `meta`'s table.
+/// Runs a query request against `meta`'s table, within `limits`: the database stops its
+/// statements when they run longer than `limits.timeout` (on PostgreSQL they share a transaction
+/// carrying that bound).
 pub async fn execute(
     db: &DatabaseConnection,
     registry: &QueryRegistry,
+    meta: &Arc<QueryMeta>,
+    req: &QueryRequest,
+    limits: &QueryLimits,
+) -> Result<QueryReply, ErrorCode> {
+    let filter = where_clause(registry, meta, req, limits)?;
+    let stopped = |e: DbErr| -> ErrorCode {
+        if crate::db::is_statement_timeout(&e) {
+            tracing::warn!(api = meta.inventory_class, error = %e, "a query was stopped by the query timeout");
+            ApiError::Timeout(format!(
+                "the query ran longer than the query timeout of {} s and was stopped; narrow it with fewer or more selective conditions",
+                limits.timeout.as_secs_f64()
+            ))
+            .into()
+        } else {
+            e.into()
+        }
+    };
+    if db.get_database_backend() != DbBackend::Postgres {
+        // SQLite bounds each connection as it is taken, no transaction needed.
+        let done = crate::db::sqlite_bounded(limits.timeout, run(db, meta, req, filter)).await;
+        return done.map_err(|failure| match failure {
+            Failure::Db(e) => stopped(e),
+            Failure::Api(e) => e,
+        });
+    }
+    let txn = crate::db::begin_bounded(db, limits.timeout)
+        .await
+        .map_err(stopped)?;
+    match run(&txn, meta, req, filter).await {
+        Ok(reply) => {
+            txn.commit().await.map_err(stopped)?;
+            Ok(reply)
+        }
+        Err(failure) => {
+            // Its own error is the one to report; the rollback only releases the connection.
+            if let Err(e) = txn.rollback().await {
+                tracing::debug!(error = %e, "rolling back a failed query");
+            }
+            Err(match failure {
+                Failure::Db(e) => stopped(e),
+                Failure::Api(e) => e,
+            })
+        }
+    }
+}
+
+/// Why [`run`] failed: the database (perhaps stopped by the timeout), or the request.
+enum Failure {
+    Db(DbErr),
+    Api(ErrorCode),
+}
+
+impl From<DbErr> for Failure {
+    fn from(e: DbErr) -> Self {
+        Failure::Db(e)
+    }
+}
+
+impl From<ErrorCode> for Failure {
+    fn from(e: ErrorCode) -> Self {
+        Failure::Api(e)
+    }
+}
+
+async fn run(
+    db: &impl ConnectionTrait,
     meta: &QueryMeta,
     req: &QueryRequest,
-) -> Result<QueryReply, ErrorCode> {
-    let filter = where_clause(registry, meta, req)?;
+    filter: Cond,
+) -> Result<QueryReply, Failure> {
     let is_list = |name: &str| meta.lists.iter().any(|l| l.name == name);
     let (selected, lists): (Vec<&super::Field>, Vec<&super::ListField>) = if req.fields.is_empty() {
         (meta.fields.iter().collect(), meta.lists.iter().collect())
@@ -436,7 +562,13 @@ mod tests {
     fn many_to_many_relations_go_through_their_join_table() {
         let registry = registry();
         let storage = registry.get("storage").unwrap();
-        let filter = where_clause(&registry, &storage, &request(&["cluster.name=c1"])).unwrap();
+        let filter = where_clause(
+            &registry,
+            &storage,
+            &request(&["cluster.name=c1"]),
+            &limits(),
+        )
+        .unwrap();
         let (sql, _) = Query::select()
             .column((storage.table, "uuid"))
             .from(storage.table)
@@ -446,6 +578,10 @@ mod tests {
             sql,
             r#"SELECT "storage"."uuid" FROM "storage" WHERE "storage"."uuid" IN (SELECT "storage_cluster_ref"."storage_uuid" FROM "storage_cluster_ref" WHERE "storage_cluster_ref"."cluster_uuid" IN (SELECT "cluster"."uuid" FROM "cluster" WHERE "cluster"."name" = ?))"#
         );
+    }
+
+    fn limits() -> QueryLimits {
+        QueryLimits::default()
     }
 
     fn request(conditions: &[&str]) -> QueryRequest {
@@ -466,6 +602,7 @@ mod tests {
             &registry,
             &zone,
             &request(&["cluster.host.managementIp=10.0.0.5' --"]),
+            &limits(),
         )
         .unwrap();
         let (sql, values) = Query::select()
@@ -488,13 +625,36 @@ mod tests {
     fn an_unknown_hop_names_where_it_went_wrong_and_the_valid_choices() {
         let registry = registry();
         let zone = registry.get("zone").unwrap();
-        let err = where_clause(&registry, &zone, &request(&["cluster.rack.name=r1"])).unwrap_err();
+        let err = where_clause(
+            &registry,
+            &zone,
+            &request(&["cluster.rack.name=r1"]),
+            &limits(),
+        )
+        .unwrap_err();
         let details = err.details.unwrap();
         assert!(details.contains("cluster.rack"), "{details}");
         assert!(
             details.contains("zoneUuid") && details.contains("host"),
             "{details}"
         );
+    }
+
+    #[test]
+    fn a_request_from_elsewhere_is_held_to_the_same_bounds() {
+        let registry = registry();
+        let zone = registry.get("zone").unwrap();
+        let path = |hops: usize| {
+            let mut parts: Vec<&str> = (0..hops)
+                .map(|i| if i % 2 == 0 { "cluster" } else { "zone" })
+                .collect();
+            parts.push("name");
+            format!("{}=x", parts.join("."))
+        };
+        assert!(where_clause(&registry, &zone, &request(&[&path(8)]), &limits()).is_ok());
+        let err = where_clause(&registry, &zone, &request(&[&path(9)]), &limits()).unwrap_err();
+        assert_eq!(err.code, "SYS.1007");
+        assert!(err.details.unwrap().contains("at most 8"));
     }
 
     #[tokio::test]
@@ -527,6 +687,7 @@ mod tests {
             &registry,
             &zone,
             &request(&["cluster.host.managementIp=10.0.0.6"]),
+            &limits(),
         )
         .await
         .unwrap();
@@ -536,6 +697,7 @@ mod tests {
             &registry,
             &host,
             &request(&["cluster.zone.name=zone-2", "cpuNum>8"]),
+            &limits(),
         )
         .await
         .unwrap();
@@ -545,11 +707,12 @@ mod tests {
             &registry,
             &zone,
             &request(&["cluster.host.cpuNum?=4,16"]),
+            &limits(),
         )
         .await
         .unwrap();
         assert_eq!(uuids(r), ["z1", "z2"]);
-        let err = execute(&db, &registry, &host, &request(&["cpuNum>many"]))
+        let err = execute(&db, &registry, &host, &request(&["cpuNum>many"]), &limits())
             .await
             .unwrap_err();
         assert_eq!(err.code, "SYS.1007");

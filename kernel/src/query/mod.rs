@@ -7,6 +7,7 @@ mod parse;
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
 
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize};
@@ -520,6 +521,34 @@ impl Default for QueryRequest {
             fields: Vec::new(),
             group_by: None,
             owner: None,
+        }
+    }
+}
+
+/// Bounds on what one query may ask for, checked when the query string is read (a 400 naming the
+/// bound) and again when a request is compiled, and the time its statements may run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryLimits {
+    /// Relations one dotted path may follow (`cluster.zone.name` follows 2).
+    pub max_hops: usize,
+    /// `q=` conditions in one request.
+    pub max_conditions: usize,
+    /// Names in `fields=`.
+    pub max_fields: usize,
+    /// Bytes of the query string (after `?`).
+    pub max_length: usize,
+    /// How long the database may work on one query before it is stopped.
+    pub timeout: Duration,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        QueryLimits {
+            max_hops: 8,
+            max_conditions: 64,
+            max_fields: 64,
+            max_length: 16 * 1024,
+            timeout: Duration::from_secs(10),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Query strings → [`QueryRequest`]. Malformed input here is a 400 (the message says why).
 
-use super::{Condition, QueryOp, QueryRequest};
+use super::{Condition, QueryLimits, QueryOp, QueryRequest};
 
 /// The operators users write, for error messages.
 pub const QUERY_OPERATORS: &[&str] = &[
@@ -72,19 +72,90 @@ fn parse_bool(name: &str, value: &str) -> Result<bool, String> {
     }
 }
 
-fn parse_u64(name: &str, value: &str) -> Result<u64, String> {
-    value.parse().map_err(|_| {
-        format!(
-            "Invalid query parameter. '{name}' must be a non-negative integer, but was [{value}]"
-        )
-    })
+/// A paging number: the database takes signed 64-bit numbers, so larger ones are refused here.
+fn parse_paging(name: &str, value: &str) -> Result<u64, String> {
+    let n: u64 = value.parse().map_err(|_| {
+        if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+            too_large(name, value)
+        } else {
+            format!(
+                "Invalid query parameter. '{name}' must be a non-negative integer, but was [{value}]"
+            )
+        }
+    })?;
+    if n > i64::MAX as u64 {
+        return Err(too_large(name, value));
+    }
+    Ok(n)
+}
+
+fn too_large(name: &str, value: &str) -> String {
+    format!(
+        "Invalid query parameter. '{name}' must be at most {}, but was [{value}]",
+        i64::MAX
+    )
+}
+
+/// `text`, cut to a length fit for an error message.
+fn excerpt(text: &str) -> String {
+    const KEEP: usize = 80;
+    match text.char_indices().nth(KEEP) {
+        Some((at, _)) => format!("{}...", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+/// Relations a dotted path follows: one fewer than its parts.
+pub fn hops(path: &str) -> usize {
+    path.matches('.').count()
+}
+
+/// Refuses a condition whose path follows more relations than `limits` allow.
+pub fn check_hops(cond: &Condition, limits: &QueryLimits) -> Result<(), String> {
+    let hops = hops(&cond.path);
+    if hops > limits.max_hops {
+        return Err(format!(
+            "Invalid query parameter. The condition field [{}] follows {hops} relations, but a query may follow at most {} (the query hop limit)",
+            excerpt(&cond.path),
+            limits.max_hops
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a request with more conditions than `limits` allow.
+pub fn check_conditions(count: usize, limits: &QueryLimits) -> Result<(), String> {
+    if count > limits.max_conditions {
+        return Err(format!(
+            "Invalid query parameter. A query may have at most {} conditions (the query condition limit), but this one has {count} or more",
+            limits.max_conditions
+        ));
+    }
+    Ok(())
 }
 
 impl QueryRequest {
-    /// Builds a request from decoded query-string pairs. Empty values and unknown names are
-    /// ignored; `condition=` is read like `q=` because ZStack's manual writes it so.
+    /// Reads a query API's query string (still percent-encoded), within `limits`.
+    pub fn from_query_string(query_string: &str, limits: &QueryLimits) -> Result<Self, String> {
+        if query_string.len() > limits.max_length {
+            return Err(format!(
+                "Invalid query parameter. The query string is {} bytes long, but a query may be at most {} bytes (the query length limit)",
+                query_string.len(),
+                limits.max_length
+            ));
+        }
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(query_string.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        Self::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), limits)
+    }
+
+    /// Builds a request from decoded query-string pairs, within `limits` (length aside: see
+    /// [`QueryRequest::from_query_string`]). Empty values and unknown names are ignored;
+    /// `condition=` is read like `q=` because ZStack's manual writes it so.
     pub fn from_pairs<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+        limits: &QueryLimits,
     ) -> Result<Self, String> {
         let mut req = QueryRequest::default();
         for (name, value) in pairs {
@@ -92,9 +163,21 @@ impl QueryRequest {
                 continue;
             }
             match name {
-                "q" | "condition" | "conditions" => req.conditions.push(parse_condition(value)?),
-                "limit" => req.limit = parse_u64(name, value)?,
-                "start" => req.start = parse_u64(name, value)?,
+                "q" | "condition" | "conditions" => {
+                    check_conditions(req.conditions.len() + 1, limits)?;
+                    // Databases cannot hold NUL in text (PostgreSQL refuses it outright).
+                    if value.contains('\0') {
+                        return Err(format!(
+                            "Invalid query parameter. The condition [{}] contains a NUL character",
+                            excerpt(&value.replace('\0', "\\0"))
+                        ));
+                    }
+                    let cond = parse_condition(value)?;
+                    check_hops(&cond, limits)?;
+                    req.conditions.push(cond);
+                }
+                "limit" => req.limit = parse_paging(name, value)?,
+                "start" => req.start = parse_paging(name, value)?,
                 "count" => req.count = parse_bool(name, value)?,
                 "replyWithCount" => req.reply_with_count = parse_bool(name, value)?,
                 "groupBy" => req.group_by = Some(value.to_string()),
@@ -121,13 +204,22 @@ impl QueryRequest {
                     req.sort_desc = desc;
                     req.sort_by = Some(field.trim().to_string());
                 }
-                "fields" => req.fields.extend(
-                    value
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|f| !f.is_empty())
-                        .map(String::from),
-                ),
+                "fields" => {
+                    req.fields.extend(
+                        value
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|f| !f.is_empty())
+                            .map(String::from),
+                    );
+                    if req.fields.len() > limits.max_fields {
+                        return Err(format!(
+                            "Invalid query parameter. 'fields' may name at most {} fields (the query field limit), but names {}",
+                            limits.max_fields,
+                            req.fields.len()
+                        ));
+                    }
+                }
                 _ => {}
             }
         }
@@ -189,21 +281,75 @@ mod tests {
 
     #[test]
     fn paging_sorting_and_fields_parse() {
-        let r = QueryRequest::from_pairs([
-            ("q", "name=a"),
-            ("limit", "10"),
-            ("start", "5"),
-            ("sort", "-createDate"),
-            ("fields", "uuid,name"),
-            ("replyWithCount", "true"),
-            ("deleteMode", ""),
-            ("whatever", "x"),
-        ])
+        let limits = QueryLimits::default();
+        let r = QueryRequest::from_pairs(
+            [
+                ("q", "name=a"),
+                ("limit", "10"),
+                ("start", "5"),
+                ("sort", "-createDate"),
+                ("fields", "uuid,name"),
+                ("replyWithCount", "true"),
+                ("deleteMode", ""),
+                ("whatever", "x"),
+            ],
+            &limits,
+        )
         .unwrap();
         assert_eq!((r.limit, r.start), (10, 5));
         assert_eq!(r.sort_by.as_deref(), Some("createDate"));
         assert!(r.sort_desc && r.reply_with_count && !r.count);
         assert_eq!(r.fields, vec!["uuid", "name"]);
-        assert!(QueryRequest::from_pairs([("limit", "x")]).is_err());
+        assert!(QueryRequest::from_pairs([("limit", "x")], &limits).is_err());
+    }
+
+    #[test]
+    fn paging_beyond_signed_64_bits_is_refused_naming_the_parameter() {
+        let limits = QueryLimits::default();
+        let max = i64::MAX.to_string();
+        let r = QueryRequest::from_pairs([("limit", max.as_str()), ("start", "0")], &limits);
+        assert_eq!(r.unwrap().limit, i64::MAX as u64);
+        for (name, value) in [
+            ("limit", "9223372036854775808"),
+            ("start", "18446744073709551615"),
+            ("limit", "99999999999999999999999"),
+        ] {
+            let e = QueryRequest::from_pairs([(name, value)], &limits).unwrap_err();
+            assert!(
+                e.contains(&format!("'{name}' must be at most {max}")),
+                "{e}"
+            );
+        }
+        let e = QueryRequest::from_pairs([("start", "-1")], &limits).unwrap_err();
+        assert!(e.contains("'start' must be a non-negative integer"), "{e}");
+    }
+
+    #[test]
+    fn hops_conditions_fields_and_length_are_bounded() {
+        let limits = QueryLimits {
+            max_hops: 2,
+            max_conditions: 2,
+            max_fields: 2,
+            max_length: 40,
+            ..QueryLimits::default()
+        };
+        assert!(QueryRequest::from_pairs([("q", "a.b.c=1")], &limits).is_ok());
+        let e = QueryRequest::from_pairs([("q", "a.b.c.d=1")], &limits).unwrap_err();
+        assert!(
+            e.contains("follows 3 relations") && e.contains("at most 2"),
+            "{e}"
+        );
+        let three = [("q", "a=1"), ("q", "b=1"), ("q", "c=1")];
+        let e = QueryRequest::from_pairs(three, &limits).unwrap_err();
+        assert!(e.contains("at most 2 conditions"), "{e}");
+        let e =
+            QueryRequest::from_pairs([("fields", "a,b"), ("fields", "c")], &limits).unwrap_err();
+        assert!(e.contains("at most 2 fields"), "{e}");
+        let e = QueryRequest::from_query_string(&"q=a%3D1&".repeat(6), &limits).unwrap_err();
+        assert!(e.contains("at most 40 bytes"), "{e}");
+        let ok = QueryRequest::from_query_string("q=name%3Dx&fields=uuid", &limits).unwrap();
+        assert_eq!(ok.conditions[0].value.as_deref(), Some("x"));
+        let e = QueryRequest::from_query_string("q=name%3Da%00b", &limits).unwrap_err();
+        assert!(e.contains("NUL"), "{e}");
     }
 }
