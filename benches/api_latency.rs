@@ -2,6 +2,13 @@
 //! `BENCH_DATABASE_URL`): a sync `GET /zones`, and an async CreateZone from the 202 to its result
 //! by polling and by webhook. Run with `cargo bench --bench api_latency`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
+
 use std::time::{Duration, Instant};
 
 use actix_web::{App, HttpResponse, HttpServer, web};

@@ -3,6 +3,13 @@
 //! (latency) and with 32 calls in flight (throughput). Run with `cargo bench --bench bus_roundtrip`
 //! (`BENCH_AMQP_URL` picks the broker; default the local one).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -2,6 +2,13 @@
 //! (10 zones), built through the REST API. Run with `cargo bench --bench query_scale`, on SQLite
 //! in a temp directory or on `BENCH_DATABASE_URL=postgres://...` (an empty database).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
+
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;

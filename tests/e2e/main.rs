@@ -1,6 +1,14 @@
 //! End-to-end tests of the whole node over real HTTP. Run with `TEST_DATABASE_URL=postgres://...`
 //! to run the same tests on PostgreSQL.
 
+// A test fails by panicking, and reports by printing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
+
 #[path = "../common/mod.rs"]
 mod common;
 
