@@ -19,7 +19,7 @@ use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, ConnectionProperties};
 use zstack_kernel::Message;
 use zstack_kernel::bus::{AmqpSettings, AmqpTransport, Bus, Service};
-use zstack_kernel::cluster::{Cluster, NodeInfo};
+use zstack_kernel::node_ring::{NodeInfo, NodeRing};
 
 const SEQUENTIAL: usize = 3000;
 const CONCURRENT: usize = 20000;
@@ -40,7 +40,7 @@ fn node(services: Option<Vec<String>>) -> Bus {
         uuid: zstack_kernel::message::new_uuid(),
         services,
     };
-    let bus = Bus::with_cluster(Duration::from_secs(10), Arc::new(Cluster::new(me)));
+    let bus = Bus::with_ring(Duration::from_secs(10), Arc::new(NodeRing::new(me)));
     bus.register(Service::new("bench").handle(|m: Ping, _ctx| async move { Ok(m.n + 1) }))
         .expect("registered");
     bus
@@ -203,8 +203,8 @@ async fn main() {
     // Two nodes: the caller runs no service, so every call crosses the broker.
     let caller = node(Some(Vec::new()));
     let callee = node(None);
-    caller.cluster().join(callee.cluster().me().clone());
-    callee.cluster().join(caller.cluster().me().clone());
+    caller.ring().join(callee.ring().me().clone());
+    callee.ring().join(caller.ring().me().clone());
     let _a = AmqpTransport::start(&caller, AmqpSettings::new(url.clone()))
         .await
         .expect("the broker is reachable");

@@ -5,13 +5,13 @@
 pub mod api;
 pub mod bus;
 pub mod cascade;
-pub mod cluster;
 pub mod db;
 pub mod error;
 pub mod gateway;
 pub mod identity;
 pub mod message;
 pub mod node;
+pub mod node_ring;
 pub mod query;
 pub mod resource;
 pub mod schema;

@@ -12,9 +12,9 @@ use serde::de::DeserializeOwned;
 use crate::api::{ApiDescriptor, ApiMessage, ApiRegistry};
 use crate::bus::{Bus, Codec, Service};
 use crate::cascade::{CascadeFamily, CascadeMsg, CascadeRegistry, CascadeRequest};
-use crate::cluster::{Cluster, NodeInfo};
 use crate::error::ErrorCode;
 use crate::message::{Message, MsgContext};
+use crate::node_ring::{NodeInfo, NodeRing};
 use crate::query::{QueryLimits, QueryMsg, QueryRegistry, QueryReply, Queryable};
 use crate::resource::ResourceTypes;
 use crate::tags::TagPatterns;
@@ -215,7 +215,7 @@ impl NodeContext {
             uuid: config.node_uuid.clone(),
             services: config.services.clone(),
         };
-        let bus = Bus::with_cluster(config.api_timeout, Arc::new(Cluster::new(me)));
+        let bus = Bus::with_ring(config.api_timeout, Arc::new(NodeRing::new(me)));
         NodeContext {
             config: Arc::new(config),
             db,

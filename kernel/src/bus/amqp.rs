@@ -134,14 +134,14 @@ impl AmqpTransport {
     pub async fn start(bus: &Bus, settings: AmqpSettings) -> Result<Arc<Self>, ErrorCode> {
         let (out, outgoing) = mpsc::unbounded_channel();
         let transport = Arc::new(AmqpTransport {
-            me: bus.cluster().me().uuid.clone(),
+            me: bus.ring().me().uuid.clone(),
             settings,
             connected: AtomicBool::new(false),
             out,
             pending: Mutex::new(HashMap::new()),
         });
         let watching = Arc::downgrade(&transport);
-        bus.cluster().on_leave(move |node| {
+        bus.ring().on_leave(move |node| {
             if let Some(transport) = watching.upgrade() {
                 transport.fail_pending(
                     |p| p.node == node,

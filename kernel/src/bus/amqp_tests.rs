@@ -65,7 +65,7 @@ async fn node(url: &str, name: &str, runs_where: bool) -> (Bus, Arc<AmqpTranspor
         uuid: new_uuid(),
         services,
     };
-    let bus = Bus::with_cluster(Duration::from_secs(10), Arc::new(Cluster::new(me)));
+    let bus = Bus::with_ring(Duration::from_secs(10), Arc::new(NodeRing::new(me)));
     let name = name.to_string();
     bus.register(Service::new("where").handle(move |m: Where, _ctx| {
         let name = name.clone();
@@ -82,8 +82,8 @@ async fn node(url: &str, name: &str, runs_where: bool) -> (Bus, Arc<AmqpTranspor
 }
 
 fn introduce(a: &Bus, b: &Bus) {
-    a.cluster().join(b.cluster().me().clone());
-    b.cluster().join(a.cluster().me().clone());
+    a.ring().join(b.ring().me().clone());
+    b.ring().join(a.ring().me().clone());
 }
 
 fn at(key: Option<&str>, sleep_ms: u64) -> Where {
@@ -110,13 +110,13 @@ async fn messages_about_a_resource_go_to_its_owner_on_the_ring() {
     let (b, _tb) = node(&url, "b", true).await;
     introduce(&a, &b);
     let names = [
-        (a.cluster().me().uuid.clone(), "a"),
-        (b.cluster().me().uuid.clone(), "b"),
+        (a.ring().me().uuid.clone(), "a"),
+        (b.ring().me().uuid.clone(), "b"),
     ];
     let mut handled_by = [0, 0];
     for _ in 0..40 {
         let key = new_uuid();
-        let owner = a.cluster().owner(&key, "where").unwrap();
+        let owner = a.ring().owner(&key, "where").unwrap();
         let expected = names.iter().find(|(uuid, _)| *uuid == owner).unwrap().1;
         // Whichever node sends it, the owner handles it.
         assert_eq!(a.call(at(Some(&key), 0)).await.unwrap(), expected);
@@ -148,8 +148,8 @@ async fn calls_pending_on_a_node_that_leaves_are_answered_at_once_with_sys_1012(
     let (a, _ta) = node(&url, "a", false).await;
     let (b, _tb) = node(&url, "b", true).await;
     introduce(&a, &b);
-    let b_uuid = b.cluster().me().uuid.clone();
-    let cluster = a.cluster().clone();
+    let b_uuid = b.ring().me().uuid.clone();
+    let cluster = a.ring().clone();
     actix::spawn(async move {
         tokio::time::sleep(Duration::from_millis(300)).await;
         cluster.leave(&b_uuid);

@@ -25,9 +25,9 @@ pub use codec::Codec;
 pub use service::{Delivery, DeliveryDelays, HandlerFn, ReplySender, Service, ServiceActor};
 pub use syncq::SyncQueues;
 
-use crate::cluster::{Cluster, NodeInfo};
 use crate::error::{ApiError, ErrorCode};
 use crate::message::{Envelope, Event, Message, Payload, ReplyPayload, new_uuid};
+use crate::node_ring::{NodeInfo, NodeRing};
 
 /// Carries messages and events to other management nodes (the AMQP transport).
 pub trait Remote: Send + Sync + 'static {
@@ -67,7 +67,7 @@ type ErasedSubscriber = Arc<dyn Fn(&dyn Any) + Send + Sync>;
 type EventDecoder = Arc<dyn Fn(Value) -> Option<Box<dyn Any + Send>> + Send + Sync>;
 
 struct BusInner {
-    cluster: Arc<Cluster>,
+    cluster: Arc<NodeRing>,
     /// Message name → the mailbox of the service running here.
     local: RwLock<HashMap<&'static str, Recipient<Delivery>>>,
     /// Message name → the service that handles it anywhere, and its codec.
@@ -113,12 +113,12 @@ impl Bus {
             uuid: new_uuid(),
             services: None,
         };
-        Self::with_cluster(default_timeout, Arc::new(Cluster::new(me)))
+        Self::with_ring(default_timeout, Arc::new(NodeRing::new(me)))
     }
 
     /// A bus routing through `cluster`: messages go to the node that runs their service and
     ///, for messages about a resource, owns it.
-    pub fn with_cluster(default_timeout: Duration, cluster: Arc<Cluster>) -> Self {
+    pub fn with_ring(default_timeout: Duration, cluster: Arc<NodeRing>) -> Self {
         Bus {
             inner: Arc::new(BusInner {
                 cluster,
@@ -136,7 +136,7 @@ impl Bus {
         }
     }
 
-    pub fn cluster(&self) -> &Arc<Cluster> {
+    pub fn ring(&self) -> &Arc<NodeRing> {
         &self.inner.cluster
     }
 

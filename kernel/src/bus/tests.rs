@@ -243,7 +243,7 @@ fn bus_running(services: &[&str]) -> Bus {
         uuid: new_uuid(),
         services: Some(services.iter().map(|s| s.to_string()).collect()),
     };
-    Bus::with_cluster(Duration::from_secs(5), Arc::new(Cluster::new(me)))
+    Bus::with_ring(Duration::from_secs(5), Arc::new(NodeRing::new(me)))
 }
 
 #[actix::test]

@@ -80,7 +80,7 @@ impl Metrics {
                 "zstack_bus_messages_handled_total{{message=\"{name}\"}} {n}"
             );
         }
-        let cluster = bus.cluster();
+        let cluster = bus.ring();
         family(
             &mut out,
             "zstack_cluster_members",

@@ -19,7 +19,7 @@ use futures_util::FutureExt;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-use zstack_kernel::cluster::{NodeInfo, NodeJoined, NodeLeft};
+use zstack_kernel::node_ring::{NodeInfo, NodeJoined, NodeLeft};
 use zstack_kernel::{ApiResult, NodeContext, db, gateway};
 
 use crate::entity::{ActiveModel, Column, Entity as ManagementNode, Model};
@@ -73,7 +73,7 @@ fn age(now: DateTime<Utc>, beat: DateTime<Utc>) -> Duration {
 /// announces itself. Call before the node serves.
 pub async fn join(node: &NodeContext) -> ApiResult<()> {
     write_row(node).await?;
-    let cluster = node.bus.cluster().clone();
+    let cluster = node.bus.ring().clone();
     let me = cluster.me().uuid.clone();
     node.bus
         .subscribe(move |e: &NodeJoined| {
@@ -82,7 +82,7 @@ pub async fn join(node: &NodeContext) -> ApiResult<()> {
             }
         })
         .forever();
-    let cluster = node.bus.cluster().clone();
+    let cluster = node.bus.ring().clone();
     let me = cluster.me().uuid.clone();
     node.bus
         .subscribe(move |e: &NodeLeft| {
@@ -94,7 +94,7 @@ pub async fn join(node: &NodeContext) -> ApiResult<()> {
         .forever();
     reconcile(node).await?;
     node.bus.publish(NodeJoined {
-        node: node.bus.cluster().me().clone(),
+        node: node.bus.ring().me().clone(),
     });
     Ok(())
 }
@@ -103,7 +103,7 @@ pub async fn join(node: &NodeContext) -> ApiResult<()> {
 async fn reconcile(node: &NodeContext) -> ApiResult<()> {
     let rows = ManagementNode::find().all(&node.db).await?;
     let now = db::now(&node.db).await?;
-    let cluster = node.bus.cluster();
+    let cluster = node.bus.ring();
     let me = cluster.me().uuid.clone();
     let dead_after = node.config.node_dead_after;
     // Without a transport to other nodes, routing to them could only fail: a node on the
@@ -148,7 +148,7 @@ async fn fence(node: &NodeContext, row: &Model, now: DateTime<Utc>) -> ApiResult
         silent_for = ?age(now, row.heart_beat),
         "management node declared dead"
     );
-    node.bus.cluster().leave(&row.uuid);
+    node.bus.ring().leave(&row.uuid);
     node.bus.publish(NodeLeft {
         uuid: row.uuid.clone(),
     });
@@ -160,7 +160,7 @@ async fn fence(node: &NodeContext, row: &Model, now: DateTime<Utc>) -> ApiResult
 /// The heartbeat loop; runs for the life of the node.
 pub fn keep_beating(node: NodeContext) {
     tokio::spawn(async move {
-        let me = node.bus.cluster().me().clone();
+        let me = node.bus.ring().me().clone();
         let mut last_beat = Instant::now();
         let mut tick = tokio::time::interval(node.config.heartbeat_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -180,7 +180,7 @@ pub fn keep_beating(node: NodeContext) {
 
 /// One heartbeat: stamp the row (stepping down or rejoining as needed), then check the others.
 async fn beat_once(node: &NodeContext, me: &NodeInfo, last_beat: &mut Instant) {
-    let cluster = node.bus.cluster();
+    let cluster = node.bus.ring();
     match beat(node).await {
         Ok(true) => {
             *last_beat = Instant::now();

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use zstack_kernel::cluster::HashRing;
+use zstack_kernel::node_ring::HashRing;
 
 use crate::common::{TestDb, TestNode, amqp_url};
 

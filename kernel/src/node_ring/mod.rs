@@ -2,14 +2,14 @@
 //! decides who owns a resource. A plain data structure: membership (the heartbeat) writes it, the
 //! bus reads it to route, and neither knows the other.
 
-mod ring;
+mod hash_ring;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
 
-pub use ring::{HashRing, VIRTUAL_NODES, hash};
+pub use hash_ring::{HashRing, VIRTUAL_NODES, hash};
 
 use crate::message::Event;
 
@@ -56,19 +56,19 @@ struct Members {
     ring: HashRing,
 }
 
-pub struct Cluster {
+pub struct NodeRing {
     me: NodeInfo,
     members: RwLock<Members>,
     on_leave: RwLock<Vec<LeaveListener>>,
 }
 
-impl Cluster {
+impl NodeRing {
     /// A cluster that so far holds only this node.
     pub fn new(me: NodeInfo) -> Self {
         let mut nodes = BTreeMap::new();
         nodes.insert(me.uuid.clone(), me.clone());
         let ring = HashRing::new([me.uuid.as_str()]);
-        Cluster {
+        NodeRing {
             me,
             members: RwLock::new(Members { nodes, ring }),
             on_leave: RwLock::new(Vec::new()),
@@ -175,7 +175,7 @@ mod tests {
 
     #[test]
     fn owners_are_members_running_the_service() {
-        let cluster = Cluster::new(node("a", Some(&["zone"])));
+        let cluster = NodeRing::new(node("a", Some(&["zone"])));
         cluster.join(node("b", Some(&["zone", "host"])));
         cluster.join(node("c", Some(&["account"])));
         for i in 0..200 {
@@ -191,7 +191,7 @@ mod tests {
 
     #[test]
     fn leaving_tells_the_listeners_once_and_a_node_without_itself_owns_nothing() {
-        let cluster = Cluster::new(node("a", None));
+        let cluster = NodeRing::new(node("a", None));
         cluster.join(node("b", None));
         let left = Arc::new(Mutex::new(Vec::new()));
         let seen = left.clone();
