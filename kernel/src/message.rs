@@ -13,9 +13,11 @@ pub trait Message: Send + 'static {
     const NAME: &'static str;
     type Reply: Send + 'static;
 
-    /// The resource the message acts on. Messages about one resource run one at a time, in the
-    /// order they arrived (ZStack's sync signature); `None` runs without ordering.
-    fn resource_uuid(&self) -> Option<String> {
+    /// The queue the message waits in: mostly the uuid of the resource it acts on, so that
+    /// messages about one resource go to the node that owns it and run there one at a time, in
+    /// the order they arrived (ZStack's sync signature); or a key that serializes messages
+    /// across resources (one default zone at most). `None` runs without ordering.
+    fn queue_key(&self) -> Option<String> {
         None
     }
 }
@@ -65,7 +67,7 @@ pub struct Envelope {
     pub id: String,
     pub headers: Headers,
     pub session: Option<SessionInfo>,
-    pub resource: Option<String>,
+    pub queue_key: Option<String>,
     pub payload: Payload,
 }
 
@@ -76,7 +78,7 @@ impl Envelope {
             id: new_uuid(),
             headers: Headers::new(),
             session: None,
-            resource: msg.resource_uuid(),
+            queue_key: msg.queue_key(),
             payload: Box::new(msg),
         }
     }

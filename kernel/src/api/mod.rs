@@ -287,12 +287,12 @@ macro_rules! api_message {
             const NAME: &'static str = stringify!($name);
             type Reply = $reply;
             $(
-                fn resource_uuid(&self) -> Option<String> {
+                fn queue_key(&self) -> Option<String> {
                     Some(self.$res.clone())
                 }
             )?
             $(
-                fn resource_uuid(&self) -> Option<String> {
+                fn queue_key(&self) -> Option<String> {
                     let key: fn(&Self) -> Option<String> = $sync_key;
                     key(self)
                 }

@@ -313,7 +313,7 @@ impl AmqpTransport {
                     id: id.clone(),
                     headers,
                     session,
-                    resource,
+                    queue_key: resource,
                     payload,
                 };
                 (env, codec)
@@ -381,7 +381,7 @@ impl Remote for AmqpTransport {
             from: self.me.clone(),
             headers: env.headers,
             session: env.session,
-            resource: env.resource,
+            resource: env.queue_key,
             needs_reply: reply.is_some(),
             body,
         };

@@ -38,7 +38,7 @@ struct Where {
 impl Message for Where {
     const NAME: &'static str = "WhereMsg";
     type Reply = String;
-    fn resource_uuid(&self) -> Option<String> {
+    fn queue_key(&self) -> Option<String> {
         self.key.clone()
     }
 }

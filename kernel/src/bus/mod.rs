@@ -263,7 +263,7 @@ impl Bus {
             None => return Err(ApiError::NoService(env.name.to_string()).into()),
         };
         let cluster = &self.inner.cluster;
-        let target = match &env.resource {
+        let target = match &env.queue_key {
             Some(key) => cluster.owner(key, &service),
             None => cluster.pick(&service, &env.id),
         };

@@ -136,7 +136,7 @@ impl Handler<Delivery> for ServiceActor {
             return;
         };
         let span = tracing::info_span!("handle", api_id = %envelope.id, msg = envelope.name, service = %self.service.id);
-        let resource = envelope.resource.clone();
+        let resource = envelope.queue_key.clone();
         let delay = self
             .delays
             .read()

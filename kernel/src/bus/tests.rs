@@ -15,7 +15,7 @@ struct Echo {
 impl Message for Echo {
     const NAME: &'static str = "EchoMsg";
     type Reply = String;
-    fn resource_uuid(&self) -> Option<String> {
+    fn queue_key(&self) -> Option<String> {
         self.resource.clone()
     }
 }
@@ -208,7 +208,7 @@ struct Boom {
 impl Message for Boom {
     const NAME: &'static str = "BoomMsg";
     type Reply = ();
-    fn resource_uuid(&self) -> Option<String> {
+    fn queue_key(&self) -> Option<String> {
         Some(self.resource.clone())
     }
 }

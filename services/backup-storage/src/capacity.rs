@@ -31,7 +31,7 @@ pub struct AllocatedCapacity {
 impl Message for AllocateBackupStorageCapacityMsg {
     const NAME: &'static str = "AllocateBackupStorageCapacityMsg";
     type Reply = AllocatedCapacity;
-    fn resource_uuid(&self) -> Option<String> {
+    fn queue_key(&self) -> Option<String> {
         Some(self.backup_storage_uuid.clone())
     }
 }

@@ -97,7 +97,7 @@ pub struct GetClusterMsg {
 impl zstack_kernel::Message for GetClusterMsg {
     const NAME: &'static str = "GetClusterMsg";
     type Reply = ClusterInventory;
-    fn resource_uuid(&self) -> Option<String> {
+    fn queue_key(&self) -> Option<String> {
         Some(self.uuid.clone())
     }
 }

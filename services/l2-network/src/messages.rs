@@ -156,7 +156,7 @@ pub struct GetL2NetworkMsg {
 impl zstack_kernel::Message for GetL2NetworkMsg {
     const NAME: &'static str = "GetL2NetworkMsg";
     type Reply = crate::entity::Model;
-    fn resource_uuid(&self) -> Option<String> {
+    fn queue_key(&self) -> Option<String> {
         Some(self.uuid.clone())
     }
 }
