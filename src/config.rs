@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use clap::Args;
 use zstack_kernel::NodeConfig;
+use zstack_kernel::gateway::webhook_target::AllowEntry;
 
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
@@ -67,6 +68,21 @@ pub struct Settings {
     /// HTTP worker threads.
     #[arg(long, env = "ZSTACK_HTTP_WORKERS", default_value_t = 2)]
     pub http_workers: usize,
+    /// Webhook receivers: when set, the only ones allowed (comma-separated networks in CIDR
+    /// notation and host names: `10.0.0.0/8,hooks.example.com`).
+    #[arg(long, env = "ZSTACK_WEBHOOK_ALLOW", value_delimiter = ',', value_parser = AllowEntry::parse)]
+    pub webhook_allow: Vec<AllowEntry>,
+    /// The URL clients reach this node at (`https://zstack.example.com`); job locations start
+    /// with it, whatever the request's headers say.
+    #[arg(long, env = "ZSTACK_PUBLIC_URL", value_parser = zstack_kernel::gateway::check_public_url)]
+    pub public_url: Option<String>,
+    /// Build job locations from well-formed `Forwarded` / `X-Forwarded-Host` /
+    /// `X-Forwarded-Proto` headers (only behind a proxy that sets them).
+    #[arg(long, env = "ZSTACK_TRUST_FORWARDED")]
+    pub trust_forwarded: bool,
+    /// Seconds a request body may take to arrive; a slower request gets 408 and is closed.
+    #[arg(long, env = "ZSTACK_BODY_TIMEOUT", default_value_t = 30)]
+    pub body_timeout: u64,
 }
 
 fn parse_delay(text: &str) -> Result<(String, u64), String> {
@@ -129,6 +145,10 @@ impl Settings {
         });
         config.webhook_tries = self.webhook_tries.max(1);
         config.webhook_max_backoff = Duration::from_millis(self.webhook_max_backoff_ms);
+        config.webhook_allow = self.webhook_allow.clone();
+        config.public_url = self.public_url.clone();
+        config.trust_forwarded = self.trust_forwarded;
+        config.body_timeout = Duration::from_secs(self.body_timeout.max(1));
         config
     }
 }

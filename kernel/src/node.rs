@@ -41,6 +41,14 @@ pub struct NodeConfig {
     /// Webhook deliveries: tries, and the longest pause between two.
     pub webhook_tries: u32,
     pub webhook_max_backoff: Duration,
+    /// `--webhook-allow`: when not empty, the only receivers webhooks may go to.
+    pub webhook_allow: Vec<crate::gateway::webhook_target::AllowEntry>,
+    /// `--public-url`: the base of every job location, whatever the request's headers say.
+    pub public_url: Option<String>,
+    /// `--trust-forwarded`: job locations follow well-formed `Forwarded` / `X-Forwarded-*`.
+    pub trust_forwarded: bool,
+    /// How long a request body may take to arrive.
+    pub body_timeout: Duration,
 }
 
 impl NodeConfig {
@@ -58,6 +66,10 @@ impl NodeConfig {
             services: None,
             webhook_tries: 15,
             webhook_max_backoff: Duration::from_secs(2),
+            webhook_allow: Vec::new(),
+            public_url: None,
+            trust_forwarded: false,
+            body_timeout: Duration::from_secs(30),
         }
     }
 }

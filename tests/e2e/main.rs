@@ -8,6 +8,7 @@ mod accounts;
 mod basic_flow;
 mod cluster;
 mod datacenter;
+mod http_edges;
 mod image;
 mod injection;
 mod management_node;

@@ -4,14 +4,14 @@
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, QueryFilter};
+use sea_orm::{ActiveValue::Set, QueryFilter, QuerySelect};
 use sea_orm_migration::prelude::{Index, Table};
 use sea_orm_migration::schema::{
     boolean_null, string_len, string_len_null, text_null, timestamp_with_time_zone,
 };
 
 use crate::error::{ApiError, ErrorCode};
-use crate::schema::CreateTables;
+use crate::schema::{AddColumns, CreateTables};
 use crate::time::now;
 
 pub mod job {
@@ -31,6 +31,8 @@ pub mod job {
         pub node_uuid: String,
         pub create_date: DateTime<Utc>,
         pub last_op_date: DateTime<Utc>,
+        /// The account that submitted the job; only it and admin may poll it.
+        pub account_uuid: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -62,6 +64,7 @@ pub async fn create(
     api_name: &str,
     web_hook: Option<&str>,
     node_uuid: &str,
+    account_uuid: Option<&str>,
 ) -> Result<(), DbErr> {
     let at = now();
     job::ActiveModel {
@@ -74,6 +77,7 @@ pub async fn create(
         node_uuid: Set(node_uuid.to_string()),
         create_date: Set(at),
         last_op_date: Set(at),
+        account_uuid: Set(account_uuid.map(String::from)),
     }
     .insert(db)
     .await?;
@@ -173,6 +177,36 @@ pub async fn end_orphans(
         }
     }
     Ok(ended)
+}
+
+/// Whether the session of `account_uuid` may poll job `uuid`: admin may poll every job, another
+/// account only the jobs it submitted (and so none submitted without a session). An unknown job
+/// is readable, so that it answers as unknown to whoever asks.
+pub async fn readable_by(
+    db: &DatabaseConnection,
+    uuid: &str,
+    account_uuid: &str,
+    is_admin: bool,
+) -> Result<bool, DbErr> {
+    if is_admin {
+        return Ok(true);
+    }
+    let owner = job::Entity::find_by_id(uuid.to_string())
+        .select_only()
+        .column(job::Column::AccountUuid)
+        .into_tuple::<Option<String>>()
+        .one(db)
+        .await?;
+    Ok(match owner {
+        None => true,
+        Some(owner) => owner.as_deref() == Some(account_uuid),
+    })
+}
+
+/// Adds `api_job.account_uuid`, the account that submitted each job.
+pub fn account_migration() -> AddColumns {
+    AddColumns::new("m0002_kernel_api_job_account")
+        .column("api_job", string_len_null("account_uuid", 32))
 }
 
 /// Creates the `api_job` table.
