@@ -949,10 +949,11 @@ pub fn server(
                 // proxies keep them (75 s): clients that pool connections then rarely send on
                 // one just being closed.
                 .keep_alive(Duration::from_secs(75))
+                // The request head must arrive within 5 s (`HttpServer`'s default).
                 .client_request_timeout(Duration::from_secs(5))
                 // Before closing, a connection reads (and drops) what the client still sends for
                 // up to 1 s, so that a client sending a refused body reads the answer rather
-                // than a reset. (`HttpServer`'s defaults, as these three.)
+                // than a reset (`HttpServer`'s default).
                 .client_disconnect_timeout(Duration::from_secs(1))
                 .local_addr(addr)
                 .h1(map_config(app, |_| actix_web::dev::AppConfig::default()));
