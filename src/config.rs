@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use clap::Args;
 use zstack_kernel::NodeConfig;
+use zstack_kernel::gateway::webhook_target::AllowEntry;
 use zstack_kernel::query::QueryLimits;
 
 #[derive(Debug, Clone, Args)]
@@ -95,6 +96,21 @@ pub struct Settings {
     /// Seconds any other database statement may run before the database stops it (0: no bound).
     #[arg(long, env = "ZSTACK_DB_STATEMENT_TIMEOUT", default_value_t = 60)]
     pub db_statement_timeout: u64,
+    /// Webhook receivers: when set, the only ones allowed (comma-separated networks in CIDR
+    /// notation and host names: `10.0.0.0/8,hooks.example.com`).
+    #[arg(long, env = "ZSTACK_WEBHOOK_ALLOW", value_delimiter = ',', value_parser = AllowEntry::parse)]
+    pub webhook_allow: Vec<AllowEntry>,
+    /// The URL clients reach this node at (`https://zstack.example.com`); job locations start
+    /// with it, whatever the request's headers say.
+    #[arg(long, env = "ZSTACK_PUBLIC_URL", value_parser = zstack_kernel::gateway::check_public_url)]
+    pub public_url: Option<String>,
+    /// Build job locations from well-formed `Forwarded` / `X-Forwarded-Host` /
+    /// `X-Forwarded-Proto` headers (only behind a proxy that sets them).
+    #[arg(long, env = "ZSTACK_TRUST_FORWARDED")]
+    pub trust_forwarded: bool,
+    /// Seconds a request body may take to arrive; a slower request gets 408 and is closed.
+    #[arg(long, env = "ZSTACK_BODY_TIMEOUT", default_value_t = 30)]
+    pub body_timeout: u64,
 }
 
 fn parse_delay(text: &str) -> Result<(String, u64), String> {
@@ -165,6 +181,10 @@ impl Settings {
             max_length: self.query_max_length as usize,
             timeout: Duration::from_secs(self.query_timeout.max(1)),
         };
+        config.webhook_allow = self.webhook_allow.clone();
+        config.public_url = self.public_url.clone();
+        config.trust_forwarded = self.trust_forwarded;
+        config.body_timeout = Duration::from_secs(self.body_timeout.max(1));
         config
     }
 

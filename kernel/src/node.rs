@@ -45,6 +45,14 @@ pub struct NodeConfig {
     pub max_tags_per_request: usize,
     /// What one query may ask for, and how long the database may work on it.
     pub query_limits: QueryLimits,
+    /// `--webhook-allow`: when not empty, the only receivers webhooks may go to.
+    pub webhook_allow: Vec<crate::gateway::webhook_target::AllowEntry>,
+    /// `--public-url`: the base of every job location, whatever the request's headers say.
+    pub public_url: Option<String>,
+    /// `--trust-forwarded`: job locations follow well-formed `Forwarded` / `X-Forwarded-*`.
+    pub trust_forwarded: bool,
+    /// How long a request body may take to arrive.
+    pub body_timeout: Duration,
 }
 
 impl NodeConfig {
@@ -64,6 +72,10 @@ impl NodeConfig {
             webhook_max_backoff: Duration::from_secs(2),
             max_tags_per_request: 256,
             query_limits: QueryLimits::default(),
+            webhook_allow: Vec::new(),
+            public_url: None,
+            trust_forwarded: false,
+            body_timeout: Duration::from_secs(30),
         }
     }
 }

@@ -26,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(zstack_l3_network::migration::migration()),
             Box::new(zstack_kernel::resource::registry::migration()),
             Box::new(zstack_kernel::gateway::jobs::work_migration()),
+            Box::new(zstack_kernel::gateway::jobs::account_migration()),
         ]
     }
 }

@@ -278,10 +278,19 @@ impl TestNode {
             .to_string()
     }
 
-    /// Polls a job location until it is no longer 202.
+    /// Polls a job location as admin until it is no longer 202.
     pub async fn wait_job(&self, location: &str) -> Rsp {
+        let admin = self.login().await;
+        self.wait_job_as(location, &admin).await
+    }
+
+    /// Polls a job location with `session` (a job answers only its submitter and admin) until
+    /// it is no longer 202.
+    pub async fn wait_job_as(&self, location: &str, session: &str) -> Rsp {
         for _ in 0..300 {
-            let rsp = self.send(Method::GET, location, None, None, &[]).await;
+            let rsp = self
+                .send(Method::GET, location, Some(session), None, &[])
+                .await;
             if rsp.status != 202 {
                 return rsp;
             }
@@ -301,7 +310,7 @@ impl TestNode {
         let accepted = self.send(method, path, Some(session), body, &[]).await;
         assert_eq!(accepted.status, 202, "{:?}", accepted.body);
         let location = accepted.body["location"].as_str().expect("a location");
-        self.wait_job(location).await
+        self.wait_job_as(location, session).await
     }
 
     /// `POST path` with `{"params": ...}`, waited for; the created inventory.

@@ -19,6 +19,7 @@ mod datacenter;
 mod hostile_jobs;
 mod hostile_ownership;
 mod hostile_query;
+mod http_edges;
 mod image;
 mod injection;
 mod management_node;

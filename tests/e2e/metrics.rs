@@ -36,7 +36,7 @@ async fn metrics_count_responses_results_and_webhooks() {
         )
         .await;
     hook.next(Duration::from_secs(10)).await.expect("delivered");
-    t.wait_job(accepted.body["location"].as_str().unwrap())
+    t.wait_job_as(accepted.body["location"].as_str().unwrap(), &sid)
         .await;
     assert_eq!(t.get("/zones?q=nonsense", &sid).await.status, 400);
 

@@ -105,7 +105,7 @@ async fn a_restart_keeps_zones_sessions_and_finished_jobs() {
     assert_eq!(zones.status, 200, "the session survived: {:?}", zones.body);
     assert_eq!(zones.body["inventories"][0]["uuid"], zone_uuid.as_str());
     assert_eq!(zones.body["inventories"][0]["name"], "survivor");
-    let job = t.send(Method::GET, &location, None, None, &[]).await;
+    let job = t.send(Method::GET, &location, Some(&sid), None, &[]).await;
     assert_eq!(job.status, 200);
     assert_eq!(job.body, done.body);
     let nodes = t.get("/management-nodes", &sid).await;

@@ -203,7 +203,7 @@ async fn api_jobs_answer_202_while_running_then_200_and_only_to_get() {
         .intercept(|_: &APICreateZoneMsg| Intercept::Delay(Duration::from_millis(600)));
     let r = t.post_zone(&sid, json!({"name": "z"}), &[]).await;
     let location = r.body["location"].as_str().unwrap().to_string();
-    let running = t.send(Method::GET, &location, None, None, &[]).await;
+    let running = t.send(Method::GET, &location, Some(&sid), None, &[]).await;
     assert_eq!(running.status, 202);
     assert_eq!(running.body["location"], location.as_str());
     let wrong = t.send(Method::DELETE, &location, None, None, &[]).await;
@@ -214,7 +214,7 @@ async fn api_jobs_answer_202_while_running_then_200_and_only_to_get() {
         .send(
             Method::GET,
             "/api-jobs/d825b1a26f4e474b8c59306081920ff2",
-            None,
+            Some(&sid),
             None,
             &[],
         )
@@ -232,7 +232,9 @@ async fn finished_jobs_expire_after_the_retention_period() {
     assert_eq!(t.wait_job(&location).await.status, 200);
     tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_eq!(
-        t.send(Method::GET, &location, None, None, &[]).await.status,
+        t.send(Method::GET, &location, Some(&sid), None, &[])
+            .await
+            .status,
         404
     );
     t.stop().await;

@@ -4,14 +4,14 @@
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryFilter, QuerySelect};
 use sea_orm_migration::prelude::{Index, Table};
 use sea_orm_migration::schema::{
     boolean_null, string_len, string_len_null, text_null, timestamp_with_time_zone,
 };
 
 use crate::error::{ApiError, ErrorCode};
-use crate::schema::CreateTables;
+use crate::schema::{AddColumns, CreateTables};
 use crate::time::now;
 
 pub mod job {
@@ -34,6 +34,8 @@ pub mod job {
         /// The resource a create running as this job committed (with [`WORK_DONE`]).
         pub resource_type: Option<String>,
         pub resource_uuid: Option<String>,
+        /// The account that submitted the job; only it and admin may poll it.
+        pub account_uuid: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -119,6 +121,7 @@ pub async fn create(
     api_name: &str,
     web_hook: Option<&str>,
     node_uuid: &str,
+    account_uuid: Option<&str>,
 ) -> Result<(), DbErr> {
     let at = now();
     job::ActiveModel {
@@ -133,6 +136,7 @@ pub async fn create(
         last_op_date: Set(at),
         resource_type: Set(None),
         resource_uuid: Set(None),
+        account_uuid: Set(account_uuid.map(String::from)),
     }
     .insert(db)
     .await?;
@@ -239,6 +243,36 @@ pub fn work_migration() -> crate::schema::AddColumns {
     crate::schema::AddColumns::new("m0101_kernel_api_job_work")
         .column("api_job", string_len_null("resource_type", 255))
         .column("api_job", string_len_null("resource_uuid", 32))
+}
+
+/// Whether the session of `account_uuid` may poll job `uuid`: admin may poll every job, another
+/// account only the jobs it submitted (and so none submitted without a session). An unknown job
+/// is readable, so that it answers as unknown to whoever asks.
+pub async fn readable_by(
+    db: &DatabaseConnection,
+    uuid: &str,
+    account_uuid: &str,
+    is_admin: bool,
+) -> Result<bool, DbErr> {
+    if is_admin {
+        return Ok(true);
+    }
+    let owner = job::Entity::find_by_id(uuid.to_string())
+        .select_only()
+        .column(job::Column::AccountUuid)
+        .into_tuple::<Option<String>>()
+        .one(db)
+        .await?;
+    Ok(match owner {
+        None => true,
+        Some(owner) => owner.as_deref() == Some(account_uuid),
+    })
+}
+
+/// Adds `api_job.account_uuid`, the account that submitted each job.
+pub fn account_migration() -> AddColumns {
+    AddColumns::new("m0002_kernel_api_job_account")
+        .column("api_job", string_len_null("account_uuid", 32))
 }
 
 /// Creates the `api_job` table.

@@ -1,11 +1,18 @@
 //! The REST gateway: HTTP on `/zstack/v1/...` ↔ API messages on the bus. It knows no resource
 //! family: every route comes from an API declaration in the [`ApiRegistry`](crate::api::ApiRegistry).
 
+mod body;
+mod conn;
+mod host;
 pub mod jobs;
+mod location;
 mod metrics;
 mod openapi;
 mod router;
 mod webhook;
+pub mod webhook_target;
+
+pub use location::check_public_url;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -17,7 +24,7 @@ use sea_orm::SqlErr;
 use tokio::sync::Notify;
 
 use actix_web::http::{Method, StatusCode};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
+use actix_web::{App, HttpRequest, HttpResponse, ResponseError, web};
 use serde_json::{Map, Value, json};
 use tracing::Instrument;
 
@@ -31,6 +38,7 @@ use crate::tags::{AttachTagsMsg, ValidateTagsMsg};
 use metrics::Metrics;
 use router::{Lookup, Matched, Router};
 use webhook::WebhookPlan;
+use webhook_target::WebhookClient;
 
 /// How long an async API's job waits for its reply past its timeout (see `call_job`): a job is
 /// failed only when its work is known not to have happened, so this bounds a handler that
@@ -50,7 +58,8 @@ impl Event for ApiJobCompleted {
     const NAME: &'static str = "ApiJobCompleted";
 }
 
-/// Malformed HTTP (400/404/405) or a failed API (503), answered in ZStack's error format.
+/// Malformed HTTP (400/404/405/408/413) or a failed API (503), answered in ZStack's error
+/// format.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
     #[error("{0}")]
@@ -61,6 +70,8 @@ pub enum HttpError {
     MethodNotAllowed(String),
     #[error("{0}")]
     Api(ErrorCode),
+    #[error("{0}")]
+    Body(body::BodyError),
 }
 
 impl From<ErrorCode> for HttpError {
@@ -82,6 +93,9 @@ impl ResponseError for HttpError {
             HttpError::NotFound(_) => StatusCode::NOT_FOUND,
             HttpError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             HttpError::Api(_) => StatusCode::SERVICE_UNAVAILABLE,
+            HttpError::Body(body::BodyError::TooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
+            HttpError::Body(body::BodyError::TimedOut(_)) => StatusCode::REQUEST_TIMEOUT,
+            HttpError::Body(body::BodyError::Broken(_)) => StatusCode::BAD_REQUEST,
         }
     }
 
@@ -93,8 +107,14 @@ impl ResponseError for HttpError {
             HttpError::MethodNotAllowed(m) => {
                 ErrorCode::new("SYS.1009", "Method not allowed", m.as_str())
             }
+            HttpError::Body(e) => ErrorCode::new("SYS.1007", "Bad request", e.to_string()),
         };
-        HttpResponse::build(self.status_code()).json(error.to_body())
+        let mut rsp = HttpResponse::build(self.status_code());
+        if let HttpError::Body(_) = self {
+            // The rest of the body is unread (or never comes): the connection cannot be reused.
+            rsp.force_close();
+        }
+        rsp.json(error.to_body())
     }
 }
 
@@ -149,8 +169,9 @@ pub struct Gateway {
     router: Router,
     openapi: String,
     metrics: Arc<Metrics>,
-    http: reqwest::Client,
+    http: WebhookClient,
     webhook_plan: Arc<WebhookPlan>,
+    locator: location::Locator,
 }
 
 /// The parameters of one request, before the API pipeline checks them.
@@ -212,32 +233,26 @@ impl Gateway {
             max_backoff: node.config.webhook_max_backoff,
         });
         Gateway {
-            node,
             jobs,
             job_runner,
             router,
             openapi,
             metrics: Arc::new(Metrics::default()),
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-                .unwrap_or_default(),
+            http: webhook_target::client(&node.config),
             webhook_plan,
+            locator: location::Locator::new(&node.config),
+            node,
         }
     }
 
-    fn location(req: &HttpRequest, job_uuid: &str) -> String {
-        let info = req.connection_info();
-        format!(
-            "{}://{}/zstack/v1/api-jobs/{job_uuid}",
-            info.scheme(),
-            info.host()
-        )
+    fn location(&self, req: &HttpRequest, job_uuid: &str) -> String {
+        self.locator.job(req, job_uuid)
     }
 
     async fn handle(&self, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, HttpError> {
         let method = match *req.method() {
-            Method::GET => HttpMethod::Get,
+            // HEAD is answered as GET; actix leaves the body out (and keeps its length).
+            Method::GET | Method::HEAD => HttpMethod::Get,
             Method::POST => HttpMethod::Post,
             Method::PUT => HttpMethod::Put,
             Method::DELETE => HttpMethod::Delete,
@@ -344,17 +359,22 @@ impl Gateway {
         {
             return Err(HttpError::BadRequest(format!("Duplicate job uuid[{uuid}]")));
         }
-        let web_hook = match header(req, "X-Web-Hook") {
+        let web_hook = match req.headers().get("X-Web-Hook").map(|v| v.to_str()) {
             None => None,
-            // The node is built without TLS, so an https receiver could never be reached.
-            Some(url) => match reqwest::Url::parse(url) {
-                Ok(u) if u.scheme() == "http" && u.host().is_some() => Some(url.to_string()),
-                _ => {
+            // Not dropped as if absent: the client expects its result pushed.
+            Some(Err(_)) => {
+                return Err(HttpError::BadRequest(
+                    "Invalid header[X-Web-Hook]: it must be a URL in visible ASCII".into(),
+                ));
+            }
+            Some(Ok(url)) => {
+                if let Err(why) = self.http.rules.check_submission(url).await {
                     return Err(HttpError::BadRequest(format!(
-                        "Invalid header[X-Web-Hook]: [{url}] is not an http:// URL (https receivers are not supported)"
+                        "Invalid header[X-Web-Hook]: [{url}] {why}"
                     )));
                 }
-            },
+                Some(url.to_string())
+            }
         };
         let timeout = match header(req, "X-API-Timeout") {
             Some(v) => Duration::from_secs(v.parse::<u64>().map_err(|_| {
@@ -380,6 +400,17 @@ impl Gateway {
             with_schema,
             web_hook,
         })
+    }
+
+    /// The session a poll comes with; `None` when it has none or an invalid one (the poll then
+    /// answers as for an unknown job), an error only when the session could not be checked.
+    async fn poll_session(&self, req: &HttpRequest) -> Result<Option<SessionInfo>, HttpError> {
+        match self.check_session(req).await {
+            Ok(session) => Ok(Some(session)),
+            Err(HttpError::BadRequest(_)) => Ok(None),
+            Err(HttpError::Api(e)) if e.code == "ID.1001" => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     async fn check_session(&self, req: &HttpRequest) -> Result<SessionInfo, HttpError> {
@@ -537,6 +568,7 @@ impl Gateway {
             p.api.name,
             p.web_hook.as_deref(),
             &node.config.node_uuid,
+            p.session.as_ref().map(|s| s.account_uuid.as_str()),
         )
         .await
         {
@@ -548,7 +580,7 @@ impl Gateway {
             }
             return Err(e.into());
         }
-        let location = Self::location(req, &p.api_id);
+        let location = self.location(req, &p.api_id);
         let timeout_ms = u64::try_from(p.timeout.as_millis()).unwrap_or(u64::MAX);
         let http = self.http.clone();
         let plan = self.webhook_plan.clone();
@@ -621,10 +653,17 @@ impl Gateway {
             ));
         }
         let expired = || HttpError::NotFound(format!("the job[uuid:{uuid}] has been expired"));
+        // Only the submitting account and admin learn anything of a job, even that it exists.
+        let Some(session) = self.poll_session(req).await? else {
+            return Err(expired());
+        };
+        if !jobs::readable_by(&self.node.db, uuid, &session.account_uuid, session.is_admin).await? {
+            return Err(expired());
+        }
         match jobs::view(&self.node.db, uuid, self.node.config.job_retention).await? {
             jobs::JobView::Gone => Err(expired()),
             jobs::JobView::Running => {
-                Ok(HttpResponse::Accepted().json(json!({ "location": Self::location(req, uuid) })))
+                Ok(HttpResponse::Accepted().json(json!({ "location": self.location(req, uuid) })))
             }
             jobs::JobView::Done { success, body } => {
                 let status = if success {
@@ -843,8 +882,20 @@ fn read_input(
     })
 }
 
-async fn dispatch(req: HttpRequest, body: web::Bytes, gw: web::Data<Gateway>) -> HttpResponse {
-    if req.path() == "/metrics" && req.method() == Method::GET {
+async fn dispatch(
+    req: HttpRequest,
+    mut payload: web::Payload,
+    gw: web::Data<Gateway>,
+) -> HttpResponse {
+    let body = match body::read(&req, &mut payload, gw.node.config.body_timeout).await {
+        Ok(body) => body,
+        Err(e) => {
+            let rsp = HttpError::Body(e).error_response();
+            gw.metrics.response(rsp.status().as_u16());
+            return rsp;
+        }
+    };
+    if req.path() == "/metrics" && matches!(*req.method(), Method::GET | Method::HEAD) {
         return HttpResponse::Ok()
             .content_type("text/plain; version=0.0.4")
             .body(gw.metrics.render(gw.jobs.running(), &gw.node.bus));
@@ -887,10 +938,7 @@ pub async fn fail_jobs_of(
         jobs = count,
         "jobs of a management node that is gone ended"
     );
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap_or_default();
+    let http = webhook_target::client(&node.config);
     let plan = Arc::new(WebhookPlan {
         tries: node.config.webhook_tries,
         max_backoff: node.config.webhook_max_backoff,
@@ -977,19 +1025,51 @@ pub fn server(
     workers: usize,
     jobs: Arc<JobTracker>,
 ) -> std::io::Result<actix_web::dev::Server> {
+    use actix_service::{IntoServiceFactory, ServiceFactoryExt, fn_service, map_config};
+
     let job_runner = actix::System::current().arbiter().clone();
     let gateway = web::Data::new(Gateway::new(node, jobs, job_runner));
-    Ok(HttpServer::new(move || {
-        App::new()
-            .app_data(gateway.clone())
-            .app_data(web::PayloadConfig::new(4 * 1024 * 1024))
-            .default_service(web::to(dispatch))
-    })
-    .workers(workers)
-    // Idle connections stay open well beyond actix's 5 s, as most servers and proxies keep
-    // them (75 s): clients that pool connections then rarely send on one just being closed.
-    .keep_alive(Duration::from_secs(75))
-    .disable_signals()
-    .listen(listener)?
-    .run())
+    let addr = listener.local_addr()?;
+    // What `HttpServer::listen` builds, with each connection wrapped so that the errors actix
+    // answers by itself get a body (conn.rs).
+    let builder = actix_server::Server::build()
+        .workers(workers)
+        .disable_signals();
+    let stopping = builder.graceful_shutdown_signal();
+    Ok(builder
+        .listen("zstack-http", listener, move || {
+            let stopping = stopping.clone();
+            let app = App::new()
+                .app_data(gateway.clone())
+                .default_service(web::to(dispatch))
+                .into_factory()
+                .map_err(|e| e.error_response());
+            let http = actix_http::HttpService::build()
+                // Idle connections close when the node stops, not when keep-alive ends.
+                .graceful_shutdown_signal(move || {
+                    let stopping = stopping.clone();
+                    async move { stopping.notified().await }
+                })
+                // Idle connections stay open well beyond actix's 5 s, as most servers and
+                // proxies keep them (75 s): clients that pool connections then rarely send on
+                // one just being closed.
+                .keep_alive(Duration::from_secs(75))
+                // The request head must arrive within 5 s (`HttpServer`'s default).
+                .client_request_timeout(Duration::from_secs(5))
+                // Before closing, a connection reads (and drops) what the client still sends for
+                // up to 1 s, so that a client sending a refused body reads the answer rather
+                // than a reset (`HttpServer`'s default).
+                .client_disconnect_timeout(Duration::from_secs(1))
+                .local_addr(addr)
+                .h1(map_config(app, |_| actix_web::dev::AppConfig::default()));
+            fn_service(|io: actix_web::rt::net::TcpStream| {
+                let peer = io.peer_addr().ok();
+                std::future::ready(Ok::<_, actix_http::error::DispatchError>((
+                    conn::ErrorBodies::new(io),
+                    peer,
+                )))
+            })
+            .and_then(http)
+        })?
+        .run())
 }

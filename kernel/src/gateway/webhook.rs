@@ -1,9 +1,11 @@
 //! Delivers a finished job to its `X-Web-Hook` URL, retrying with backoff until the receiver
-//! answers 2xx or the tries run out.
+//! answers 2xx or the tries run out. A redirect is not followed: it counts as a failed try.
 
 use std::time::Duration;
 
 use tracing::{info, warn};
+
+use super::webhook_target::WebhookClient;
 
 pub struct WebhookPlan {
     pub tries: u32,
@@ -22,13 +24,26 @@ impl WebhookPlan {
 }
 
 pub async fn deliver(
-    client: &reqwest::Client,
+    client: &WebhookClient,
     plan: &WebhookPlan,
     url: &str,
     job_uuid: &str,
     success: bool,
     body: String,
 ) -> bool {
+    // Checked again: the URL may have been stored under other rules (an earlier version, another
+    // node's `--webhook-allow`).
+    if let Err(why) = client.rules.check_url(url) {
+        warn!(
+            job = job_uuid,
+            url, why, "webhook not delivered: the receiver is refused"
+        );
+        return false;
+    }
+    let Some(client) = &client.http else {
+        warn!(job = job_uuid, url, "webhook not delivered: no HTTP client");
+        return false;
+    };
     for attempt in 1..=plan.tries {
         let sent = client
             .post(url)

@@ -24,7 +24,7 @@ async fn a_job_made_on_one_node_is_polled_on_the_others_and_its_webhook_fires_on
     .await;
     let job = job_path(&location(&accepted));
     for via in &cluster.nodes[1..] {
-        let done = wait_job_on(via, &job, Duration::from_secs(10)).await;
+        let done = wait_job_on(via, &session, &job, Duration::from_secs(10)).await;
         assert_eq!(done.status, 200, "{:?}", done.body);
         assert_eq!(done.body["inventory"]["description"], "from node 0");
     }

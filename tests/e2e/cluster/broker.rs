@@ -93,7 +93,7 @@ async fn nodes_carry_on_through_a_broker_restart() {
     // Failed when the connection dropped (`rabbitmqctl shutdown` returns after that), not when
     // node 1 would have answered, nor after the API's timeout.
     let down_at = Instant::now();
-    let failed = wait_job_on(&cluster.nodes[0], &job, Duration::from_secs(10)).await;
+    let failed = wait_job_on(&cluster.nodes[0], &session, &job, Duration::from_secs(10)).await;
     assert_eq!(failed.status, 503, "{:?}", failed.body);
     assert_eq!(error_code(&failed.body), "SYS.1012");
     assert!(
@@ -106,6 +106,7 @@ async fn nodes_carry_on_through_a_broker_restart() {
     let accepted = update_zone(&cluster.nodes[0], &session, &zone, "broker down", &[]).await;
     let failed = wait_job_on(
         &cluster.nodes[0],
+        &session,
         &job_path(&location(&accepted)),
         Duration::from_secs(5),
     )
@@ -131,6 +132,7 @@ async fn nodes_carry_on_through_a_broker_restart() {
         let accepted = update_zone(&cluster.nodes[0], &session, &zone, "broker back", &[]).await;
         let done = wait_job_on(
             &cluster.nodes[0],
+            &session,
             &job_path(&location(&accepted)),
             Duration::from_secs(20),
         )

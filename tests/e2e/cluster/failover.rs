@@ -51,7 +51,7 @@ async fn killing_the_node_running_a_job_fails_it_on_the_others_and_fires_its_web
     assert_eq!(
         cluster.nodes[1]
             .api
-            .send(Method::GET, &job, None, None, &[])
+            .send(Method::GET, &job, Some(&session), None, &[])
             .await
             .status,
         202
@@ -59,7 +59,7 @@ async fn killing_the_node_running_a_job_fails_it_on_the_others_and_fires_its_web
     let killed = cluster.nodes[0].uuid.clone();
     cluster.nodes[0].kill();
 
-    let done = wait_job_on(&cluster.nodes[2], &job, Duration::from_secs(15)).await;
+    let done = wait_job_on(&cluster.nodes[2], &session, &job, Duration::from_secs(15)).await;
     assert_eq!(done.status, 503, "{:?}", done.body);
     assert_eq!(error_code(&done.body), "SYS.1012");
     assert!(
@@ -107,7 +107,7 @@ async fn killing_the_owner_answers_the_waiting_job_with_sys_1012_and_ownership_m
     cluster.nodes[1].kill();
     let killed_at = Instant::now();
 
-    let done = wait_job_on(&cluster.nodes[2], &job, Duration::from_secs(15)).await;
+    let done = wait_job_on(&cluster.nodes[2], &session, &job, Duration::from_secs(15)).await;
     assert_eq!(done.status, 503, "{:?}", done.body);
     assert_eq!(error_code(&done.body), "SYS.1012");
     assert!(

@@ -340,11 +340,19 @@ pub fn job_path(location: &str) -> String {
     format!("/api-jobs/{job}")
 }
 
-/// Polls a job on `via` until it is no longer 202, for up to `within`.
-pub async fn wait_job_on(via: &NodeProc, path: &str, within: Duration) -> crate::common::Rsp {
+/// Polls a job on `via` with `session` until it is no longer 202, for up to `within`.
+pub async fn wait_job_on(
+    via: &NodeProc,
+    session: &str,
+    path: &str,
+    within: Duration,
+) -> crate::common::Rsp {
     let deadline = Instant::now() + within;
     loop {
-        let rsp = via.api.send(Method::GET, path, None, None, &[]).await;
+        let rsp = via
+            .api
+            .send(Method::GET, path, Some(session), None, &[])
+            .await;
         if rsp.status != 202 {
             return rsp;
         }

@@ -62,6 +62,7 @@ async fn each_message_goes_to_a_node_running_its_service_and_none_alive_is_sys_1
         .await;
     let failed = wait_job_on(
         &cluster.nodes[0],
+        &session,
         &job_path(&location(&accepted)),
         Duration::from_secs(5),
     )
