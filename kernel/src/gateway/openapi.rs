@@ -203,6 +203,7 @@ fn operation(path: &str, apis: &[&Arc<ApiDescriptor>]) -> Value {
         );
     }
     if route.body != BodyKey::None {
+        responses.insert("408".into(), error("the body did not arrive in time"));
         responses.insert("413".into(), error("the body is too large"));
     }
     responses.insert(
