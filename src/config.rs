@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::Args;
 use zstack_kernel::NodeConfig;
-use zstack_kernel::gateway::webhook_target::AllowEntry;
+use zstack_kernel::jobs::webhook_target::AllowEntry;
 use zstack_kernel::query::QueryLimits;
 
 #[derive(Debug, Clone, Args)]

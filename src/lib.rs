@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix_web::dev::ServerHandle;
 use sea_orm_migration::MigratorTrait;
 use zstack_kernel::bus::{AmqpSettings, AmqpTransport};
-use zstack_kernel::gateway::JobTracker;
+use zstack_kernel::jobs::{self, JobTracker};
 use zstack_kernel::{ErrorCode, NodeContext, db, gateway};
 
 pub use config::Settings;
@@ -95,7 +95,7 @@ pub async fn start(settings: &Settings) -> Result<RunningNode, StartError> {
             .map_err(StartError::Broker)?;
     }
     zstack_management_node::join(&node).await?;
-    gateway::prepare_jobs(&node).await?;
+    jobs::start(&node).await?;
     let jobs = Arc::new(JobTracker::default());
     let server = gateway::server(node.clone(), listener, settings.http_workers, jobs.clone())
         .map_err(|source| StartError::Listen {
@@ -151,7 +151,7 @@ impl RunningNode {
     pub async fn stop(self) {
         self.server.stop(true).await;
         let _ = self.serving.await;
-        gateway::drain_jobs(&self.node, &self.jobs, self.shutdown_grace).await;
+        jobs::drain(&self.node, &self.jobs, self.shutdown_grace).await;
         if let Err(e) = zstack_management_node::leave(&self.node).await {
             tracing::warn!(error = %e, "could not remove this node's row");
         }

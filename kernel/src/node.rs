@@ -46,7 +46,7 @@ pub struct NodeConfig {
     /// What one query may ask for, and how long the database may work on it.
     pub query_limits: QueryLimits,
     /// `--webhook-allow`: when not empty, the only receivers webhooks may go to.
-    pub webhook_allow: Vec<crate::gateway::webhook_target::AllowEntry>,
+    pub webhook_allow: Vec<crate::jobs::webhook_target::AllowEntry>,
     /// `--public-url`: the base of every job location, whatever the request's headers say.
     pub public_url: Option<String>,
     /// `--trust-forwarded`: job locations follow well-formed `Forwarded` / `X-Forwarded-*`.

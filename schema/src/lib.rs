@@ -8,7 +8,7 @@ pub struct Migrator;
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
-            Box::new(zstack_kernel::gateway::jobs::migration()),
+            Box::new(zstack_kernel::jobs::store::migration()),
             Box::new(zstack_account::migration::migration()),
             Box::new(zstack_account::ownership::migration()),
             Box::new(zstack_tag::migration::migration()),
@@ -25,8 +25,8 @@ impl MigratorTrait for Migrator {
             Box::new(zstack_l2_network::migration::migration()),
             Box::new(zstack_l3_network::migration::migration()),
             Box::new(zstack_kernel::resource::registry::migration()),
-            Box::new(zstack_kernel::gateway::jobs::work_migration()),
-            Box::new(zstack_kernel::gateway::jobs::account_migration()),
+            Box::new(zstack_kernel::jobs::store::work_migration()),
+            Box::new(zstack_kernel::jobs::store::account_migration()),
         ]
     }
 }

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use zstack_kernel::bus::Intercept;
-use zstack_kernel::gateway::webhook_target::AllowEntry;
+use zstack_kernel::jobs::webhook_target::AllowEntry;
 use zstack_zone::APICreateZoneMsg;
 
 use crate::common::{Rsp, TestNode, WebhookReceiver};

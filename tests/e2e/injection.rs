@@ -9,7 +9,7 @@ use serde_json::json;
 use zstack_kernel::api::InventoryReply;
 use zstack_kernel::bus::Intercept;
 use zstack_kernel::error::operr;
-use zstack_kernel::gateway::ApiJobCompleted;
+use zstack_kernel::jobs::ApiJobCompleted;
 use zstack_zone::APICreateZoneMsg;
 
 use crate::common::TestNode;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use zstack_kernel::bus::Intercept;
-use zstack_kernel::gateway::jobs::{self, JobView};
+use zstack_kernel::jobs::store::{self as jobs, JobView};
 use zstack_zone::APICreateZoneMsg;
 
 use crate::common::TestNode;

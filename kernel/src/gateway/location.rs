@@ -6,7 +6,7 @@
 
 use actix_web::HttpRequest;
 
-use super::host::{Authority, parse_authority};
+use crate::hostname::{Authority, parse_authority};
 use crate::node::NodeConfig;
 
 pub struct Locator {

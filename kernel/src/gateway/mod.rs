@@ -3,25 +3,19 @@
 
 mod body;
 mod conn;
-mod host;
-pub mod jobs;
 mod location;
 mod metrics;
 mod openapi;
 mod router;
-mod webhook;
-pub mod webhook_target;
 
 pub use location::check_public_url;
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use actix::ArbiterHandle;
 use sea_orm::SqlErr;
-use tokio::sync::Notify;
 
 use actix_web::http::{Method, StatusCode};
 use actix_web::{App, HttpRequest, HttpResponse, ResponseError, web};
@@ -31,32 +25,19 @@ use tracing::Instrument;
 use crate::api::{ApiDescriptor, ApiInput, BodyKey, HttpMethod, Schema, validate};
 use crate::error::{ApiError, ErrorCode};
 use crate::identity::{CheckAccessMsg, CheckSessionMsg, ResourceKey};
-use crate::message::{Event, SessionInfo, is_v4_uuid, new_uuid};
+use crate::jobs::store as jobs;
+use crate::jobs::{Announcer, Ended, JobTracker};
+use crate::message::{SessionInfo, is_v4_uuid, new_uuid};
 use crate::node::NodeContext;
 use crate::query::QueryRequest;
 use crate::tags::{AttachTagsMsg, ValidateTagsMsg};
 use metrics::Metrics;
 use router::{Lookup, Matched, Router};
-use webhook::WebhookPlan;
-use webhook_target::WebhookClient;
 
 /// How long an async API's job waits for its reply past its timeout (see `call_job`): a job is
 /// failed only when its work is known not to have happened, so this bounds a handler that
 /// never answers, not the API.
 const JOB_REPLY_LIMIT: Duration = Duration::from_secs(7 * 24 * 3600);
-
-/// Published on the bus when an async API's job has finished.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ApiJobCompleted {
-    pub api_id: String,
-    pub api_name: String,
-    pub success: bool,
-}
-
-impl Event for ApiJobCompleted {
-    const NAME: &'static str = "ApiJobCompleted";
-}
 
 /// Malformed HTTP (400/404/405/408/413) or a failed API (503), answered in ZStack's error
 /// format.
@@ -118,48 +99,6 @@ impl ResponseError for HttpError {
     }
 }
 
-/// Async jobs running on this node, so a stopping node can let them finish first.
-#[derive(Default)]
-pub struct JobTracker {
-    running: AtomicUsize,
-    idle: Notify,
-}
-
-struct JobGuard(Arc<JobTracker>);
-
-impl Drop for JobGuard {
-    fn drop(&mut self) {
-        if self.0.running.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.0.idle.notify_waiters();
-        }
-    }
-}
-
-impl JobTracker {
-    fn enter(self: &Arc<Self>) -> JobGuard {
-        self.running.fetch_add(1, Ordering::SeqCst);
-        JobGuard(self.clone())
-    }
-
-    pub fn running(&self) -> usize {
-        self.running.load(Ordering::SeqCst)
-    }
-
-    /// Waits until no job runs, at most `within`; tells whether that happened.
-    pub async fn wait_idle(&self, within: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            let notified = self.idle.notified();
-            if self.running() == 0 {
-                return true;
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return self.running() == 0;
-            }
-        }
-    }
-}
-
 pub struct Gateway {
     node: NodeContext,
     jobs: Arc<JobTracker>,
@@ -169,8 +108,7 @@ pub struct Gateway {
     router: Router,
     openapi: String,
     metrics: Arc<Metrics>,
-    http: WebhookClient,
-    webhook_plan: Arc<WebhookPlan>,
+    announcer: Announcer,
     locator: location::Locator,
 }
 
@@ -228,18 +166,13 @@ impl Gateway {
         let apis = node.apis.all();
         let router = Router::new(&apis);
         let openapi = openapi::document(&apis, env!("CARGO_PKG_VERSION")).to_string();
-        let webhook_plan = Arc::new(WebhookPlan {
-            tries: node.config.webhook_tries,
-            max_backoff: node.config.webhook_max_backoff,
-        });
         Gateway {
             jobs,
             job_runner,
             router,
             openapi,
             metrics: Arc::new(Metrics::default()),
-            http: webhook_target::client(&node.config),
-            webhook_plan,
+            announcer: Announcer::new(&node),
             locator: location::Locator::new(&node.config),
             node,
         }
@@ -368,7 +301,7 @@ impl Gateway {
                 ));
             }
             Some(Ok(url)) => {
-                if let Err(why) = self.http.rules.check_submission(url).await {
+                if let Err(why) = self.announcer.check_receiver(url).await {
                     return Err(HttpError::BadRequest(format!(
                         "Invalid header[X-Web-Hook]: [{url}] {why}"
                     )));
@@ -582,8 +515,7 @@ impl Gateway {
         }
         let location = self.location(req, &p.api_id);
         let timeout_ms = u64::try_from(p.timeout.as_millis()).unwrap_or(u64::MAX);
-        let http = self.http.clone();
-        let plan = self.webhook_plan.clone();
+        let announcer = self.announcer.clone();
         let span = tracing::info_span!("api", api_id = %p.api_id, api = p.api.name);
         let running = self.jobs.enter();
         let metrics = self.metrics.clone();
@@ -609,27 +541,17 @@ impl Gateway {
                         (false, e.to_body())
                     }
                 };
-                let body = body.to_string();
                 metrics.result(p.api.name, success, started.elapsed());
-                match jobs::complete(&node.db, &p.api_id, success, &body).await {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        // Another node declared this one dead and failed the job meanwhile.
-                        tracing::warn!(
-                            "the job had already ended as failed; its result is dropped"
-                        );
-                        return;
-                    }
-                    Err(e) => tracing::error!(error = %e, "could not record the job result"),
-                }
-                node.bus.publish(ApiJobCompleted {
-                    api_id: p.api_id.clone(),
-                    api_name: p.api.name.to_string(),
+                let ended = Ended {
+                    uuid: &p.api_id,
+                    api_name: p.api.name,
                     success,
-                });
-                if let Some(url) = p.web_hook {
-                    let delivered =
-                        webhook::deliver(&http, &plan, &url, &p.api_id, success, body).await;
+                    body: body.to_string(),
+                    web_hook: p.web_hook.clone(),
+                };
+                if let Some(delivered) = announcer.finish(&node, ended).await
+                    && p.web_hook.is_some()
+                {
                     metrics.webhook(delivered);
                 }
             }
@@ -906,115 +828,6 @@ async fn dispatch(
     };
     gw.metrics.response(rsp.status().as_u16());
     rsp
-}
-
-/// Ends the jobs node `owner` left running and announces them and fires their webhooks: a job
-/// whose work committed ends as a success with the resource it created, any other fails
-/// (SYS.1012) since its work never will commit. Safe to run on several nodes at once: each job
-/// is ended, and its webhook fired, by one of them.
-pub async fn fail_jobs_of(
-    node: &NodeContext,
-    owner: &str,
-    why: &str,
-) -> Result<usize, sea_orm::DbErr> {
-    let orphans = jobs::orphans_of(&node.db, owner).await?;
-    if orphans.is_empty() {
-        return Ok(0);
-    }
-    let failure = jobs::orphan_failure(why);
-    let mut ended = Vec::new();
-    for orphan in orphans {
-        let (success, body) = match &orphan.created {
-            Some((vo, uuid)) => (true, created_body(node, vo, uuid).await),
-            None => (false, failure.clone()),
-        };
-        if jobs::complete(&node.db, &orphan.uuid, success, &body).await? {
-            ended.push((orphan, success, body));
-        }
-    }
-    let count = ended.len();
-    tracing::warn!(
-        node = owner,
-        jobs = count,
-        "jobs of a management node that is gone ended"
-    );
-    let http = webhook_target::client(&node.config);
-    let plan = Arc::new(WebhookPlan {
-        tries: node.config.webhook_tries,
-        max_backoff: node.config.webhook_max_backoff,
-    });
-    for (orphan, success, body) in ended {
-        node.bus.publish(ApiJobCompleted {
-            api_id: orphan.uuid.clone(),
-            api_name: orphan.api_name.clone(),
-            success,
-        });
-        if let Some(url) = orphan.web_hook {
-            let (http, plan) = (http.clone(), plan.clone());
-            // Not a local task: this may run on the heartbeat's task, outside the actix system.
-            tokio::spawn(async move {
-                webhook::deliver(&http, &plan, &url, &orphan.uuid, success, body).await;
-            });
-        }
-    }
-    Ok(count)
-}
-
-/// The result of a create whose job's node went away after the create committed: the created
-/// resource's inventory as it is now, as a poll of the job would have returned it.
-async fn created_body(node: &NodeContext, vo: &str, uuid: &str) -> String {
-    let inventory = match node.inventory(vo, uuid).await {
-        Ok(Some(inventory)) => Value::Object(inventory),
-        Ok(None) => json!({ "uuid": uuid }),
-        Err(e) => {
-            tracing::warn!(error = %e, resource = uuid, "could not read a created resource back");
-            json!({ "uuid": uuid })
-        }
-    };
-    json!({ "inventory": inventory }).to_string()
-}
-
-/// Fails the jobs this node left running in an earlier life, then expires old jobs periodically.
-pub async fn prepare_jobs(node: &NodeContext) -> Result<(), sea_orm::DbErr> {
-    let me = node.config.node_uuid.clone();
-    fail_jobs_of(
-        node,
-        &me,
-        &format!("management node[uuid:{me}] stopped while the job was running"),
-    )
-    .await?;
-    let db = node.db.clone();
-    let retention = node.config.job_retention;
-    let every = (retention / 4).clamp(Duration::from_secs(1), Duration::from_secs(600));
-    actix_web::rt::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        loop {
-            tick.tick().await;
-            match jobs::expire(&db, retention).await {
-                Ok(0) => {}
-                Ok(n) => tracing::debug!(expired = n, "expired finished jobs"),
-                Err(e) => tracing::warn!(error = %e, "could not expire jobs"),
-            }
-        }
-    });
-    Ok(())
-}
-
-/// After the HTTP server has stopped: lets running jobs finish within `grace`, then fails the
-/// rest so none is left "processing".
-pub async fn drain_jobs(node: &NodeContext, jobs: &JobTracker, grace: Duration) {
-    if jobs.wait_idle(grace).await {
-        return;
-    }
-    tracing::warn!(
-        running = jobs.running(),
-        "jobs still running at shutdown end as failed"
-    );
-    let me = node.config.node_uuid.clone();
-    let why = format!("management node[uuid:{me}] stopped while the job was running");
-    if let Err(e) = fail_jobs_of(node, &me, &why).await {
-        tracing::error!(error = %e, "could not fail the jobs left running");
-    }
 }
 
 /// The HTTP server of the node, on an already bound listener. Call it inside the node's actix

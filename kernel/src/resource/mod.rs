@@ -81,8 +81,8 @@ where
             .record(&txn, uuid, &session.account_uuid, of.vo_name)
             .await?;
     }
-    if let Some(job) = ctx.headers.get(crate::gateway::jobs::JOB_HEADER) {
-        crate::gateway::jobs::mark_done_work(&txn, job, of.vo_name, uuid).await?;
+    if let Some(job) = ctx.headers.get(crate::jobs::store::JOB_HEADER) {
+        crate::jobs::store::mark_done_work(&txn, job, of.vo_name, uuid).await?;
     }
     txn.commit().await?;
     Ok(model)

@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use zstack_kernel::node_ring::{NodeInfo, NodeJoined, NodeLeft};
-use zstack_kernel::{ApiResult, NodeContext, db, gateway};
+use zstack_kernel::{ApiResult, NodeContext, db, jobs};
 
 use crate::entity::{ActiveModel, Column, Entity as ManagementNode, Model};
 
@@ -153,7 +153,7 @@ async fn fence(node: &NodeContext, row: &Model, now: DateTime<Utc>) -> ApiResult
         uuid: row.uuid.clone(),
     });
     let why = format!("management node[uuid:{}] is unavailable", row.uuid);
-    gateway::fail_jobs_of(node, &row.uuid, &why).await?;
+    jobs::end_jobs_of(node, &row.uuid, &why).await?;
     Ok(())
 }
 

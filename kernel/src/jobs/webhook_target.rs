@@ -12,7 +12,7 @@ use std::time::Duration;
 use ipnet::IpNet;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use super::host::{Host, parse_authority};
+use crate::hostname::{Host, parse_authority};
 use crate::node::NodeConfig;
 
 /// The longest receiver URL kept (the job table's column).
