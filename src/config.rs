@@ -67,6 +67,13 @@ pub struct Settings {
     /// HTTP worker threads.
     #[arg(long, env = "ZSTACK_HTTP_WORKERS", default_value_t = 2)]
     pub http_workers: usize,
+    /// Failed logins for one account from one client address, within the failure window, after
+    /// which that address is refused for that account until the window ends (0: no limit).
+    #[arg(long, env = "ZSTACK_LOGIN_MAX_FAILURES", default_value_t = 5)]
+    pub login_max_failures: u32,
+    /// Seconds of the failed-login window, counted from the first failure.
+    #[arg(long, env = "ZSTACK_LOGIN_FAILURE_WINDOW", default_value_t = 60)]
+    pub login_failure_window: u64,
 }
 
 fn parse_delay(text: &str) -> Result<(String, u64), String> {
@@ -129,6 +136,8 @@ impl Settings {
         });
         config.webhook_tries = self.webhook_tries.max(1);
         config.webhook_max_backoff = Duration::from_millis(self.webhook_max_backoff_ms);
+        config.login_max_failures = self.login_max_failures;
+        config.login_failure_window = Duration::from_secs(self.login_failure_window.max(1));
         config
     }
 }

@@ -66,6 +66,8 @@ pub enum ApiError {
     InvalidSession(String),
     #[error("{0}")]
     PermissionDenied(String),
+    #[error("{0}")]
+    TooManyFailedLogins(String),
     #[error("database error: {0}")]
     Database(#[from] sea_orm::DbErr),
 }
@@ -87,6 +89,7 @@ impl ApiError {
             ApiError::WrongCredentials => ("ID.1000", "Authentication error"),
             ApiError::InvalidSession(_) => ("ID.1001", "Invalid session"),
             ApiError::PermissionDenied(_) => ("ID.1002", "Permission denied"),
+            ApiError::TooManyFailedLogins(_) => ("ID.1000", "Authentication error"),
         }
     }
 }

@@ -41,6 +41,10 @@ pub struct NodeConfig {
     /// Webhook deliveries: tries, and the longest pause between two.
     pub webhook_tries: u32,
     pub webhook_max_backoff: Duration,
+    /// Failed logins for one account from one client address within `login_failure_window`
+    /// after which that address is refused for that account until the window ends (0: never).
+    pub login_max_failures: u32,
+    pub login_failure_window: Duration,
 }
 
 impl NodeConfig {
@@ -58,6 +62,8 @@ impl NodeConfig {
             services: None,
             webhook_tries: 15,
             webhook_max_backoff: Duration::from_secs(2),
+            login_max_failures: 5,
+            login_failure_window: Duration::from_secs(60),
         }
     }
 }

@@ -24,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(zstack_disk_offering::migration::migration()),
             Box::new(zstack_l2_network::migration::migration()),
             Box::new(zstack_l3_network::migration::migration()),
+            Box::new(zstack_account::migration::credentials_migration()),
         ]
     }
 }

@@ -7,6 +7,7 @@ mod common;
 mod accounts;
 mod basic_flow;
 mod cluster;
+mod credentials;
 mod datacenter;
 mod image;
 mod injection;

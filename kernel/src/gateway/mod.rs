@@ -162,6 +162,8 @@ struct Prepared {
     timeout: Duration,
     with_schema: bool,
     web_hook: Option<String>,
+    /// For the message envelope: the client's address (`identity::CLIENT_ADDRESS`).
+    headers: crate::message::Headers,
 }
 
 fn header<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
@@ -373,6 +375,13 @@ impl Gateway {
             timeout,
             with_schema,
             web_hook,
+            headers: req
+                .peer_addr()
+                .map(|peer| {
+                    let ip = peer.ip().to_canonical().to_string();
+                    [(crate::identity::CLIENT_ADDRESS.to_string(), ip)].into()
+                })
+                .unwrap_or_default(),
         })
     }
 
@@ -399,6 +408,7 @@ impl Gateway {
     }
 
     /// The API pipeline: declared checks, then the message to its service, then the reply body.
+    #[allow(clippy::too_many_arguments)]
     async fn run(
         node: &NodeContext,
         api: &ApiDescriptor,
@@ -407,6 +417,7 @@ impl Gateway {
         api_id: &str,
         timeout: Duration,
         with_schema: bool,
+        headers: crate::message::Headers,
     ) -> Result<Value, ErrorCode> {
         // Accounts other than admin see and touch only what they own.
         let owner = session
@@ -438,7 +449,8 @@ impl Gateway {
             }
             _ => return Err(ApiError::Internal("request and API kind disagree".into()).into()),
         };
-        let envelope = envelope.with_id(api_id).with_session(session.clone());
+        let mut envelope = envelope.with_id(api_id).with_session(session.clone());
+        envelope.headers.extend(headers);
         let reply = node.bus.call_envelope(envelope, timeout).await?;
         let (body, schema) = (api.encode)(reply)?;
         if let Some(resource_type) = api.creates
@@ -464,6 +476,7 @@ impl Gateway {
             &p.api_id,
             p.timeout,
             p.with_schema,
+            p.headers,
         )
         .instrument(span)
         .await;
@@ -517,6 +530,7 @@ impl Gateway {
                     &p.api_id,
                     p.timeout,
                     p.with_schema,
+                    p.headers,
                 )
                 .await;
                 let (success, body) = match outcome {

@@ -2,11 +2,13 @@
 //! through.
 
 mod accounts;
+mod credentials;
 pub mod entity;
 mod handlers;
 pub mod messages;
 pub mod migration;
 pub mod ownership;
+mod throttle;
 
 use std::time::Duration;
 
@@ -32,6 +34,9 @@ pub async fn start(node: &NodeContext) -> Result<(), ErrorCode> {
                 Ok(0) => {}
                 Ok(n) => tracing::debug!(removed = n, "expired sessions removed"),
                 Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+            }
+            if let Err(e) = throttle::remove_ended(&sweeping).await {
+                tracing::warn!(error = %e, "could not remove ended failed-login windows");
             }
         }
     });
