@@ -20,6 +20,7 @@ pub const SERVICE_ID: &str = "account";
 
 pub async fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     handlers::ensure_admin(node).await?;
+    credentials::prepare().await?;
     node.queries.set_ownership(ownership::OWNERSHIP);
     let sweeping = node.clone();
     let every = sweeping
