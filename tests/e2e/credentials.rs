@@ -107,7 +107,7 @@ fn token(rsp: &Rsp) -> String {
 }
 
 fn is_slow_hash(stored: &str) -> bool {
-    stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$")
+    stored.starts_with("$argon2id$v=19$m=12288,t=3,p=1$")
 }
 
 #[actix_web::test]
