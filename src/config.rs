@@ -111,6 +111,13 @@ pub struct Settings {
     /// Seconds a request body may take to arrive; a slower request gets 408 and is closed.
     #[arg(long, env = "ZSTACK_BODY_TIMEOUT", default_value_t = 30)]
     pub body_timeout: u64,
+    /// Failed logins for one account from one client address, within the failure window, after
+    /// which that address is refused for that account until the window ends (0: no limit).
+    #[arg(long, env = "ZSTACK_LOGIN_MAX_FAILURES", default_value_t = 5)]
+    pub login_max_failures: u32,
+    /// Seconds of the failed-login window, counted from the first failure.
+    #[arg(long, env = "ZSTACK_LOGIN_FAILURE_WINDOW", default_value_t = 60)]
+    pub login_failure_window: u64,
 }
 
 fn parse_delay(text: &str) -> Result<(String, u64), String> {
@@ -185,6 +192,8 @@ impl Settings {
         config.public_url = self.public_url.clone();
         config.trust_forwarded = self.trust_forwarded;
         config.body_timeout = Duration::from_secs(self.body_timeout.max(1));
+        config.login_max_failures = self.login_max_failures;
+        config.login_failure_window = Duration::from_secs(self.login_failure_window.max(1));
         config
     }
 

@@ -66,6 +66,8 @@ pub enum ApiError {
     InvalidSession(String),
     #[error("{0}")]
     PermissionDenied(String),
+    #[error("{0}")]
+    TooManyFailedLogins(String),
     /// A database failure that is not the input's fault: its text stays in the node's log.
     #[error("an internal error happened; see the node's log")]
     Database(sea_orm::DbErr),
@@ -143,6 +145,7 @@ impl ApiError {
             ApiError::WrongCredentials => ("ID.1000", "Authentication error"),
             ApiError::InvalidSession(_) => ("ID.1001", "Invalid session"),
             ApiError::PermissionDenied(_) => ("ID.1002", "Permission denied"),
+            ApiError::TooManyFailedLogins(_) => ("ID.1000", "Authentication error"),
         }
     }
 }

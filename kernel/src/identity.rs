@@ -61,3 +61,8 @@ impl Message for CheckAccessMsg {
     const NAME: &'static str = "CheckAccessMsg";
     type Reply = crate::api::EmptyReply;
 }
+
+/// The envelope header in which the gateway gives every API message the IP address of the HTTP
+/// client: the TCP peer's, never `X-Forwarded-For`, which any client can write. Login throttling
+/// counts failures per account and per this address.
+pub const CLIENT_ADDRESS: &str = "clientAddress";

@@ -53,6 +53,10 @@ pub struct NodeConfig {
     pub trust_forwarded: bool,
     /// How long a request body may take to arrive.
     pub body_timeout: Duration,
+    /// Failed logins for one account from one client address within `login_failure_window`
+    /// after which that address is refused for that account until the window ends (0: never).
+    pub login_max_failures: u32,
+    pub login_failure_window: Duration,
 }
 
 impl NodeConfig {
@@ -76,6 +80,8 @@ impl NodeConfig {
             public_url: None,
             trust_forwarded: false,
             body_timeout: Duration::from_secs(30),
+            login_max_failures: 5,
+            login_failure_window: Duration::from_secs(60),
         }
     }
 }

@@ -27,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(zstack_kernel::resource::registry::migration()),
             Box::new(zstack_kernel::jobs::store::work_migration()),
             Box::new(zstack_kernel::jobs::store::account_migration()),
+            Box::new(zstack_account::migration::credentials_migration()),
         ]
     }
 }

@@ -15,6 +15,7 @@ mod common;
 mod accounts;
 mod basic_flow;
 mod cluster;
+mod credentials;
 mod datacenter;
 mod hostile_jobs;
 mod hostile_ownership;

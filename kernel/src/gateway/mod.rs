@@ -126,6 +126,8 @@ struct Prepared {
     timeout: Duration,
     with_schema: bool,
     web_hook: Option<String>,
+    /// For the message envelope: the client's address (`identity::CLIENT_ADDRESS`).
+    headers: crate::message::Headers,
 }
 
 fn header<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
@@ -332,6 +334,13 @@ impl Gateway {
             timeout,
             with_schema,
             web_hook,
+            headers: req
+                .peer_addr()
+                .map(|peer| {
+                    let ip = peer.ip().to_canonical().to_string();
+                    [(crate::identity::CLIENT_ADDRESS.to_string(), ip)].into()
+                })
+                .unwrap_or_default(),
         })
     }
 
@@ -381,6 +390,7 @@ impl Gateway {
         timeout: Duration,
         with_schema: bool,
         job: bool,
+        headers: crate::message::Headers,
     ) -> Result<Value, ErrorCode> {
         // Accounts other than admin see and touch only what they own.
         let owner = session
@@ -414,6 +424,7 @@ impl Gateway {
             _ => return Err(ApiError::Internal("request and API kind disagree".into()).into()),
         };
         let mut envelope = envelope.with_id(api_id).with_session(session.clone());
+        envelope.headers.extend(headers);
         let reply = if job {
             envelope
                 .headers
@@ -478,6 +489,7 @@ impl Gateway {
             p.timeout,
             p.with_schema,
             false,
+            p.headers,
         )
         .instrument(span)
         .await;
@@ -532,6 +544,7 @@ impl Gateway {
                     p.timeout,
                     p.with_schema,
                     true,
+                    p.headers,
                 )
                 .await;
                 let (success, body) = match outcome {

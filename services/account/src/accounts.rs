@@ -87,7 +87,7 @@ pub async fn create(
     let row = account::ActiveModel {
         uuid: Set(uuid.clone()),
         name: Set(msg.name.clone()),
-        password: Set(msg.password.to_ascii_lowercase()),
+        password: Set(crate::credentials::hash(&msg.password).await?),
         r#type: Set(msg.r#type.unwrap_or_else(|| "Normal".into())),
         description: Set(msg.description),
         create_date: Set(at),

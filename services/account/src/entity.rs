@@ -11,7 +11,8 @@ pub mod account {
         pub uuid: String,
         #[sea_orm(unique)]
         pub name: String,
-        /// sha512 of the password, lower-case hex (clients send it hashed).
+        /// A salted argon2id hash (PHC string) of the sha512 hex clients send; rows from before
+        /// hold that sha512 hex itself until their next successful login.
         pub password: String,
         /// `SystemAdmin` or `Normal`.
         pub r#type: String,
@@ -32,23 +33,15 @@ pub mod session {
     use serde::{Deserialize, Serialize};
     use zstack_kernel::api::Inventory;
 
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+    /// A session, keyed by the sha256 hex of its token: the token itself is never stored.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
     #[sea_orm(table_name = "session")]
-    #[serde(rename_all = "camelCase")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
-        pub uuid: String,
+        pub token_hash: String,
         pub account_uuid: String,
         pub user_uuid: String,
-        #[serde(
-            serialize_with = "zstack_kernel::time::serialize",
-            deserialize_with = "zstack_kernel::time::deserialize"
-        )]
         pub expired_date: DateTime<Utc>,
-        #[serde(
-            serialize_with = "zstack_kernel::time::serialize",
-            deserialize_with = "zstack_kernel::time::deserialize"
-        )]
         pub create_date: DateTime<Utc>,
     }
 
@@ -70,7 +63,61 @@ pub mod session {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    impl Inventory for Model {
+    /// `SessionInventory`: what login answers, with the token as the session's `uuid`.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct SessionInventory {
+        pub uuid: String,
+        pub account_uuid: String,
+        pub user_uuid: String,
+        #[serde(
+            serialize_with = "zstack_kernel::time::serialize",
+            deserialize_with = "zstack_kernel::time::deserialize"
+        )]
+        pub expired_date: DateTime<Utc>,
+        #[serde(
+            serialize_with = "zstack_kernel::time::serialize",
+            deserialize_with = "zstack_kernel::time::deserialize"
+        )]
+        pub create_date: DateTime<Utc>,
+    }
+
+    impl SessionInventory {
+        pub fn new(token: String, row: Model) -> Self {
+            SessionInventory {
+                uuid: token,
+                account_uuid: row.account_uuid,
+                user_uuid: row.user_uuid,
+                expired_date: row.expired_date,
+                create_date: row.create_date,
+            }
+        }
+    }
+
+    impl Inventory for SessionInventory {
         const CLASS: &'static str = "org.zstack.header.identity.SessionInventory";
     }
+}
+
+pub mod login_failure {
+    use chrono::{DateTime, Utc};
+    use sea_orm::entity::prelude::*;
+
+    /// Failed logins for one account name from one client address, counted from `window_start`.
+    /// Names need not exist: unknown ones are counted the same way.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "login_failure")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub account_name: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub client: String,
+        pub window_start: DateTime<Utc>,
+        pub failures: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
 }

@@ -1,6 +1,7 @@
 //! Login, logout, session checks, and the admin account of a fresh database.
 
 use chrono::Duration;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::error::ApiError;
@@ -9,10 +10,13 @@ use zstack_kernel::message::new_uuid;
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext, SessionInfo};
 
+use crate::credentials::{self, Verdict};
+use crate::entity::session::SessionInventory;
 use crate::entity::{account, session};
 use crate::messages::{
     APILogInByAccountMsg, APILogOutMsg, APIValidateSessionMsg, ValidateSessionReply,
 };
+use crate::throttle;
 
 pub const ADMIN_UUID: &str = "36c27e8ff05c4780bf6d2fa65700f22e";
 pub const ADMIN_NAME: &str = "admin";
@@ -20,13 +24,21 @@ pub const ADMIN_NAME: &str = "admin";
 pub const ADMIN_INITIAL_PASSWORD: &str = "b109f3bbbc244eb82441917ed06d618b9008dd09b3befd1b5e07394c706a8bb980b1d7785e5976ec049b46df5f1326af5a2ea6d103fd07c95385ffab0cacbc86";
 pub const SYSTEM_ADMIN: &str = "SystemAdmin";
 
-/// Creates the admin account unless it exists (several nodes may race to do it).
+/// Creates the admin account unless it exists (several nodes may race to do it), its password
+/// stored hashed like any other.
 pub async fn ensure_admin(node: &NodeContext) -> ApiResult<()> {
+    let exists = account::Entity::find_by_id(ADMIN_UUID.to_string())
+        .one(&node.db)
+        .await?
+        .is_some();
+    if exists {
+        return Ok(());
+    }
     let at = now();
     let admin = account::ActiveModel {
         uuid: Set(ADMIN_UUID.into()),
         name: Set(ADMIN_NAME.into()),
-        password: Set(ADMIN_INITIAL_PASSWORD.into()),
+        password: Set(credentials::hash(ADMIN_INITIAL_PASSWORD).await?),
         r#type: Set(SYSTEM_ADMIN.into()),
         description: Set(None),
         create_date: Set(at),
@@ -42,21 +54,40 @@ pub async fn ensure_admin(node: &NodeContext) -> ApiResult<()> {
 pub async fn log_in(
     node: NodeContext,
     msg: APILogInByAccountMsg,
-    _ctx: MsgContext,
-) -> ApiResult<InventoryReply<session::Model>> {
+    ctx: MsgContext,
+) -> ApiResult<InventoryReply<SessionInventory>> {
+    let attempt = throttle::begin(&node, &msg.account_name, &ctx).await?;
     let account = account::Entity::find()
-        .filter(account::Column::Name.eq(msg.account_name))
+        .filter(account::Column::Name.eq(msg.account_name.as_str()))
         .one(&node.db)
         .await?;
-    let account = match account {
-        Some(a) if a.password.eq_ignore_ascii_case(&msg.password) => a,
-        _ => return Err(ApiError::WrongCredentials.into()),
+    let stored = account.as_ref().map(|a| a.password.clone());
+    let rehashed = match credentials::verify(stored.clone(), &msg.password).await? {
+        Verdict::Accepted { rehashed } => rehashed,
+        Verdict::Refused => {
+            attempt.failed(&node).await?;
+            return Err(ApiError::WrongCredentials.into());
+        }
     };
+    let Some(account) = account else {
+        return Err(ApiError::WrongCredentials.into());
+    };
+    attempt.succeeded(&node).await?;
+    if let (Some(new), Some(old)) = (rehashed, stored) {
+        // Unless the row changed meanwhile, a legacy plain-sha512 row becomes a slow hash.
+        account::Entity::update_many()
+            .col_expr(account::Column::Password, Expr::value(new))
+            .filter(account::Column::Uuid.eq(account.uuid.as_str()))
+            .filter(account::Column::Password.eq(old))
+            .exec(&node.db)
+            .await?;
+    }
     let at = now();
     let timeout = Duration::from_std(node.config.session_timeout)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let token = new_uuid();
     let session = session::ActiveModel {
-        uuid: Set(new_uuid()),
+        token_hash: Set(credentials::token_hash(&token)),
         account_uuid: Set(account.uuid.clone()),
         user_uuid: Set(account.uuid),
         expired_date: Set(at + timeout),
@@ -64,7 +95,7 @@ pub async fn log_in(
     }
     .insert(&node.db)
     .await?;
-    Ok(session.into())
+    Ok(SessionInventory::new(token, session).into())
 }
 
 pub async fn log_out(
@@ -72,16 +103,16 @@ pub async fn log_out(
     msg: APILogOutMsg,
     _ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
-    session::Entity::delete_by_id(msg.session_uuid)
+    session::Entity::delete_by_id(credentials::token_hash(&msg.session_uuid))
         .exec(&node.db)
         .await?;
     Ok(EmptyReply {})
 }
 
-/// The session behind `uuid` if it is valid (one query, with its account); an expired one is
-/// removed.
+/// The session behind token `uuid` if it is valid (one query, with its account); an expired one
+/// is removed.
 async fn valid_session(node: &NodeContext, uuid: &str) -> ApiResult<Option<SessionInfo>> {
-    let Some((found, owner)) = session::Entity::find_by_id(uuid.to_string())
+    let Some((found, owner)) = session::Entity::find_by_id(credentials::token_hash(uuid))
         .find_also_related(account::Entity)
         .one(&node.db)
         .await?
@@ -89,13 +120,13 @@ async fn valid_session(node: &NodeContext, uuid: &str) -> ApiResult<Option<Sessi
         return Ok(None);
     };
     if found.expired_date <= now() {
-        session::Entity::delete_by_id(found.uuid)
+        session::Entity::delete_by_id(found.token_hash)
             .exec(&node.db)
             .await?;
         return Ok(None);
     }
     Ok(Some(SessionInfo {
-        uuid: found.uuid,
+        uuid: uuid.to_string(),
         account_uuid: found.account_uuid,
         user_uuid: found.user_uuid,
         is_admin: owner.is_some_and(|a| a.r#type == SYSTEM_ADMIN),

@@ -2,11 +2,13 @@
 //! through.
 
 mod accounts;
+mod credentials;
 pub mod entity;
 mod handlers;
 pub mod messages;
 pub mod migration;
 pub mod ownership;
+mod throttle;
 
 use std::time::Duration;
 
@@ -18,6 +20,7 @@ pub const SERVICE_ID: &str = "account";
 
 pub async fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     handlers::ensure_admin(node).await?;
+    credentials::prepare().await?;
     node.queries.set_ownership(ownership::OWNERSHIP);
     let sweeping = node.clone();
     let every = sweeping
@@ -32,6 +35,9 @@ pub async fn start(node: &NodeContext) -> Result<(), ErrorCode> {
                 Ok(0) => {}
                 Ok(n) => tracing::debug!(removed = n, "expired sessions removed"),
                 Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+            }
+            if let Err(e) = throttle::remove_ended(&sweeping).await {
+                tracing::warn!(error = %e, "could not remove ended failed-login windows");
             }
         }
     });

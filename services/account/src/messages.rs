@@ -7,7 +7,7 @@ use zstack_kernel::api_message;
 use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
 
 use crate::accounts::AccountInventory;
-use crate::entity::session::Model as SessionInventory;
+use crate::entity::session::SessionInventory;
 
 api_message! {
     /// Creates an account (admin only); the password is its sha512 hex, as clients send it.
