@@ -77,6 +77,7 @@ pub async fn start(settings: &Settings) -> Result<RunningNode, StartError> {
     zstack_disk_offering::start(&node)?;
     zstack_l2_network::start(&node)?;
     zstack_l3_network::start(&node)?;
+    zstack_kernel::pipeline::start(&node)?;
     check_placement(&node)?;
     // Resources from before the node-wide resource table keep their uuids to themselves.
     let entered =

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod message;
 pub mod node;
 pub mod node_ring;
+pub mod pipeline;
 pub mod query;
 pub mod resource;
 pub mod schema;

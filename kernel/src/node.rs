@@ -97,6 +97,10 @@ pub struct NodeContext {
     pub tag_patterns: Arc<TagPatterns>,
     /// Resource VO name → table, for checks that name a resource by type (`HostVO`).
     pub resources: Arc<ResourceTypes>,
+    /// The checks every API call goes through, whoever sends it.
+    pub pipeline: Arc<crate::pipeline::Pipeline>,
+    /// What services write with every new resource, in its create's transaction.
+    pub create_hooks: Arc<crate::resource::CreateHooks>,
 }
 
 impl NodeContext {
@@ -243,6 +247,8 @@ impl NodeContext {
             cascades: Arc::new(CascadeRegistry::default()),
             tag_patterns: Arc::new(TagPatterns::default()),
             resources: Arc::new(ResourceTypes::default()),
+            pipeline: Arc::new(crate::pipeline::Pipeline::default()),
+            create_hooks: Arc::new(crate::resource::CreateHooks::default()),
         }
     }
 

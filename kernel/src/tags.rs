@@ -1,6 +1,7 @@
-//! The tag contract the gateway relies on: a service that keeps tags answers [`ValidateTagsMsg`]
-//! (before a create runs) and [`AttachTagsMsg`] (after it succeeded), so the `systemTags` and
-//! `userTags` of any create body end up on the new resource. Services declare the system tags
+//! The tag contract: the `systemTags` and `userTags` of a create request travel to the create in
+//! [`SYSTEM_TAGS_HEADER`] / [`USER_TAGS_HEADER`] (the tag service checks them in the API pipeline
+//! and writes them in the create's transaction), and a service tags its own resources with
+//! [`AttachTagsMsg`]. Services declare the system tags
 //! their resources accept as patterns (`reservedMemory::{size}` on `HostVO`).
 
 use std::sync::{PoisonError, RwLock};
@@ -8,17 +9,10 @@ use std::sync::{PoisonError, RwLock};
 use crate::api::EmptyReply;
 use crate::message::Message;
 
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ValidateTagsMsg {
-    pub resource_type: String,
-    pub system_tags: Vec<String>,
-}
-
-impl Message for ValidateTagsMsg {
-    const NAME: &'static str = "ValidateTagsMsg";
-    type Reply = EmptyReply;
-}
+/// The headers that carry a create request's `systemTags` and `userTags` (JSON lists) to the
+/// create, which writes them in its own transaction.
+pub const SYSTEM_TAGS_HEADER: &str = "systemTags";
+pub const USER_TAGS_HEADER: &str = "userTags";
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]

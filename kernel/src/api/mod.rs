@@ -238,6 +238,16 @@ impl ApiRegistry {
         Ok(())
     }
 
+    /// The API named `name` (`APICreateZoneMsg`).
+    pub fn by_name(&self, name: &str) -> Option<Arc<ApiDescriptor>> {
+        self.apis
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .find(|api| api.name == name)
+            .cloned()
+    }
+
     pub fn all(&self) -> Vec<Arc<ApiDescriptor>> {
         self.apis
             .read()

@@ -22,22 +22,17 @@ use actix_web::{App, HttpRequest, HttpResponse, ResponseError, web};
 use serde_json::{Map, Value, json};
 use tracing::Instrument;
 
-use crate::api::{ApiDescriptor, ApiInput, BodyKey, HttpMethod, Schema, validate};
-use crate::error::{ApiError, ErrorCode};
-use crate::identity::{CheckAccessMsg, CheckSessionMsg, ResourceKey};
+use crate::api::{ApiDescriptor, ApiInput, BodyKey, HttpMethod, validate};
+use crate::error::ErrorCode;
+use crate::identity::CheckSessionMsg;
 use crate::jobs::store as jobs;
 use crate::jobs::{Announcer, Ended, JobTracker};
 use crate::message::{SessionInfo, is_v4_uuid, new_uuid};
 use crate::node::NodeContext;
+use crate::pipeline::{ApiCall, CallInput};
 use crate::query::QueryRequest;
-use crate::tags::{AttachTagsMsg, ValidateTagsMsg};
 use metrics::Metrics;
 use router::{Lookup, Matched, Router};
-
-/// How long an async API's job waits for its reply past its timeout (see `call_job`): a job is
-/// failed only when its work is known not to have happened, so this bounds a handler that
-/// never answers, not the API.
-const JOB_REPLY_LIMIT: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Malformed HTTP (400/404/405/408/413) or a failed API (503), answered in ZStack's error
 /// format.
@@ -112,22 +107,10 @@ pub struct Gateway {
     locator: location::Locator,
 }
 
-/// The parameters of one request, before the API pipeline checks them.
-enum Input {
-    Params(Map<String, Value>),
-    Query(QueryRequest),
-}
-
+/// A request turned into an API call, and what only HTTP has: where to push the result.
 struct Prepared {
-    api: Arc<ApiDescriptor>,
-    input: Input,
-    session: Option<SessionInfo>,
-    api_id: String,
-    timeout: Duration,
-    with_schema: bool,
+    call: ApiCall,
     web_hook: Option<String>,
-    /// For the message envelope: the client's address (`identity::CLIENT_ADDRESS`).
-    headers: crate::message::Headers,
 }
 
 fn header<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
@@ -147,20 +130,6 @@ fn body_object(body: &[u8]) -> Result<Map<String, Value>, HttpError> {
             "the request body is not valid JSON: {e}"
         ))),
     }
-}
-
-fn add_schema(mut body: Value, schema: Schema) -> Value {
-    if schema.is_empty() {
-        return body;
-    }
-    if let Value::Object(map) = &mut body {
-        let schema: Map<String, Value> = schema
-            .into_iter()
-            .map(|(path, class)| (path, Value::from(class)))
-            .collect();
-        map.insert("schema".into(), Value::Object(schema));
-    }
-    body
 }
 
 impl Gateway {
@@ -234,7 +203,7 @@ impl Gateway {
             Lookup::Found(found) => found,
         };
         let prepared = self.prepare(req, body, method, found).await?;
-        if prepared.api.route.sync {
+        if prepared.call.api.route.sync {
             self.answer_sync(prepared).await
         } else {
             self.answer_async(req, prepared).await
@@ -270,11 +239,19 @@ impl Gateway {
         };
 
         // Who is asking comes before anything else is looked at.
-        let session = if api.route.needs_session {
-            Some(self.check_session(req).await?)
+        let credentials = if api.route.needs_session {
+            Some(credentials(req)?)
         } else {
             None
         };
+        let mut call = ApiCall::new(
+            api.clone(),
+            CallInput::Params(Map::new()),
+            new_uuid(),
+            self.node.config.sync_api_timeout,
+        );
+        call.credentials = credentials;
+        self.node.pipeline.admit(&self.node, &mut call).await?;
 
         let job_uuid = match header(req, "X-Job-UUID") {
             None => None,
@@ -322,179 +299,54 @@ impl Gateway {
         };
 
         let limits = &self.node.config.query_limits;
-        let input = read_input(&api, vars, body, req.query_string(), limits)?;
-
-        let with_schema = matches!(api.input, ApiInput::Query(_))
+        call.input = read_input(&api, vars, body, req.query_string(), limits)?;
+        call.with_schema = matches!(api.input, ApiInput::Query(_))
             || header(req, "X-JSON-Schema").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        Ok(Prepared {
-            api,
-            input,
-            session,
-            api_id: job_uuid.unwrap_or_else(new_uuid),
-            timeout,
-            with_schema,
-            web_hook,
-            headers: req
-                .peer_addr()
-                .map(|peer| {
-                    let ip = peer.ip().to_canonical().to_string();
-                    [(crate::identity::CLIENT_ADDRESS.to_string(), ip)].into()
-                })
-                .unwrap_or_default(),
-        })
+        call.timeout = timeout;
+        call.job = !api.route.sync;
+        if let Some(uuid) = job_uuid {
+            call.api_id = uuid;
+        }
+        if let Some(peer) = req.peer_addr() {
+            let ip = peer.ip().to_canonical().to_string();
+            call.headers
+                .insert(crate::identity::CLIENT_ADDRESS.to_string(), ip);
+        }
+        Ok(Prepared { call, web_hook })
     }
 
     /// The session a poll comes with; `None` when it has none or an invalid one (the poll then
     /// answers as for an unknown job), an error only when the session could not be checked.
     async fn poll_session(&self, req: &HttpRequest) -> Result<Option<SessionInfo>, HttpError> {
-        match self.check_session(req).await {
-            Ok(session) => Ok(Some(session)),
-            Err(HttpError::BadRequest(_)) => Ok(None),
-            Err(HttpError::Api(e)) if e.code == "ID.1001" => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    async fn check_session(&self, req: &HttpRequest) -> Result<SessionInfo, HttpError> {
-        let Some(auth) = header(req, "Authorization") else {
-            return Err(HttpError::BadRequest(
-                "missing header 'Authorization'".into(),
-            ));
+        let Ok(token) = credentials(req) else {
+            return Ok(None);
         };
-        let Some(session_uuid) = auth.trim().strip_prefix("OAuth") else {
-            return Err(HttpError::BadRequest(
-                "Authorization type must be 'OAuth', as in 'Authorization: OAuth <session uuid>'"
-                    .into(),
-            ));
+        let check = CheckSessionMsg {
+            session_uuid: token,
         };
-        let msg = CheckSessionMsg {
-            session_uuid: session_uuid.trim().to_string(),
-        };
-        Ok(self
+        match self
             .node
             .bus
-            .call_with_timeout(msg, self.node.config.sync_api_timeout)
-            .await?)
-    }
-
-    /// The API pipeline: declared checks, then the message to its service, then the reply body.
-    /// `job` is set for async APIs: the job's uuid travels with the message so the work marks
-    /// its job in its own transaction.
-    #[allow(clippy::too_many_arguments)]
-    async fn run(
-        node: &NodeContext,
-        api: &ApiDescriptor,
-        input: Input,
-        session: Option<SessionInfo>,
-        api_id: &str,
-        timeout: Duration,
-        with_schema: bool,
-        job: bool,
-        headers: crate::message::Headers,
-    ) -> Result<Value, ErrorCode> {
-        // Accounts other than admin see and touch only what they own.
-        let owner = session
-            .as_ref()
-            .filter(|s| !s.is_admin)
-            .map(|s| s.account_uuid.clone());
-        let mut tags = RequestTags::default();
-        let envelope = match (input, &api.input) {
-            (Input::Params(mut params), ApiInput::Params(decode)) => {
-                // Tags are bounded before anything else looks at the request.
-                tags = RequestTags::read(&params, node.config.max_tags_per_request)?;
-                validate::validate(&node.db, api.name, &api.params, &mut params).await?;
-                if let Some(account) = &owner {
-                    check_access(node, api, &params, account).await?;
-                }
-                if let Some(resource_type) = api.creates
-                    && !tags.system.is_empty()
-                {
-                    let check = ValidateTagsMsg {
-                        resource_type: resource_type.to_string(),
-                        system_tags: tags.system.clone(),
-                    };
-                    node.bus.call_with_timeout(check, timeout).await?;
-                }
-                decode(Value::Object(params))?
-            }
-            (Input::Query(mut request), ApiInput::Query(decode)) => {
-                request.owner = owner;
-                decode(request)
-            }
-            _ => return Err(ApiError::Internal("request and API kind disagree".into()).into()),
-        };
-        let mut envelope = envelope.with_id(api_id).with_session(session.clone());
-        envelope.headers.extend(headers);
-        let reply = if job {
-            envelope
-                .headers
-                .insert(jobs::JOB_HEADER.to_string(), api_id.to_string());
-            Self::call_job(node, api, envelope, api_id, timeout).await?
-        } else {
-            node.bus.call_envelope(envelope, timeout).await?
-        };
-        let (body, schema) = (api.encode)(reply)?;
-        if let Some(resource_type) = api.creates
-            && let Some(uuid) = body["inventory"]["uuid"].as_str()
+            .call_with_timeout(check, self.node.config.sync_api_timeout)
+            .await
         {
-            attach_tags(node, resource_type, uuid, tags, timeout).await?;
+            Ok(session) => Ok(Some(session)),
+            Err(e) if e.code == "ID.1001" => Ok(None),
+            Err(e) => Err(e.into()),
         }
-        Ok(if with_schema {
-            add_schema(body, schema)
-        } else {
-            body
-        })
-    }
-
-    /// Sends an async API's message and waits for its reply. Past the timeout a create is
-    /// stopped if its work has not committed (then SYS.1001 is the truth: nothing was created);
-    /// otherwise the job keeps running and ends with the real result, because its work may
-    /// have happened and a client told SYS.1001 would retry it.
-    async fn call_job(
-        node: &NodeContext,
-        api: &ApiDescriptor,
-        envelope: crate::message::Envelope,
-        api_id: &str,
-        timeout: Duration,
-    ) -> Result<crate::message::Payload, ErrorCode> {
-        let what = format!("Message[name: {}, id: {api_id}]", api.name);
-        let call = node.bus.call_envelope(envelope, JOB_REPLY_LIMIT);
-        tokio::pin!(call);
-        if let Ok(reply) = tokio::time::timeout(timeout, &mut call).await {
-            return reply;
-        }
-        if api.creates.is_some() && jobs::stop(&node.db, api_id).await? {
-            return Err(ApiError::Timeout(format!(
-                "{what} timeout after {} seconds; it was stopped before it created anything",
-                timeout.as_secs_f64()
-            ))
-            .into());
-        }
-        tracing::warn!(
-            timeout_s = timeout.as_secs_f64(),
-            "the API is past its timeout; its job keeps running until it answers"
-        );
-        call.await
     }
 
     async fn answer_sync(&self, p: Prepared) -> Result<HttpResponse, HttpError> {
-        let span = tracing::info_span!("api", api_id = %p.api_id, api = p.api.name);
+        let (api_id, api) = (p.call.api_id.clone(), p.call.api.name);
+        let span = tracing::info_span!("api", api_id = %api_id, api);
         let started = Instant::now();
-        let outcome = Self::run(
-            &self.node,
-            &p.api,
-            p.input,
-            p.session,
-            &p.api_id,
-            p.timeout,
-            p.with_schema,
-            false,
-            p.headers,
-        )
-        .instrument(span)
-        .await;
-        self.metrics
-            .result(p.api.name, outcome.is_ok(), started.elapsed());
+        let outcome = self
+            .node
+            .pipeline
+            .execute(&self.node, p.call)
+            .instrument(span)
+            .await;
+        self.metrics.result(api, outcome.is_ok(), started.elapsed());
         match outcome {
             Ok(body) => Ok(HttpResponse::Ok().json(body)),
             Err(e) => Err(HttpError::Api(e)),
@@ -507,63 +359,50 @@ impl Gateway {
         p: Prepared,
     ) -> Result<HttpResponse, HttpError> {
         let node = self.node.clone();
-        if let Err(e) = jobs::create(
-            &node.db,
-            &p.api_id,
-            p.api.name,
-            p.web_hook.as_deref(),
-            &node.config.node_uuid,
-            p.session.as_ref().map(|s| s.account_uuid.as_str()),
-        )
-        .await
-        {
+        let Prepared { call, web_hook } = p;
+        let (api_id, api) = (call.api_id.clone(), call.api.name);
+        let job = jobs::NewJob {
+            uuid: &api_id,
+            api_name: api,
+            web_hook: web_hook.as_deref(),
+            node_uuid: &node.config.node_uuid,
+            account_uuid: call.session.as_ref().map(|s| s.account_uuid.as_str()),
+        };
+        if let Err(e) = jobs::create(&node.db, job).await {
             if let Some(SqlErr::UniqueConstraintViolation(_)) = e.sql_err() {
                 return Err(HttpError::BadRequest(format!(
-                    "Duplicate job uuid[{}]",
-                    p.api_id
+                    "Duplicate job uuid[{api_id}]"
                 )));
             }
             return Err(e.into());
         }
-        let location = self.location(req, &p.api_id);
-        let timeout_ms = u64::try_from(p.timeout.as_millis()).unwrap_or(u64::MAX);
+        let location = self.location(req, &api_id);
+        let timeout_ms = u64::try_from(call.timeout.as_millis()).unwrap_or(u64::MAX);
         let announcer = self.announcer.clone();
-        let span = tracing::info_span!("api", api_id = %p.api_id, api = p.api.name);
+        let span = tracing::info_span!("api", api_id = %api_id, api);
         let running = self.jobs.enter();
         let metrics = self.metrics.clone();
         let started = Instant::now();
         self.job_runner.spawn(
             async move {
                 let _running = running;
-                let outcome = Self::run(
-                    &node,
-                    &p.api,
-                    p.input,
-                    p.session,
-                    &p.api_id,
-                    p.timeout,
-                    p.with_schema,
-                    true,
-                    p.headers,
-                )
-                .await;
-                let (success, body) = match outcome {
+                let (success, body) = match node.pipeline.execute(&node, call).await {
                     Ok(body) => (true, body),
                     Err(e) => {
                         tracing::info!(error = %e, "api failed");
                         (false, e.to_body())
                     }
                 };
-                metrics.result(p.api.name, success, started.elapsed());
+                metrics.result(api, success, started.elapsed());
                 let ended = Ended {
-                    uuid: &p.api_id,
-                    api_name: p.api.name,
+                    uuid: &api_id,
+                    api_name: api,
                     success,
                     body: body.to_string(),
-                    web_hook: p.web_hook.clone(),
+                    web_hook: web_hook.clone(),
                 };
                 if let Some(delivered) = announcer.finish(&node, ended).await
-                    && p.web_hook.is_some()
+                    && web_hook.is_some()
                 {
                     metrics.webhook(delivered);
                 }
@@ -614,129 +453,21 @@ impl Gateway {
     }
 }
 
-/// The `systemTags` and `userTags` of a request.
-#[derive(Default)]
-struct RequestTags {
-    system: Vec<String>,
-    user: Vec<String>,
-}
-
-/// The longest tag, as the tag APIs take it.
-const MAX_TAG_LENGTH: usize = 2048;
-
-impl RequestTags {
-    /// The request's tags, checked as the tag APIs check theirs (trimmed, not empty, at most
-    /// 2,048 characters, no NUL), and at most `max` of them in all.
-    fn read(params: &Map<String, Value>, max: usize) -> Result<Self, ErrorCode> {
-        let list = |name: &str| -> Vec<&Value> {
-            match params.get(name) {
-                Some(Value::Array(items)) => items.iter().collect(),
-                Some(one @ Value::String(_)) => vec![one],
-                _ => Vec::new(),
-            }
-        };
-        let (system, user) = (list("systemTags"), list("userTags"));
-        if system.len() + user.len() > max {
-            return Err(crate::error::argerr(format!(
-                "a request carries at most {max} tags in systemTags and userTags together, but this one has {}",
-                system.len() + user.len()
-            )));
-        }
-        let check = |name: &str, items: Vec<&Value>| -> Result<Vec<String>, ErrorCode> {
-            items
-                .into_iter()
-                .map(|v| {
-                    let tag = v.as_str().unwrap_or_default().trim();
-                    let len = tag.chars().count();
-                    if tag.is_empty() {
-                        Err(crate::error::argerr(format!(
-                            "a tag in [{name}] is empty"
-                        )))
-                    } else if len > MAX_TAG_LENGTH {
-                        Err(crate::error::argerr(format!(
-                            "a tag in [{name}] exceeds max length of string. expected was <= {MAX_TAG_LENGTH}, actual was {len}"
-                        )))
-                    } else if tag.contains('\0') {
-                        Err(crate::error::argerr(format!(
-                            "a tag in [{name}] contains a NUL character"
-                        )))
-                    } else {
-                        Ok(tag.to_string())
-                    }
-                })
-                .collect()
-        };
-        Ok(RequestTags {
-            system: check("systemTags", system)?,
-            user: check("userTags", user)?,
-        })
-    }
-}
-
-/// The resources a request acts on: the `uuid` parameter and every parameter declared as a
-/// reference to a resource, with their types where declared.
-fn referenced_resources(api: &ApiDescriptor, params: &Map<String, Value>) -> Vec<ResourceKey> {
-    let mut found = Vec::new();
-    for spec in &api.params {
-        let declared = spec.checks.resource.or(spec.checks.references);
-        if spec.name != "uuid" && declared.is_none() {
-            continue;
-        }
-        let vo = declared.map(|r| r.vo_name);
-        match params.get(&spec.name) {
-            Some(Value::String(uuid)) => found.push(ResourceKey::new(uuid.clone(), vo)),
-            Some(Value::Array(items)) => found.extend(
-                items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(|uuid| ResourceKey::new(uuid, vo)),
-            ),
-            _ => {}
-        }
-    }
-    found
-}
-
-/// ID.1002 when `account` acts on a resource it does not own.
-async fn check_access(
-    node: &NodeContext,
-    api: &ApiDescriptor,
-    params: &Map<String, Value>,
-    account: &str,
-) -> Result<(), ErrorCode> {
-    let resources = referenced_resources(api, params);
-    if resources.is_empty() {
-        return Ok(());
-    }
-    let check = CheckAccessMsg {
-        account_uuid: account.to_string(),
-        resources,
+/// The session token of `Authorization: OAuth <session uuid>`; a missing or malformed header
+/// is malformed HTTP (400).
+fn credentials(req: &HttpRequest) -> Result<String, HttpError> {
+    let Some(auth) = header(req, "Authorization") else {
+        return Err(HttpError::BadRequest(
+            "missing header 'Authorization'".into(),
+        ));
     };
-    node.bus.call(check).await?;
-    Ok(())
-}
-
-/// After a create: the request's tags attach to the new resource (its owner record was written
-/// with it, in the create's transaction).
-async fn attach_tags(
-    node: &NodeContext,
-    resource_type: &str,
-    uuid: &str,
-    tags: RequestTags,
-    timeout: Duration,
-) -> Result<(), ErrorCode> {
-    if tags.system.is_empty() && tags.user.is_empty() {
-        return Ok(());
-    }
-    let attach = AttachTagsMsg {
-        resource_type: resource_type.to_string(),
-        resource_uuid: uuid.to_string(),
-        system_tags: tags.system,
-        user_tags: tags.user,
-        inherent: false,
+    let Some(token) = auth.trim().strip_prefix("OAuth") else {
+        return Err(HttpError::BadRequest(
+            "Authorization type must be 'OAuth', as in 'Authorization: OAuth <session uuid>'"
+                .into(),
+        ));
     };
-    node.bus.call_with_timeout(attach, timeout).await?;
-    Ok(())
+    Ok(token.trim().to_string())
 }
 
 /// Query-string parameters by name; a repeated name (`uuids=a&uuids=b`, as ZStack's SDK sends
@@ -766,7 +497,7 @@ fn read_input(
     mut body: Map<String, Value>,
     query_string: &str,
     query_limits: &crate::query::QueryLimits,
-) -> Result<Input, HttpError> {
+) -> Result<CallInput, HttpError> {
     let query_pairs: Vec<(String, String)> = form_urlencoded::parse(query_string.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
@@ -781,7 +512,7 @@ fn read_input(
                     value: Some(uuid.clone()),
                 });
             }
-            Input::Query(request)
+            CallInput::Query(request)
         }
         ApiInput::Params(_) => {
             let (mut raw, from_query_string) = match api.route.body {
@@ -809,7 +540,7 @@ fn read_input(
             for (name, value) in vars {
                 raw.insert(name.to_string(), Value::String(value));
             }
-            Input::Params(
+            CallInput::Params(
                 validate::typecheck(&api.params, raw, from_query_string)
                     .map_err(HttpError::BadRequest)?,
             )

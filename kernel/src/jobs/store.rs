@@ -115,14 +115,25 @@ pub async fn exists(db: &DatabaseConnection, uuid: &str) -> Result<bool, DbErr> 
         .is_some())
 }
 
-pub async fn create(
-    db: &DatabaseConnection,
-    uuid: &str,
-    api_name: &str,
-    web_hook: Option<&str>,
-    node_uuid: &str,
-    account_uuid: Option<&str>,
-) -> Result<(), DbErr> {
+/// A job about to be accepted.
+pub struct NewJob<'a> {
+    pub uuid: &'a str,
+    pub api_name: &'a str,
+    pub web_hook: Option<&'a str>,
+    /// The node running it.
+    pub node_uuid: &'a str,
+    /// The account that submitted it (only it and admin may poll it).
+    pub account_uuid: Option<&'a str>,
+}
+
+pub async fn create(db: &DatabaseConnection, new: NewJob<'_>) -> Result<(), DbErr> {
+    let NewJob {
+        uuid,
+        api_name,
+        web_hook,
+        node_uuid,
+        account_uuid,
+    } = new;
     let at = now();
     job::ActiveModel {
         uuid: Set(uuid.to_string()),

@@ -1,14 +1,16 @@
 //! What every resource family does the same way: find a resource or answer SYS.1003, create one
 //! whose uuid may come from the caller, and map a state event to a state.
 
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
+
+use futures_util::future::BoxFuture;
 
 pub mod registry;
 
 use crate::api::ResourceRef;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PrimaryKeyTrait, SqlErr, TransactionSession, TransactionTrait,
+    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, PrimaryKeyTrait, SqlErr, TransactionTrait,
 };
 
 use crate::error::{ApiResult, argerr, not_found};
@@ -28,10 +30,47 @@ where
         .ok_or_else(|| not_found(format!("{what}[uuid:{uuid}] is not found")))
 }
 
+/// A resource being created, inside its create's transaction, as [`CreateHook`]s see it.
+pub struct Created<'a> {
+    pub txn: &'a DatabaseTransaction,
+    /// The create's message context: its session and headers (the request's tags).
+    pub ctx: &'a MsgContext,
+    pub resource_type: &'static str,
+    pub uuid: &'a str,
+}
+
+/// What a service writes with every new resource, in the create's own transaction, so that it
+/// commits with the resource or not at all (the creator's owner record, the request's tags).
+pub trait CreateHook: Send + Sync + 'static {
+    fn created<'a>(&'a self, created: &'a Created<'a>) -> BoxFuture<'a, ApiResult<()>>;
+}
+
+/// The create hooks services registered at start-up.
+#[derive(Default)]
+pub struct CreateHooks {
+    hooks: RwLock<Vec<Arc<dyn CreateHook>>>,
+}
+
+impl CreateHooks {
+    pub fn add(&self, hook: impl CreateHook) {
+        self.hooks
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::new(hook));
+    }
+
+    fn all(&self) -> Vec<Arc<dyn CreateHook>> {
+        self.hooks
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
 /// Creates a resource (ZStack's `ResourceVO` + the family's VO): in one transaction (a
 /// savepoint when `db` is already one) its uuid is claimed in the node-wide resource table, the
-/// family's row is inserted, its creator's owner record is written, and the API job it runs
-/// under is marked as having done its work. A uuid already used by any resource of any type is
+/// family's row is inserted, the create hooks write what goes with it (its owner record, the
+/// request's tags), and the API job it runs under is marked as having done its work. A uuid already used by any resource of any type is
 /// SYS.1007 (the resource table's key decides, racing creates included); a job that ended
 /// meanwhile (timed out, or its node was declared dead) makes the whole create roll back.
 pub async fn create_resource<A, C>(
@@ -45,8 +84,7 @@ pub async fn create_resource<A, C>(
 where
     A: ActiveModelTrait + ActiveModelBehavior + Send,
     <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
-    C: ConnectionTrait + TransactionTrait,
-    C::Transaction: TransactionSession,
+    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
 {
     create_resource_or(node, db, ctx, of, uuid, row, |_| used(uuid)).await
 }
@@ -65,8 +103,7 @@ pub async fn create_resource_or<A, C>(
 where
     A: ActiveModelTrait + ActiveModelBehavior + Send,
     <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
-    C: ConnectionTrait + TransactionTrait,
-    C::Transaction: TransactionSession,
+    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
 {
     let txn = db.begin().await?;
     registry::claim(&txn, of.vo_name, uuid).await?;
@@ -74,12 +111,14 @@ where
         Some(SqlErr::UniqueConstraintViolation(what)) => conflict(&what),
         _ => e.into(),
     })?;
-    if let Some(session) = ctx.session.as_ref().filter(|s| !s.is_admin)
-        && let Some(owners) = node.queries.ownership()
-    {
-        owners
-            .record(&txn, uuid, &session.account_uuid, of.vo_name)
-            .await?;
+    let created = Created {
+        txn: &txn,
+        ctx,
+        resource_type: of.vo_name,
+        uuid,
+    };
+    for hook in node.create_hooks.all() {
+        hook.created(&created).await?;
     }
     if let Some(job) = ctx.headers.get(crate::jobs::store::JOB_HEADER) {
         crate::jobs::store::mark_done_work(&txn, job, of.vo_name, uuid).await?;

@@ -5,6 +5,7 @@ mod accounts;
 mod credentials;
 pub mod entity;
 mod handlers;
+mod interceptors;
 pub mod messages;
 pub mod migration;
 pub mod ownership;
@@ -12,6 +13,7 @@ mod throttle;
 
 use std::time::Duration;
 
+use zstack_kernel::pipeline::order;
 use zstack_kernel::{ErrorCode, NodeContext};
 
 pub use handlers::{ADMIN_INITIAL_PASSWORD, ADMIN_NAME, ADMIN_UUID};
@@ -22,6 +24,11 @@ pub async fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     handlers::ensure_admin(node).await?;
     credentials::prepare().await?;
     node.queries.set_ownership(ownership::OWNERSHIP);
+    node.pipeline
+        .add(order::SESSION, "session", interceptors::SessionCheck);
+    node.pipeline
+        .add(order::ACCESS, "access", interceptors::AccessCheck);
+    node.create_hooks.add(interceptors::OwnerRecord);
     let sweeping = node.clone();
     let every = sweeping
         .config

@@ -1,13 +1,15 @@
 //! What each tag API does, and the tag side of creates and deletes.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest};
 use zstack_kernel::error::{argerr, not_found, operr};
 use zstack_kernel::identity::{CheckAccessMsg, ResourceKey};
 use zstack_kernel::message::new_uuid;
 use zstack_kernel::resource::exists;
-use zstack_kernel::tags::{AttachTagsMsg, ListSystemTagsMsg, ResourceTag, ValidateTagsMsg};
+use zstack_kernel::tags::{AttachTagsMsg, ListSystemTagsMsg, ResourceTag};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext};
 
@@ -49,7 +51,11 @@ async fn check_resource(
 }
 
 /// A system tag must match a pattern declared for its resource type.
-fn check_pattern(node: &NodeContext, resource_type: &str, tag: &str) -> Result<(), ErrorCode> {
+pub(crate) fn check_pattern(
+    node: &NodeContext,
+    resource_type: &str,
+    tag: &str,
+) -> Result<(), ErrorCode> {
     if node.tag_patterns.find(resource_type, tag).is_some() {
         return Ok(());
     }
@@ -59,8 +65,8 @@ fn check_pattern(node: &NodeContext, resource_type: &str, tag: &str) -> Result<(
     )))
 }
 
-async fn insert_system_tag(
-    node: &NodeContext,
+pub(crate) async fn insert_system_tag(
+    db: &impl ConnectionTrait,
     resource_type: &str,
     resource_uuid: &str,
     tag: &str,
@@ -77,12 +83,12 @@ async fn insert_system_tag(
         create_date: Set(at),
         last_op_date: Set(at),
     }
-    .insert(&node.db)
+    .insert(db)
     .await?)
 }
 
-async fn insert_user_tag(
-    node: &NodeContext,
+pub(crate) async fn insert_user_tag(
+    db: &impl ConnectionTrait,
     resource_type: &str,
     resource_uuid: &str,
     tag: &str,
@@ -97,7 +103,7 @@ async fn insert_user_tag(
         create_date: Set(at),
         last_op_date: Set(at),
     }
-    .insert(&node.db)
+    .insert(db)
     .await?)
 }
 
@@ -110,7 +116,7 @@ pub async fn create_system_tag(
     check_pattern(&node, &msg.resource_type, &msg.tag)?;
     check_resource(&node, &ctx, &msg.resource_type, &msg.resource_uuid).await?;
     let tag = insert_system_tag(
-        &node,
+        &node.db,
         &msg.resource_type,
         &msg.resource_uuid,
         &msg.tag,
@@ -149,7 +155,7 @@ pub async fn create_user_tag(
     ctx: MsgContext,
 ) -> ApiResult<InventoryReply<user_tag::Model>> {
     check_resource(&node, &ctx, &msg.resource_type, &msg.resource_uuid).await?;
-    let tag = insert_user_tag(&node, &msg.resource_type, &msg.resource_uuid, &msg.tag).await?;
+    let tag = insert_user_tag(&node.db, &msg.resource_type, &msg.resource_uuid, &msg.tag).await?;
     Ok(tag.into())
 }
 
@@ -185,17 +191,6 @@ pub async fn delete_tag(
     Ok(EmptyReply {})
 }
 
-pub async fn validate_tags(
-    node: NodeContext,
-    msg: ValidateTagsMsg,
-    _ctx: MsgContext,
-) -> ApiResult<EmptyReply> {
-    for tag in &msg.system_tags {
-        check_pattern(&node, &msg.resource_type, tag)?;
-    }
-    Ok(EmptyReply {})
-}
-
 pub async fn attach_tags(
     node: NodeContext,
     msg: AttachTagsMsg,
@@ -206,7 +201,7 @@ pub async fn attach_tags(
     }
     for tag in &msg.system_tags {
         insert_system_tag(
-            &node,
+            &node.db,
             &msg.resource_type,
             &msg.resource_uuid,
             tag,
@@ -215,7 +210,7 @@ pub async fn attach_tags(
         .await?;
     }
     for tag in &msg.user_tags {
-        insert_user_tag(&node, &msg.resource_type, &msg.resource_uuid, tag).await?;
+        insert_user_tag(&node.db, &msg.resource_type, &msg.resource_uuid, tag).await?;
     }
     Ok(EmptyReply {})
 }

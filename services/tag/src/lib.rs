@@ -4,9 +4,11 @@
 
 pub mod entity;
 mod handlers;
+mod interceptors;
 pub mod messages;
 pub mod migration;
 
+use zstack_kernel::pipeline::order;
 use zstack_kernel::query::LinkTable;
 use zstack_kernel::{ErrorCode, NodeContext};
 
@@ -29,6 +31,9 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
             value_column: "tag",
         },
     );
+    node.pipeline
+        .add(order::TAGS, "tags", interceptors::RequestTagsCheck);
+    node.create_hooks.add(interceptors::TagsOfCreate);
     node.service(SERVICE_ID)
         .api(handlers::create_system_tag)
         .api(handlers::update_system_tag)
@@ -36,7 +41,6 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(handlers::delete_tag)
         .query::<messages::SystemTagQuery>()
         .query::<messages::UserTagQuery>()
-        .handle(handlers::validate_tags)
         .handle(handlers::attach_tags)
         .handle(handlers::list_system_tags)
         .cascade::<handlers::TagCascade, _, _>(handlers::resources_gone)
