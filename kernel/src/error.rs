@@ -163,6 +163,42 @@ impl From<sea_orm::DbErr> for ErrorCode {
     }
 }
 
+/// Malformed HTTP, refused before any API runs: each has its HTTP status besides its ZStack
+/// code (a failed API is always 503).
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    TimedOut(String),
+    #[error("{0}")]
+    TooLarge(String),
+}
+
+impl RequestError {
+    /// The one table from malformed requests to HTTP statuses and ZStack's codes.
+    pub fn status_and_code(&self) -> (u16, &'static str, &'static str) {
+        match self {
+            RequestError::BadRequest(_) => (400, "SYS.1007", "Bad request"),
+            RequestError::NotFound(_) => (404, "SYS.1009", "Not found"),
+            RequestError::MethodNotAllowed(_) => (405, "SYS.1009", "Method not allowed"),
+            RequestError::TimedOut(_) => (408, "SYS.1007", "Bad request"),
+            RequestError::TooLarge(_) => (413, "SYS.1007", "Bad request"),
+        }
+    }
+}
+
+impl From<&RequestError> for ErrorCode {
+    fn from(e: &RequestError) -> Self {
+        let (_, code, description) = e.status_and_code();
+        ErrorCode::new(code, description, e.to_string())
+    }
+}
+
 /// Shorthands in the spirit of ZStack's `operr` and `argerr`.
 pub fn operr(details: impl Into<String>) -> ErrorCode {
     ApiError::OperationFailed(details.into()).into()

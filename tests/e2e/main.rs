@@ -28,6 +28,7 @@ mod metrics;
 mod network;
 mod offerings;
 mod openapi;
+mod pipeline;
 mod process;
 mod query;
 mod rest_rules;

@@ -22,6 +22,17 @@ pub enum BodyError {
     Broken(PayloadError),
 }
 
+impl From<BodyError> for crate::error::RequestError {
+    fn from(e: BodyError) -> Self {
+        use crate::error::RequestError;
+        match e {
+            BodyError::TooLarge => RequestError::TooLarge(e.to_string()),
+            BodyError::TimedOut(_) => RequestError::TimedOut(e.to_string()),
+            BodyError::Broken(_) => RequestError::BadRequest(e.to_string()),
+        }
+    }
+}
+
 pub async fn read(
     req: &HttpRequest,
     payload: &mut Payload,

@@ -6,11 +6,14 @@ mod conn;
 mod location;
 mod metrics;
 mod openapi;
+mod poll;
+mod request;
 mod router;
+mod server;
 
 pub use location::check_public_url;
+pub use server::server;
 
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,36 +21,46 @@ use actix::ArbiterHandle;
 use sea_orm::SqlErr;
 
 use actix_web::http::{Method, StatusCode};
-use actix_web::{App, HttpRequest, HttpResponse, ResponseError, web};
-use serde_json::{Map, Value, json};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde_json::{Map, json};
 use tracing::Instrument;
 
-use crate::api::{ApiDescriptor, ApiInput, BodyKey, HttpMethod, validate};
-use crate::error::ErrorCode;
-use crate::identity::CheckSessionMsg;
+use crate::api::{ApiInput, HttpMethod};
+use crate::error::{ErrorCode, RequestError};
 use crate::jobs::store as jobs;
 use crate::jobs::{Announcer, Ended, JobTracker};
-use crate::message::{SessionInfo, is_v4_uuid, new_uuid};
+use crate::message::{is_v4_uuid, new_uuid};
 use crate::node::NodeContext;
 use crate::pipeline::{ApiCall, CallInput};
-use crate::query::QueryRequest;
 use metrics::Metrics;
+use request::{body_object, credentials, header, read_input};
 use router::{Lookup, Matched, Router};
 
-/// Malformed HTTP (400/404/405/408/413) or a failed API (503), answered in ZStack's error
-/// format.
+/// Malformed HTTP (its status and code from [`RequestError`]'s table) or a failed API (503),
+/// answered in ZStack's error format.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    MethodNotAllowed(String),
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    /// The body could not be read whole: answered, then the connection closes.
+    #[error(transparent)]
+    Body(RequestError),
     #[error("{0}")]
     Api(ErrorCode),
-    #[error("{0}")]
-    Body(body::BodyError),
+}
+
+impl HttpError {
+    fn bad_request(details: impl Into<String>) -> Self {
+        RequestError::BadRequest(details.into()).into()
+    }
+
+    fn not_found(details: impl Into<String>) -> Self {
+        RequestError::NotFound(details.into()).into()
+    }
+
+    fn method_not_allowed(details: impl Into<String>) -> Self {
+        RequestError::MethodNotAllowed(details.into()).into()
+    }
 }
 
 impl From<ErrorCode> for HttpError {
@@ -65,25 +78,17 @@ impl From<sea_orm::DbErr> for HttpError {
 impl ResponseError for HttpError {
     fn status_code(&self) -> StatusCode {
         match self {
-            HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            HttpError::NotFound(_) => StatusCode::NOT_FOUND,
-            HttpError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            HttpError::Request(e) | HttpError::Body(e) => {
+                StatusCode::from_u16(e.status_and_code().0).unwrap_or(StatusCode::BAD_REQUEST)
+            }
             HttpError::Api(_) => StatusCode::SERVICE_UNAVAILABLE,
-            HttpError::Body(body::BodyError::TooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
-            HttpError::Body(body::BodyError::TimedOut(_)) => StatusCode::REQUEST_TIMEOUT,
-            HttpError::Body(body::BodyError::Broken(_)) => StatusCode::BAD_REQUEST,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let error = match self {
             HttpError::Api(e) => e.clone(),
-            HttpError::BadRequest(m) => ErrorCode::new("SYS.1007", "Bad request", m.as_str()),
-            HttpError::NotFound(m) => ErrorCode::new("SYS.1009", "Not found", m.as_str()),
-            HttpError::MethodNotAllowed(m) => {
-                ErrorCode::new("SYS.1009", "Method not allowed", m.as_str())
-            }
-            HttpError::Body(e) => ErrorCode::new("SYS.1007", "Bad request", e.to_string()),
+            HttpError::Request(e) | HttpError::Body(e) => ErrorCode::from(e),
         };
         let mut rsp = HttpResponse::build(self.status_code());
         if let HttpError::Body(_) = self {
@@ -111,25 +116,6 @@ pub struct Gateway {
 struct Prepared {
     call: ApiCall,
     web_hook: Option<String>,
-}
-
-fn header<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok())
-}
-
-fn body_object(body: &[u8]) -> Result<Map<String, Value>, HttpError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Map::new());
-    }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(HttpError::BadRequest(
-            "the request body must be a JSON object".into(),
-        )),
-        Err(e) => Err(HttpError::BadRequest(format!(
-            "the request body is not valid JSON: {e}"
-        ))),
-    }
 }
 
 impl Gateway {
@@ -161,7 +147,7 @@ impl Gateway {
             Method::PUT => HttpMethod::Put,
             Method::DELETE => HttpMethod::Delete,
             ref other => {
-                return Err(HttpError::MethodNotAllowed(format!(
+                return Err(HttpError::method_not_allowed(format!(
                     "the method {other} is not allowed on {}",
                     req.path()
                 )));
@@ -172,7 +158,7 @@ impl Gateway {
         let rest = match segments.as_slice() {
             ["zstack", "v1", rest @ ..] | ["v1", rest @ ..] => rest,
             _ => {
-                return Err(HttpError::NotFound(format!(
+                return Err(HttpError::not_found(format!(
                     "no api mapping to {}",
                     req.path()
                 )));
@@ -188,13 +174,13 @@ impl Gateway {
         }
         let found = match self.router.lookup(method, rest) {
             Lookup::NoPath => {
-                return Err(HttpError::NotFound(format!(
+                return Err(HttpError::not_found(format!(
                     "no api mapping to {}",
                     req.path()
                 )));
             }
             Lookup::WrongMethod => {
-                return Err(HttpError::MethodNotAllowed(format!(
+                return Err(HttpError::method_not_allowed(format!(
                     "the method {} is not allowed on {}",
                     req.method(),
                     req.path()
@@ -232,7 +218,7 @@ impl Gateway {
             })
         };
         let Some(Matched { api, vars }) = chosen else {
-            return Err(HttpError::BadRequest(format!(
+            return Err(HttpError::bad_request(format!(
                 "the body doesn't contain action mapping to the URL[{}]",
                 req.path()
             )));
@@ -257,7 +243,7 @@ impl Gateway {
             None => None,
             Some(v) if is_v4_uuid(v) => Some(v.to_string()),
             Some(v) => {
-                return Err(HttpError::BadRequest(format!(
+                return Err(HttpError::bad_request(format!(
                     "Invalid header[X-Job-UUID]: it must be a v4 UUID written as 32 lower-case hex digits without '-', but was [{v}]"
                 )));
             }
@@ -269,19 +255,21 @@ impl Gateway {
             && api.route.sync
             && jobs::exists(&self.node.db, uuid).await?
         {
-            return Err(HttpError::BadRequest(format!("Duplicate job uuid[{uuid}]")));
+            return Err(HttpError::bad_request(format!(
+                "Duplicate job uuid[{uuid}]"
+            )));
         }
         let web_hook = match req.headers().get("X-Web-Hook").map(|v| v.to_str()) {
             None => None,
             // Not dropped as if absent: the client expects its result pushed.
             Some(Err(_)) => {
-                return Err(HttpError::BadRequest(
-                    "Invalid header[X-Web-Hook]: it must be a URL in visible ASCII".into(),
+                return Err(HttpError::bad_request(
+                    "Invalid header[X-Web-Hook]: it must be a URL in visible ASCII",
                 ));
             }
             Some(Ok(url)) => {
                 if let Err(why) = self.announcer.check_receiver(url).await {
-                    return Err(HttpError::BadRequest(format!(
+                    return Err(HttpError::bad_request(format!(
                         "Invalid header[X-Web-Hook]: [{url}] {why}"
                     )));
                 }
@@ -290,7 +278,7 @@ impl Gateway {
         };
         let timeout = match header(req, "X-API-Timeout") {
             Some(v) => Duration::from_secs(v.parse::<u64>().map_err(|_| {
-                HttpError::BadRequest(format!(
+                HttpError::bad_request(format!(
                     "Invalid header[X-API-Timeout]: expected seconds, but was [{v}]"
                 ))
             })?),
@@ -313,27 +301,6 @@ impl Gateway {
                 .insert(crate::identity::CLIENT_ADDRESS.to_string(), ip);
         }
         Ok(Prepared { call, web_hook })
-    }
-
-    /// The session a poll comes with; `None` when it has none or an invalid one (the poll then
-    /// answers as for an unknown job), an error only when the session could not be checked.
-    async fn poll_session(&self, req: &HttpRequest) -> Result<Option<SessionInfo>, HttpError> {
-        let Ok(token) = credentials(req) else {
-            return Ok(None);
-        };
-        let check = CheckSessionMsg {
-            session_uuid: token,
-        };
-        match self
-            .node
-            .bus
-            .call_with_timeout(check, self.node.config.sync_api_timeout)
-            .await
-        {
-            Ok(session) => Ok(Some(session)),
-            Err(e) if e.code == "ID.1001" => Ok(None),
-            Err(e) => Err(e.into()),
-        }
     }
 
     async fn answer_sync(&self, p: Prepared) -> Result<HttpResponse, HttpError> {
@@ -370,7 +337,7 @@ impl Gateway {
         };
         if let Err(e) = jobs::create(&node.db, job).await {
             if let Some(SqlErr::UniqueConstraintViolation(_)) = e.sql_err() {
-                return Err(HttpError::BadRequest(format!(
+                return Err(HttpError::bad_request(format!(
                     "Duplicate job uuid[{api_id}]"
                 )));
             }
@@ -414,219 +381,4 @@ impl Gateway {
                 .json(json!({ "location": location, "apiTimeout": timeout_ms })),
         )
     }
-
-    async fn poll(
-        &self,
-        req: &HttpRequest,
-        method: HttpMethod,
-        uuid: &str,
-    ) -> Result<HttpResponse, HttpError> {
-        if method != HttpMethod::Get {
-            return Err(HttpError::MethodNotAllowed(
-                "only GET method is allowed for querying job status".into(),
-            ));
-        }
-        let expired = || HttpError::NotFound(format!("the job[uuid:{uuid}] has been expired"));
-        // Only the submitting account and admin learn anything of a job, even that it exists.
-        let Some(session) = self.poll_session(req).await? else {
-            return Err(expired());
-        };
-        if !jobs::readable_by(&self.node.db, uuid, &session.account_uuid, session.is_admin).await? {
-            return Err(expired());
-        }
-        match jobs::view(&self.node.db, uuid, self.node.config.job_retention).await? {
-            jobs::JobView::Gone => Err(expired()),
-            jobs::JobView::Running => {
-                Ok(HttpResponse::Accepted().json(json!({ "location": self.location(req, uuid) })))
-            }
-            jobs::JobView::Done { success, body } => {
-                let status = if success {
-                    StatusCode::OK
-                } else {
-                    StatusCode::SERVICE_UNAVAILABLE
-                };
-                Ok(HttpResponse::build(status)
-                    .content_type("application/json")
-                    .body(body))
-            }
-        }
-    }
-}
-
-/// The session token of `Authorization: OAuth <session uuid>`; a missing or malformed header
-/// is malformed HTTP (400).
-fn credentials(req: &HttpRequest) -> Result<String, HttpError> {
-    let Some(auth) = header(req, "Authorization") else {
-        return Err(HttpError::BadRequest(
-            "missing header 'Authorization'".into(),
-        ));
-    };
-    let Some(token) = auth.trim().strip_prefix("OAuth") else {
-        return Err(HttpError::BadRequest(
-            "Authorization type must be 'OAuth', as in 'Authorization: OAuth <session uuid>'"
-                .into(),
-        ));
-    };
-    Ok(token.trim().to_string())
-}
-
-/// Query-string parameters by name; a repeated name (`uuids=a&uuids=b`, as ZStack's SDK sends
-/// lists) becomes a list of its values.
-fn query_string_params(pairs: Vec<(String, String)>) -> Map<String, Value> {
-    let mut params = Map::new();
-    for (name, value) in pairs {
-        match params.get_mut(&name) {
-            None => {
-                params.insert(name, Value::String(value));
-            }
-            Some(Value::Array(values)) => values.push(Value::String(value)),
-            Some(first) => {
-                let first = first.take();
-                params.insert(name, Value::Array(vec![first, Value::String(value)]));
-            }
-        }
-    }
-    params
-}
-
-/// The request's parameters for `api`: a query request, or typed parameters from the query
-/// string or the body key, with URL variables and body-level tags merged in.
-fn read_input(
-    api: &ApiDescriptor,
-    vars: std::collections::HashMap<&'static str, String>,
-    mut body: Map<String, Value>,
-    query_string: &str,
-    query_limits: &crate::query::QueryLimits,
-) -> Result<CallInput, HttpError> {
-    let query_pairs: Vec<(String, String)> = form_urlencoded::parse(query_string.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    Ok(match &api.input {
-        ApiInput::Query(_) => {
-            let mut request = QueryRequest::from_query_string(query_string, query_limits)
-                .map_err(HttpError::BadRequest)?;
-            if let Some(uuid) = vars.get("uuid") {
-                request.conditions.push(crate::query::Condition {
-                    path: "uuid".into(),
-                    op: crate::query::QueryOp::Eq,
-                    value: Some(uuid.clone()),
-                });
-            }
-            CallInput::Query(request)
-        }
-        ApiInput::Params(_) => {
-            let (mut raw, from_query_string) = match api.route.body {
-                BodyKey::None => (query_string_params(query_pairs), true),
-                BodyKey::Params | BodyKey::Action => {
-                    let key = api.action.as_deref().unwrap_or("params");
-                    let mut raw = match body.remove(key) {
-                        None | Some(Value::Null) => Map::new(),
-                        Some(Value::Object(map)) => map,
-                        Some(_) => {
-                            return Err(HttpError::BadRequest(format!(
-                                "the value of [{key}] in the body must be a JSON object"
-                            )));
-                        }
-                    };
-                    // systemTags and userTags sit beside the parameters.
-                    for tags in ["systemTags", "userTags"] {
-                        if let Some(v) = body.remove(tags) {
-                            raw.entry(tags).or_insert(v);
-                        }
-                    }
-                    (raw, false)
-                }
-            };
-            for (name, value) in vars {
-                raw.insert(name.to_string(), Value::String(value));
-            }
-            CallInput::Params(
-                validate::typecheck(&api.params, raw, from_query_string)
-                    .map_err(HttpError::BadRequest)?,
-            )
-        }
-    })
-}
-
-async fn dispatch(
-    req: HttpRequest,
-    mut payload: web::Payload,
-    gw: web::Data<Gateway>,
-) -> HttpResponse {
-    let body = match body::read(&req, &mut payload, gw.node.config.body_timeout).await {
-        Ok(body) => body,
-        Err(e) => {
-            let rsp = HttpError::Body(e).error_response();
-            gw.metrics.response(rsp.status().as_u16());
-            return rsp;
-        }
-    };
-    if req.path() == "/metrics" && matches!(*req.method(), Method::GET | Method::HEAD) {
-        return HttpResponse::Ok()
-            .content_type("text/plain; version=0.0.4")
-            .body(gw.metrics.render(gw.jobs.running(), &gw.node.bus));
-    }
-    let rsp = match gw.handle(&req, &body).await {
-        Ok(rsp) => rsp,
-        Err(e) => e.error_response(),
-    };
-    gw.metrics.response(rsp.status().as_u16());
-    rsp
-}
-
-/// The HTTP server of the node, on an already bound listener. Call it inside the node's actix
-/// system: async jobs run on that system's arbiter and are counted in `jobs`.
-pub fn server(
-    node: NodeContext,
-    listener: TcpListener,
-    workers: usize,
-    jobs: Arc<JobTracker>,
-) -> std::io::Result<actix_web::dev::Server> {
-    use actix_service::{IntoServiceFactory, ServiceFactoryExt, fn_service, map_config};
-
-    let job_runner = actix::System::current().arbiter().clone();
-    let gateway = web::Data::new(Gateway::new(node, jobs, job_runner));
-    let addr = listener.local_addr()?;
-    // What `HttpServer::listen` builds, with each connection wrapped so that the errors actix
-    // answers by itself get a body (conn.rs).
-    let builder = actix_server::Server::build()
-        .workers(workers)
-        .disable_signals();
-    let stopping = builder.graceful_shutdown_signal();
-    Ok(builder
-        .listen("zstack-http", listener, move || {
-            let stopping = stopping.clone();
-            let app = App::new()
-                .app_data(gateway.clone())
-                .default_service(web::to(dispatch))
-                .into_factory()
-                .map_err(|e| e.error_response());
-            let http = actix_http::HttpService::build()
-                // Idle connections close when the node stops, not when keep-alive ends.
-                .graceful_shutdown_signal(move || {
-                    let stopping = stopping.clone();
-                    async move { stopping.notified().await }
-                })
-                // Idle connections stay open well beyond actix's 5 s, as most servers and
-                // proxies keep them (75 s): clients that pool connections then rarely send on
-                // one just being closed.
-                .keep_alive(Duration::from_secs(75))
-                // The request head must arrive within 5 s (`HttpServer`'s default).
-                .client_request_timeout(Duration::from_secs(5))
-                // Before closing, a connection reads (and drops) what the client still sends for
-                // up to 1 s, so that a client sending a refused body reads the answer rather
-                // than a reset (`HttpServer`'s default).
-                .client_disconnect_timeout(Duration::from_secs(1))
-                .local_addr(addr)
-                .h1(map_config(app, |_| actix_web::dev::AppConfig::default()));
-            fn_service(|io: actix_web::rt::net::TcpStream| {
-                let peer = io.peer_addr().ok();
-                std::future::ready(Ok::<_, actix_http::error::DispatchError>((
-                    conn::ErrorBodies::new(io),
-                    peer,
-                )))
-            })
-            .and_then(http)
-        })?
-        .run())
 }
