@@ -2,7 +2,7 @@
 
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde::{Deserialize, Serialize};
-use zstack_kernel::api::ResourceRef;
+pub use zstack_header::account::ACCOUNT;
 use zstack_kernel::api::{EmptyReply, Inventory, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest};
 use zstack_kernel::error::{ApiError, argerr, operr};
@@ -16,12 +16,6 @@ use crate::entity::account;
 use crate::handlers::ADMIN_UUID;
 use crate::messages::{APICreateAccountMsg, APIDeleteAccountMsg};
 use crate::ownership;
-
-/// Accounts are resources too: their uuids are unique among every resource's.
-pub const ACCOUNT: ResourceRef = ResourceRef {
-    table: "account",
-    vo_name: "AccountVO",
-};
 
 /// `AccountInventory`: an account without its password.
 #[derive(Debug, Clone, Serialize, Deserialize)]

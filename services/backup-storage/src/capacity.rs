@@ -1,53 +1,16 @@
-//! Backup-storage capacity as other services use it: a download takes bytes from a backup
-//! storage and gives them back when its copy goes. The backup-storage service owns the numbers,
-//! so other families ask it through these messages instead of writing its table.
+//! Backup-storage capacity as other families use it: the answers to the capacity messages of
+//! the backup-storage contract (`zstack_header::backup_storage`).
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde::{Deserialize, Serialize};
+use zstack_header::backup_storage::{
+    AllocateBackupStorageCapacityMsg, AllocatedCapacity, ReturnBackupStorageCapacityMsg,
+};
 use zstack_kernel::api::EmptyReply;
 use zstack_kernel::error::{argerr, operr};
-use zstack_kernel::{ApiResult, Message, MsgContext, NodeContext};
+use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
 use crate::entity::{Column, Entity as BackupStorage};
-
-/// Takes `size` bytes of an Enabled backup storage for `purpose` (named in refusals).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AllocateBackupStorageCapacityMsg {
-    pub backup_storage_uuid: String,
-    pub size: i64,
-    pub purpose: String,
-}
-
-/// The backup storage that gave the bytes, and its URL (where copies are installed).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AllocatedCapacity {
-    pub backup_storage_uuid: String,
-    pub url: String,
-}
-
-impl Message for AllocateBackupStorageCapacityMsg {
-    const NAME: &'static str = "AllocateBackupStorageCapacityMsg";
-    type Reply = AllocatedCapacity;
-    fn queue_key(&self) -> Option<String> {
-        Some(self.backup_storage_uuid.clone())
-    }
-}
-
-/// Gives `size` bytes back to each of `backup_storage_uuids`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ReturnBackupStorageCapacityMsg {
-    pub backup_storage_uuids: Vec<String>,
-    pub size: i64,
-}
-
-impl Message for ReturnBackupStorageCapacityMsg {
-    const NAME: &'static str = "ReturnBackupStorageCapacityMsg";
-    type Reply = EmptyReply;
-}
 
 pub async fn allocate(
     node: NodeContext,

@@ -3,12 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
-use zstack_kernel::api::{Inventory, ResourceRef};
-
-pub const BACKUP_STORAGE: ResourceRef = ResourceRef {
-    table: "backup_storage",
-    vo_name: "BackupStorageVO",
-};
+pub use zstack_header::backup_storage::BACKUP_STORAGE;
+use zstack_kernel::api::Inventory;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "backup_storage")]

@@ -1,6 +1,6 @@
 //! The backup-storage service: simulated image-store and SFTP backup storage, attached to zones.
 
-pub mod capacity;
+mod capacity;
 pub mod entity;
 mod handlers;
 pub mod messages;

@@ -1,9 +1,9 @@
 //! The backup storage APIs.
 
+use zstack_header::zone::ZONE;
 use zstack_kernel::api::{EmptyReply, InventoryReply, Route, checks};
 use zstack_kernel::api_message;
 use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
-use zstack_zone::entity::ZONE;
 
 use crate::entity::{BACKUP_STORAGE, BackupStorageInventory, zone_ref};
 

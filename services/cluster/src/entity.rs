@@ -1,40 +1,23 @@
-//! The cluster table and its inventory (`ClusterInventory`).
+//! The cluster table; its inventory is the contract's (`zstack_header::cluster`).
 
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
-use zstack_kernel::api::{Inventory, ResourceRef};
+pub use zstack_header::cluster::CLUSTER;
+use zstack_header::cluster::ClusterInventory;
 
-pub const CLUSTER: ResourceRef = ResourceRef {
-    table: "cluster",
-    vo_name: "ClusterVO",
-};
-
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "cluster")]
-#[serde(rename_all = "camelCase")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub uuid: String,
     pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub state: String,
     pub hypervisor_type: String,
-    #[serde(rename = "type")]
     pub r#type: String,
     pub zone_uuid: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub architecture: Option<String>,
-    #[serde(
-        serialize_with = "zstack_kernel::time::serialize",
-        deserialize_with = "zstack_kernel::time::deserialize"
-    )]
     pub create_date: DateTime<Utc>,
-    #[serde(
-        serialize_with = "zstack_kernel::time::serialize",
-        deserialize_with = "zstack_kernel::time::deserialize"
-    )]
     pub last_op_date: DateTime<Utc>,
 }
 
@@ -43,7 +26,19 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-impl Inventory for Model {
-    const CLASS: &'static str = "org.zstack.header.cluster.ClusterInventory";
-    const VO_NAME: Option<&'static str> = Some("ClusterVO");
+impl From<Model> for ClusterInventory {
+    fn from(m: Model) -> Self {
+        ClusterInventory {
+            uuid: m.uuid,
+            name: m.name,
+            description: m.description,
+            state: m.state,
+            hypervisor_type: m.hypervisor_type,
+            r#type: m.r#type,
+            zone_uuid: m.zone_uuid,
+            architecture: m.architecture,
+            create_date: m.create_date,
+            last_op_date: m.last_op_date,
+        }
+    }
 }

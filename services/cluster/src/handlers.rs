@@ -1,6 +1,7 @@
 //! What each cluster API does.
 
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use zstack_header::cluster::{ClusterInventory, GetClusterMsg};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::message::new_uuid;
@@ -8,10 +9,9 @@ use zstack_kernel::resource::{create_resource, enable_disable, find};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
-use crate::entity::{ActiveModel, CLUSTER, Column, Entity as Cluster, Model as ClusterInventory};
+use crate::entity::{ActiveModel, CLUSTER, Column, Entity as Cluster};
 use crate::messages::{
     APIChangeClusterStateMsg, APICreateClusterMsg, APIDeleteClusterMsg, APIUpdateClusterMsg,
-    GetClusterMsg,
 };
 
 pub async fn create(
@@ -33,9 +33,8 @@ pub async fn create(
         create_date: Set(at),
         last_op_date: Set(at),
     };
-    Ok(create_resource(&node, &node.db, &ctx, CLUSTER, &uuid, row)
-        .await?
-        .into())
+    let cluster = create_resource(&node, &node.db, &ctx, CLUSTER, &uuid, row).await?;
+    Ok(ClusterInventory::from(cluster).into())
 }
 
 pub async fn update(
@@ -52,9 +51,8 @@ pub async fn update(
         active.description = Set(Some(description));
     }
     active.last_op_date = Set(now());
-    Ok(sea_orm::ActiveModelTrait::update(active, &node.db)
-        .await?
-        .into())
+    let cluster = sea_orm::ActiveModelTrait::update(active, &node.db).await?;
+    Ok(ClusterInventory::from(cluster).into())
 }
 
 pub async fn change_state(
@@ -66,9 +64,8 @@ pub async fn change_state(
     let mut active: ActiveModel = cluster.into();
     active.state = Set(enable_disable(&msg.state_event)?.into());
     active.last_op_date = Set(now());
-    Ok(sea_orm::ActiveModelTrait::update(active, &node.db)
-        .await?
-        .into())
+    let cluster = sea_orm::ActiveModelTrait::update(active, &node.db).await?;
+    Ok(ClusterInventory::from(cluster).into())
 }
 
 /// Deletes clusters after their children (hosts, and what other families attach to them).
@@ -98,7 +95,9 @@ pub async fn get(
     msg: GetClusterMsg,
     _ctx: MsgContext,
 ) -> ApiResult<ClusterInventory> {
-    find::<Cluster, _>(&node.db, "cluster", &msg.uuid).await
+    Ok(find::<Cluster, _>(&node.db, "cluster", &msg.uuid)
+        .await?
+        .into())
 }
 
 /// Clusters go when their zone goes.

@@ -8,8 +8,8 @@ pub mod migration;
 use zstack_kernel::query::Relation;
 use zstack_kernel::{ErrorCode, NodeContext};
 
-pub use entity::CLUSTER;
-pub use messages::{ClusterQuery, GetClusterMsg};
+pub use messages::ClusterQuery;
+pub use zstack_header::cluster::{CLUSTER, ClusterInventory, GetClusterMsg};
 
 pub const SERVICE_ID: &str = "cluster";
 

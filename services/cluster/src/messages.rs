@@ -1,11 +1,10 @@
 //! The cluster APIs.
 
+use zstack_header::cluster::{CLUSTER, ClusterInventory};
+use zstack_header::zone::ZONE;
 use zstack_kernel::api::{EmptyReply, InventoryReply, Route, checks};
 use zstack_kernel::api_message;
 use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
-use zstack_zone::entity::ZONE;
-
-use crate::entity::{CLUSTER, Model as ClusterInventory};
 
 /// The hypervisors whose clusters the node manages (hosts are simulated either way).
 pub const HYPERVISOR_TYPES: &[&str] = &["Simulator", "KVM"];
@@ -84,20 +83,5 @@ impl Queryable for ClusterQuery {
         .field("createDate", FieldKind::Date)
         .field("lastOpDate", FieldKind::Date)
         .relation("zone", "zone", "zoneUuid", "uuid")
-    }
-}
-
-/// One cluster, for the services that act on clusters (hosts join them, storage and networks
-/// attach to them) without reading the cluster table.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct GetClusterMsg {
-    pub uuid: String,
-}
-
-impl zstack_kernel::Message for GetClusterMsg {
-    const NAME: &'static str = "GetClusterMsg";
-    type Reply = ClusterInventory;
-    fn queue_key(&self) -> Option<String> {
-        Some(self.uuid.clone())
     }
 }

@@ -3,12 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
-use zstack_kernel::api::{Inventory, ResourceRef};
-
-pub const DISK_OFFERING: ResourceRef = ResourceRef {
-    table: "disk_offering",
-    vo_name: "DiskOfferingVO",
-};
+pub use zstack_header::disk_offering::DISK_OFFERING;
+use zstack_kernel::api::Inventory;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "disk_offering")]

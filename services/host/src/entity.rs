@@ -3,12 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
-use zstack_kernel::api::{Inventory, ResourceRef};
-
-pub const HOST: ResourceRef = ResourceRef {
-    table: "host",
-    vo_name: "HostVO",
-};
+pub use zstack_header::host::HOST;
+use zstack_kernel::api::Inventory;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "host")]

@@ -1,7 +1,7 @@
 //! What each host API does. Hosts are simulated: connecting succeeds at once.
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr};
-use zstack_cluster::GetClusterMsg;
+use zstack_header::cluster::GetClusterMsg;
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::error::{argerr, operr};

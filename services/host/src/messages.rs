@@ -1,11 +1,11 @@
 //! The host APIs.
 
 use serde::{Deserialize, Serialize};
-use zstack_cluster::CLUSTER;
+use zstack_header::cluster::CLUSTER;
+use zstack_header::zone::ZONE;
 use zstack_kernel::api::{ApiReply, EmptyReply, InventoryReply, Route, checks};
 use zstack_kernel::api_message;
 use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
-use zstack_zone::entity::ZONE;
 
 use crate::entity::{HOST, Model as HostInventory};
 

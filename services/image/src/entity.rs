@@ -4,12 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
-use zstack_kernel::api::{Inventory, ResourceRef};
-
-pub const IMAGE: ResourceRef = ResourceRef {
-    table: "image",
-    vo_name: "ImageVO",
-};
+pub use zstack_header::image::IMAGE;
+use zstack_kernel::api::Inventory;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "image")]

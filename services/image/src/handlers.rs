@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-use zstack_backup_storage::capacity::{
+use zstack_header::backup_storage::{
     AllocateBackupStorageCapacityMsg, AllocatedCapacity, ReturnBackupStorageCapacityMsg,
 };
 use zstack_kernel::api::{EmptyReply, InventoryReply};

@@ -1,6 +1,6 @@
 //! The image APIs.
 
-use zstack_backup_storage::BACKUP_STORAGE;
+use zstack_header::backup_storage::BACKUP_STORAGE;
 use zstack_kernel::api::{EmptyReply, InventoryReply, Route, checks};
 use zstack_kernel::api_message;
 use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};

@@ -3,12 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
-use zstack_kernel::api::{Inventory, ResourceRef};
-
-pub const INSTANCE_OFFERING: ResourceRef = ResourceRef {
-    table: "instance_offering",
-    vo_name: "InstanceOfferingVO",
-};
+pub use zstack_header::instance_offering::INSTANCE_OFFERING;
+use zstack_kernel::api::Inventory;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "instance_offering")]

@@ -1,7 +1,8 @@
 //! What each L2 network API does.
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-use zstack_cluster::GetClusterMsg;
+use zstack_header::cluster::GetClusterMsg;
+use zstack_header::l2_network::{self as contract, GetL2NetworkMsg, L2NetworkInventory};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::error::operr;
@@ -11,13 +12,12 @@ use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
 use crate::entity::{
-    ActiveModel, CLUSTERS, Column, Entity as L2Network, L2_NETWORK, L2NetworkInventory, Model,
-    NO_VLAN, VLAN, cluster_ref,
+    ActiveModel, CLUSTERS, Column, Entity as L2Network, L2_NETWORK, Model, NO_VLAN, VLAN,
+    cluster_ref,
 };
 use crate::messages::{
     APIAttachL2NetworkToClusterMsg, APICreateL2NoVlanNetworkMsg, APICreateL2VlanNetworkMsg,
     APIDeleteL2NetworkMsg, APIDetachL2NetworkFromClusterMsg, APIUpdateL2NetworkMsg,
-    GetL2NetworkMsg,
 };
 
 const WHAT: &str = "L2 network";
@@ -26,7 +26,7 @@ const WHAT: &str = "L2 network";
 async fn inventory(node: &NodeContext, network: Model) -> ApiResult<L2NetworkInventory> {
     let attached_cluster_uuids = CLUSTERS.linked(&node.db, &network.uuid).await?;
     Ok(L2NetworkInventory {
-        network,
+        network: network.into(),
         attached_cluster_uuids,
     })
 }
@@ -199,8 +199,14 @@ pub async fn detach_cluster(
     Ok(inventory(&node, network).await?.into())
 }
 
-pub async fn get(node: NodeContext, msg: GetL2NetworkMsg, _ctx: MsgContext) -> ApiResult<Model> {
-    find::<L2Network, _>(&node.db, WHAT, &msg.uuid).await
+pub async fn get(
+    node: NodeContext,
+    msg: GetL2NetworkMsg,
+    _ctx: MsgContext,
+) -> ApiResult<contract::L2Network> {
+    Ok(find::<L2Network, _>(&node.db, WHAT, &msg.uuid)
+        .await?
+        .into())
 }
 
 /// Deletes L2 networks after their children (L3 networks), then their attachments.

@@ -8,8 +8,8 @@ pub mod migration;
 use zstack_kernel::query::Relation;
 use zstack_kernel::{ErrorCode, NodeContext};
 
-pub use entity::L2_NETWORK;
-pub use messages::{GetL2NetworkMsg, L2NetworkQuery};
+pub use messages::L2NetworkQuery;
+pub use zstack_header::l2_network::{GetL2NetworkMsg, L2_NETWORK, L2Network, L2NetworkInventory};
 
 pub const SERVICE_ID: &str = "l2Network";
 

@@ -1,12 +1,13 @@
 //! The L2 network APIs.
 
-use zstack_cluster::CLUSTER;
+use zstack_header::cluster::CLUSTER;
+use zstack_header::l2_network::L2NetworkInventory;
+use zstack_header::zone::ZONE;
 use zstack_kernel::api::{EmptyReply, InventoryReply, Route, checks};
 use zstack_kernel::api_message;
 use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
-use zstack_zone::entity::ZONE;
 
-use crate::entity::{L2_NETWORK, L2NetworkInventory, NO_VLAN, VLAN};
+use crate::entity::{L2_NETWORK, NO_VLAN, VLAN};
 
 api_message! {
     /// Creates an L2 network without VLAN on a host interface of a zone.
@@ -144,19 +145,5 @@ impl Queryable for L2VlanNetworkQuery {
             "type",
             "L2VlanNetwork",
         )
-    }
-}
-
-/// One L2 network, for the services that build on it (L3 networks) without reading its table.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct GetL2NetworkMsg {
-    pub uuid: String,
-}
-
-impl zstack_kernel::Message for GetL2NetworkMsg {
-    const NAME: &'static str = "GetL2NetworkMsg";
-    type Reply = crate::entity::Model;
-    fn queue_key(&self) -> Option<String> {
-        Some(self.uuid.clone())
     }
 }

@@ -4,17 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
-use zstack_kernel::api::{Inventory, ResourceRef};
-
-pub const L3_NETWORK: ResourceRef = ResourceRef {
-    table: "l3_network",
-    vo_name: "L3NetworkVO",
-};
-
-pub const IP_RANGE: ResourceRef = ResourceRef {
-    table: "ip_range",
-    vo_name: "IpRangeVO",
-};
+pub use zstack_header::l3_network::{IP_RANGE, L3_NETWORK};
+use zstack_kernel::api::Inventory;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "l3_network")]

@@ -6,6 +6,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, SqlErr,
 };
 use serde_json::Value;
+use zstack_header::l2_network::GetL2NetworkMsg;
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::error::{argerr, operr};
@@ -13,7 +14,6 @@ use zstack_kernel::message::new_uuid;
 use zstack_kernel::resource::{create_resource, enable_disable, find};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext};
-use zstack_l2_network::GetL2NetworkMsg;
 
 use crate::entity::{
     ActiveModel, Column, Entity as L3Network, IP_RANGE, L3_NETWORK, L3NetworkInventory, Model,

@@ -1,10 +1,10 @@
 //! The L3 network APIs.
 
 use serde_json::Value;
+use zstack_header::l2_network::L2_NETWORK;
 use zstack_kernel::api::{EmptyReply, InventoryReply, Route, checks};
 use zstack_kernel::api_message;
 use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
-use zstack_l2_network::L2_NETWORK;
 
 use crate::entity::{IP_RANGE, L3_NETWORK, L3NetworkInventory, ip_range};
 

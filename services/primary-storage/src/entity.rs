@@ -4,12 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
-use zstack_kernel::api::{Inventory, ResourceRef};
-
-pub const PRIMARY_STORAGE: ResourceRef = ResourceRef {
-    table: "primary_storage",
-    vo_name: "PrimaryStorageVO",
-};
+pub use zstack_header::primary_storage::PRIMARY_STORAGE;
+use zstack_kernel::api::Inventory;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "primary_storage")]

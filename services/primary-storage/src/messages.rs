@@ -1,10 +1,10 @@
 //! The primary storage APIs.
 
-use zstack_cluster::CLUSTER;
+use zstack_header::cluster::CLUSTER;
+use zstack_header::zone::ZONE;
 use zstack_kernel::api::{EmptyReply, InventoryReply, Route, checks};
 use zstack_kernel::api_message;
 use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
-use zstack_zone::entity::ZONE;
 
 use crate::entity::{PRIMARY_STORAGE, PrimaryStorageInventory, cluster_ref};
 

@@ -3,12 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
-use zstack_kernel::api::{Inventory, ResourceRef};
-
-pub const ZONE: ResourceRef = ResourceRef {
-    table: "zone",
-    vo_name: "ZoneVO",
-};
+pub use zstack_header::zone::ZONE;
+use zstack_kernel::api::Inventory;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "zone")]
