@@ -36,13 +36,12 @@ pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
 }
 
-/// `#[serde(serialize_with = "zstack_kernel::time::serialize")]` for inventory date fields.
+/// Inventory date fields take `#[serde(with = "zstack_kernel::time")]`: this writes them.
 pub fn serialize<S: serde::Serializer>(d: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format_date(*d))
 }
 
-/// `#[serde(deserialize_with = "zstack_kernel::time::deserialize")]`: reads what [`serialize`]
-/// wrote (an inventory coming back from another node).
+/// Reads what [`serialize`] wrote (an inventory coming back from another node).
 pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
     let text = <String as serde::Deserialize>::deserialize(d)?;
     parse_date(&text).ok_or_else(|| serde::de::Error::custom(format!("not a date: {text}")))

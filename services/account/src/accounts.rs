@@ -27,15 +27,9 @@ pub struct AccountInventory {
     pub description: Option<String>,
     #[serde(rename = "type")]
     pub r#type: String,
-    #[serde(
-        serialize_with = "zstack_kernel::time::serialize",
-        deserialize_with = "zstack_kernel::time::deserialize"
-    )]
+    #[serde(with = "zstack_kernel::time")]
     pub create_date: chrono::DateTime<chrono::Utc>,
-    #[serde(
-        serialize_with = "zstack_kernel::time::serialize",
-        deserialize_with = "zstack_kernel::time::deserialize"
-    )]
+    #[serde(with = "zstack_kernel::time")]
     pub last_op_date: chrono::DateTime<chrono::Utc>,
 }
 

@@ -70,15 +70,9 @@ pub mod session {
         pub uuid: String,
         pub account_uuid: String,
         pub user_uuid: String,
-        #[serde(
-            serialize_with = "zstack_kernel::time::serialize",
-            deserialize_with = "zstack_kernel::time::deserialize"
-        )]
+        #[serde(with = "zstack_kernel::time")]
         pub expired_date: DateTime<Utc>,
-        #[serde(
-            serialize_with = "zstack_kernel::time::serialize",
-            deserialize_with = "zstack_kernel::time::deserialize"
-        )]
+        #[serde(with = "zstack_kernel::time")]
         pub create_date: DateTime<Utc>,
     }
 

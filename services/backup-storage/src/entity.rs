@@ -30,15 +30,9 @@ pub struct Model {
     pub state: String,
     /// Connecting or Connected (the simulator always connects).
     pub status: String,
-    #[serde(
-        serialize_with = "zstack_kernel::time::serialize",
-        deserialize_with = "zstack_kernel::time::deserialize"
-    )]
+    #[serde(with = "zstack_kernel::time")]
     pub create_date: DateTime<Utc>,
-    #[serde(
-        serialize_with = "zstack_kernel::time::serialize",
-        deserialize_with = "zstack_kernel::time::deserialize"
-    )]
+    #[serde(with = "zstack_kernel::time")]
     pub last_op_date: DateTime<Utc>,
 }
 

@@ -28,15 +28,9 @@ pub struct Model {
     pub total_memory_capacity: i64,
     pub available_memory_capacity: i64,
     pub cpu_num: i64,
-    #[serde(
-        serialize_with = "zstack_kernel::time::serialize",
-        deserialize_with = "zstack_kernel::time::deserialize"
-    )]
+    #[serde(with = "zstack_kernel::time")]
     pub create_date: DateTime<Utc>,
-    #[serde(
-        serialize_with = "zstack_kernel::time::serialize",
-        deserialize_with = "zstack_kernel::time::deserialize"
-    )]
+    #[serde(with = "zstack_kernel::time")]
     pub last_op_date: DateTime<Utc>,
 }
 

@@ -35,15 +35,9 @@ pub struct Model {
     pub md5_sum: Option<String>,
     #[serde(rename = "type")]
     pub r#type: String,
-    #[serde(
-        serialize_with = "zstack_kernel::time::serialize",
-        deserialize_with = "zstack_kernel::time::deserialize"
-    )]
+    #[serde(with = "zstack_kernel::time")]
     pub create_date: DateTime<Utc>,
-    #[serde(
-        serialize_with = "zstack_kernel::time::serialize",
-        deserialize_with = "zstack_kernel::time::deserialize"
-    )]
+    #[serde(with = "zstack_kernel::time")]
     pub last_op_date: DateTime<Utc>,
 }
 
@@ -96,15 +90,9 @@ pub mod backup_storage_ref {
         pub install_path: String,
         /// Downloading or Ready.
         pub status: String,
-        #[serde(
-            serialize_with = "zstack_kernel::time::serialize",
-            deserialize_with = "zstack_kernel::time::deserialize"
-        )]
+        #[serde(with = "zstack_kernel::time")]
         pub create_date: DateTime<Utc>,
-        #[serde(
-            serialize_with = "zstack_kernel::time::serialize",
-            deserialize_with = "zstack_kernel::time::deserialize"
-        )]
+        #[serde(with = "zstack_kernel::time")]
         pub last_op_date: DateTime<Utc>,
     }
 

@@ -25,15 +25,9 @@ pub struct Model {
     pub allocator_strategy: String,
     pub sort_key: i64,
     pub state: String,
-    #[serde(
-        serialize_with = "zstack_kernel::time::serialize",
-        deserialize_with = "zstack_kernel::time::deserialize"
-    )]
+    #[serde(with = "zstack_kernel::time")]
     pub create_date: DateTime<Utc>,
-    #[serde(
-        serialize_with = "zstack_kernel::time::serialize",
-        deserialize_with = "zstack_kernel::time::deserialize"
-    )]
+    #[serde(with = "zstack_kernel::time")]
     pub last_op_date: DateTime<Utc>,
 }
 

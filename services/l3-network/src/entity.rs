@@ -27,15 +27,9 @@ pub struct Model {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns_domain: Option<String>,
     pub ip_version: i64,
-    #[serde(
-        serialize_with = "zstack_kernel::time::serialize",
-        deserialize_with = "zstack_kernel::time::deserialize"
-    )]
+    #[serde(with = "zstack_kernel::time")]
     pub create_date: DateTime<Utc>,
-    #[serde(
-        serialize_with = "zstack_kernel::time::serialize",
-        deserialize_with = "zstack_kernel::time::deserialize"
-    )]
+    #[serde(with = "zstack_kernel::time")]
     pub last_op_date: DateTime<Utc>,
 }
 
@@ -96,15 +90,9 @@ pub mod ip_range {
         pub gateway: String,
         pub network_cidr: String,
         pub ip_version: i64,
-        #[serde(
-            serialize_with = "zstack_kernel::time::serialize",
-            deserialize_with = "zstack_kernel::time::deserialize"
-        )]
+        #[serde(with = "zstack_kernel::time")]
         pub create_date: DateTime<Utc>,
-        #[serde(
-            serialize_with = "zstack_kernel::time::serialize",
-            deserialize_with = "zstack_kernel::time::deserialize"
-        )]
+        #[serde(with = "zstack_kernel::time")]
         pub last_op_date: DateTime<Utc>,
     }
 

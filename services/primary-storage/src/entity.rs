@@ -31,15 +31,9 @@ pub struct Model {
     pub status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mount_path: Option<String>,
-    #[serde(
-        serialize_with = "zstack_kernel::time::serialize",
-        deserialize_with = "zstack_kernel::time::deserialize"
-    )]
+    #[serde(with = "zstack_kernel::time")]
     pub create_date: DateTime<Utc>,
-    #[serde(
-        serialize_with = "zstack_kernel::time::serialize",
-        deserialize_with = "zstack_kernel::time::deserialize"
-    )]
+    #[serde(with = "zstack_kernel::time")]
     pub last_op_date: DateTime<Utc>,
 }
 

@@ -19,15 +19,9 @@ pub mod system_tag {
         pub inherent: bool,
         #[serde(rename = "type")]
         pub r#type: String,
-        #[serde(
-            serialize_with = "zstack_kernel::time::serialize",
-            deserialize_with = "zstack_kernel::time::deserialize"
-        )]
+        #[serde(with = "zstack_kernel::time")]
         pub create_date: DateTime<Utc>,
-        #[serde(
-            serialize_with = "zstack_kernel::time::serialize",
-            deserialize_with = "zstack_kernel::time::deserialize"
-        )]
+        #[serde(with = "zstack_kernel::time")]
         pub last_op_date: DateTime<Utc>,
     }
 
@@ -58,15 +52,9 @@ pub mod user_tag {
         pub tag: String,
         #[serde(rename = "type")]
         pub r#type: String,
-        #[serde(
-            serialize_with = "zstack_kernel::time::serialize",
-            deserialize_with = "zstack_kernel::time::deserialize"
-        )]
+        #[serde(with = "zstack_kernel::time")]
         pub create_date: DateTime<Utc>,
-        #[serde(
-            serialize_with = "zstack_kernel::time::serialize",
-            deserialize_with = "zstack_kernel::time::deserialize"
-        )]
+        #[serde(with = "zstack_kernel::time")]
         pub last_op_date: DateTime<Utc>,
     }
 

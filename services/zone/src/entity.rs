@@ -19,15 +19,9 @@ pub struct Model {
     #[serde(rename = "type")]
     pub r#type: String,
     pub is_default: bool,
-    #[serde(
-        serialize_with = "zstack_kernel::time::serialize",
-        deserialize_with = "zstack_kernel::time::deserialize"
-    )]
+    #[serde(with = "zstack_kernel::time")]
     pub create_date: DateTime<Utc>,
-    #[serde(
-        serialize_with = "zstack_kernel::time::serialize",
-        deserialize_with = "zstack_kernel::time::deserialize"
-    )]
+    #[serde(with = "zstack_kernel::time")]
     pub last_op_date: DateTime<Utc>,
 }
 
