@@ -9,11 +9,12 @@ pub mod registry;
 
 use crate::api::ResourceRef;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, PrimaryKeyTrait, SqlErr, TransactionTrait,
+    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, IdenStatic, IntoActiveModel, Iterable, PrimaryKeyTrait,
+    SqlErr, TransactionTrait,
 };
 
-use crate::error::{ApiResult, argerr, not_found};
+use crate::error::{ApiError, ApiResult, argerr, not_found};
 use crate::message::MsgContext;
 use crate::node::NodeContext;
 
@@ -147,6 +148,31 @@ pub async fn exists<C: ConnectionTrait>(
         .limit(1)
         .to_owned();
     Ok(db.query_one(&select).await?.is_some())
+}
+
+/// Puts resource `uuid` of entity `E` (named `what` in errors) in `state`: its `state` and
+/// `last_op_date` columns, the change-state APIs of every family.
+pub async fn set_state<E>(
+    db: &DatabaseConnection,
+    what: &str,
+    uuid: &str,
+    state: &str,
+) -> ApiResult<E::Model>
+where
+    E: EntityTrait,
+    E::Model: IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<String>,
+{
+    let column = |name: &str| {
+        E::Column::iter()
+            .find(|c| c.as_str() == name)
+            .ok_or_else(|| ApiError::Internal(format!("{what} has no column [{name}]")))
+    };
+    let mut active = find::<E, _>(db, what, uuid).await?.into_active_model();
+    active.set(column("state")?, state.into());
+    active.set(column("last_op_date")?, crate::time::now().into());
+    Ok(active.update(db).await?)
 }
 
 /// `enable` → `Enabled`, `disable` → `Disabled` (the state events every family shares).

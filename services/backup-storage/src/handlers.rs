@@ -5,7 +5,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, Quer
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{create_resource, enable_disable, find};
+use zstack_kernel::resource::{create_resource, enable_disable, find, set_state};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
@@ -135,13 +135,10 @@ pub async fn change_state(
     msg: APIChangeBackupStorageStateMsg,
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<BackupStorageInventory>> {
-    let bs = find::<BackupStorage, _>(&node.db, WHAT, &msg.uuid).await?;
-    let mut active: ActiveModel = bs.into();
-    active.state = Set(enable_disable(&msg.state_event)?.into());
-    active.last_op_date = Set(now());
-    Ok(inventory(&node, active.update(&node.db).await?)
-        .await?
-        .into())
+    let bs =
+        set_state::<BackupStorage>(&node.db, WHAT, &msg.uuid, enable_disable(&msg.state_event)?)
+            .await?;
+    Ok(inventory(&node, bs).await?.into())
 }
 
 pub async fn reconnect(

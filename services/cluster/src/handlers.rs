@@ -5,7 +5,7 @@ use zstack_header::cluster::{ClusterInventory, GetClusterMsg};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{create_resource, enable_disable, find};
+use zstack_kernel::resource::{create_resource, enable_disable, find, set_state};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
@@ -60,11 +60,13 @@ pub async fn change_state(
     msg: APIChangeClusterStateMsg,
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<ClusterInventory>> {
-    let cluster = find::<Cluster, _>(&node.db, "cluster", &msg.uuid).await?;
-    let mut active: ActiveModel = cluster.into();
-    active.state = Set(enable_disable(&msg.state_event)?.into());
-    active.last_op_date = Set(now());
-    let cluster = sea_orm::ActiveModelTrait::update(active, &node.db).await?;
+    let cluster = set_state::<Cluster>(
+        &node.db,
+        "cluster",
+        &msg.uuid,
+        enable_disable(&msg.state_event)?,
+    )
+    .await?;
     Ok(ClusterInventory::from(cluster).into())
 }
 

@@ -4,7 +4,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, Quer
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::DeleteMode;
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{create_resource, enable_disable, find};
+use zstack_kernel::resource::{create_resource, enable_disable, find, set_state};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
@@ -68,11 +68,10 @@ pub async fn change_state(
     msg: APIChangeDiskOfferingStateMsg,
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<DiskOfferingInventory>> {
-    let offering = find::<DiskOffering, _>(&node.db, WHAT, &msg.uuid).await?;
-    let mut active: ActiveModel = offering.into();
-    active.state = Set(enable_disable(&msg.state_event)?.into());
-    active.last_op_date = Set(now());
-    Ok(active.update(&node.db).await?.into())
+    let offering =
+        set_state::<DiskOffering>(&node.db, WHAT, &msg.uuid, enable_disable(&msg.state_event)?)
+            .await?;
+    Ok(offering.into())
 }
 
 pub async fn delete(

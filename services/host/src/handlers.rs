@@ -6,7 +6,7 @@ use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::error::{argerr, operr};
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{create_resource_or, find};
+use zstack_kernel::resource::{create_resource_or, find, set_state};
 use zstack_kernel::tags::AttachTagsMsg;
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext};
@@ -129,7 +129,6 @@ pub async fn change_state(
     msg: APIChangeHostStateMsg,
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<HostInventory>> {
-    let host = find::<Host, _>(&node.db, "host", &msg.uuid).await?;
     let state = match msg.state_event.as_str() {
         "enable" => "Enabled",
         "disable" => "Disabled",
@@ -138,10 +137,9 @@ pub async fn change_state(
         // The simulator has nothing to migrate, so it reaches Maintenance at once.
         _ => "Maintenance",
     };
-    let mut active: ActiveModel = host.into();
-    active.state = Set(state.into());
-    active.last_op_date = Set(now());
-    Ok(active.update(&node.db).await?.into())
+    Ok(set_state::<Host>(&node.db, "host", &msg.uuid, state)
+        .await?
+        .into())
 }
 
 pub async fn reconnect(

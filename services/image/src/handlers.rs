@@ -14,7 +14,7 @@ use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::error::{argerr, operr};
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{create_resource, enable_disable, find};
+use zstack_kernel::resource::{create_resource, enable_disable, find, set_state};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
@@ -259,11 +259,9 @@ pub async fn change_state(
     msg: APIChangeImageStateMsg,
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<ImageInventory>> {
-    let image = find::<Image, _>(&node.db, WHAT, &msg.uuid).await?;
-    let mut active: ActiveModel = image.into();
-    active.state = Set(enable_disable(&msg.state_event)?.into());
-    active.last_op_date = Set(now());
-    Ok(ImageInventory::from(active.update(&node.db).await?).into())
+    let image =
+        set_state::<Image>(&node.db, WHAT, &msg.uuid, enable_disable(&msg.state_event)?).await?;
+    Ok(ImageInventory::from(image).into())
 }
 
 /// Marks the image Deleted: it keeps its copies (and their capacity) until expunged.

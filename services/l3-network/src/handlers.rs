@@ -11,7 +11,7 @@ use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::error::{argerr, operr};
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{create_resource, enable_disable, find};
+use zstack_kernel::resource::{create_resource, enable_disable, find, set_state};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext};
 
@@ -135,11 +135,9 @@ pub async fn change_state(
     msg: APIChangeL3NetworkStateMsg,
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<L3NetworkInventory>> {
-    let network = find::<L3Network, _>(&node.db, WHAT, &msg.uuid).await?;
-    let mut active: ActiveModel = network.into();
-    active.state = Set(enable_disable(&msg.state_event)?.into());
-    active.last_op_date = Set(now());
-    let network = active.update(&node.db).await?;
+    let network =
+        set_state::<L3Network>(&node.db, WHAT, &msg.uuid, enable_disable(&msg.state_event)?)
+            .await?;
     Ok(inventory(&node, network).await?.into())
 }
 

@@ -7,7 +7,7 @@ use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::error::{argerr, operr};
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{create_resource, enable_disable, find};
+use zstack_kernel::resource::{create_resource, enable_disable, find, set_state};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
@@ -163,18 +163,13 @@ pub async fn change_state(
     msg: APIChangePrimaryStorageStateMsg,
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<PrimaryStorageInventory>> {
-    let ps = find::<PrimaryStorage, _>(&node.db, WHAT, &msg.uuid).await?;
     let state = match msg.state_event.as_str() {
         // The simulator has no volumes to stop, so maintenance is reached at once.
         "maintain" => "Maintenance",
         event => enable_disable(event)?,
     };
-    let mut active: ActiveModel = ps.into();
-    active.state = Set(state.into());
-    active.last_op_date = Set(now());
-    Ok(inventory(&node, active.update(&node.db).await?)
-        .await?
-        .into())
+    let ps = set_state::<PrimaryStorage>(&node.db, WHAT, &msg.uuid, state).await?;
+    Ok(inventory(&node, ps).await?.into())
 }
 
 pub async fn reconnect(

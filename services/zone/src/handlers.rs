@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, DatabaseTransaction};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::DeleteMode;
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{create_resource, enable_disable, find};
+use zstack_kernel::resource::{create_resource, enable_disable, find, set_state};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
@@ -88,11 +88,10 @@ pub async fn change_state(
     msg: APIChangeZoneStateMsg,
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<ZoneInventory>> {
-    let zone = existing(&node, &msg.uuid).await?;
-    let mut active: ActiveModel = zone.into();
-    active.state = Set(enable_disable(&msg.state_event)?.into());
-    active.last_op_date = Set(now());
-    Ok(active.update(&node.db).await?.into())
+    let state = enable_disable(&msg.state_event)?;
+    Ok(set_state::<Zone>(&node.db, "zone", &msg.uuid, state)
+        .await?
+        .into())
 }
 
 /// Deletes the zone after everything in it (clusters, hosts, networks; storage is detached),
