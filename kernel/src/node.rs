@@ -134,6 +134,26 @@ impl NodeContext {
         self.remove_resources(vo, uuids, mode, remove).await
     }
 
+    /// A delete API on resource `uuid` of `of`: its `deleteMode` (Permissive when absent), then
+    /// [`delete_resources`](Self::delete_resources).
+    pub async fn delete_one<F, Fut>(
+        &self,
+        ctx: &MsgContext,
+        of: crate::api::ResourceRef,
+        uuid: String,
+        mode: Option<&str>,
+        remove: F,
+    ) -> Result<crate::api::EmptyReply, ErrorCode>
+    where
+        F: FnOnce(Vec<String>) -> Fut,
+        Fut: Future<Output = Result<(), ErrorCode>>,
+    {
+        let mode = crate::cascade::DeleteMode::parse(mode)?;
+        self.delete_resources(ctx, of.vo_name, vec![uuid], mode, remove)
+            .await?;
+        Ok(crate::api::EmptyReply {})
+    }
+
     /// Answers a cascade request about resources `uuids` of VO type `vo`, whose parents are
     /// going: the check pass makes sure the acting account owns them and asks their own
     /// dependents; the delete pass removes the dependents, then `remove` deletes the

@@ -134,6 +134,59 @@ fn used(uuid: &str) -> crate::ErrorCode {
     ))
 }
 
+/// The uuids of the `of` resources whose `column` holds one of `parents`: a family's resources
+/// whose parents are going.
+pub async fn children<C: ConnectionTrait>(
+    db: &C,
+    of: ResourceRef,
+    column: &'static str,
+    parents: &[String],
+) -> ApiResult<Vec<String>> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    if parents.is_empty() {
+        return Ok(Vec::new());
+    }
+    let select = Query::select()
+        .column(Alias::new("uuid"))
+        .from(Alias::new(of.table))
+        .and_where(Expr::col(Alias::new(column)).is_in(parents.iter().cloned()))
+        .to_owned();
+    let mut found = Vec::new();
+    for row in db.query_all(&select).await? {
+        found.push(row.try_get::<String>("", "uuid")?);
+    }
+    Ok(found)
+}
+
+/// Deletes the rows of `table` whose `column` holds one of `uuids`: a family's resources, or
+/// the detail rows it keeps for them.
+pub async fn delete_where<C: ConnectionTrait>(
+    db: &C,
+    table: &'static str,
+    column: &'static str,
+    uuids: &[String],
+) -> ApiResult<()> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    if uuids.is_empty() {
+        return Ok(());
+    }
+    let delete = Query::delete()
+        .from_table(Alias::new(table))
+        .and_where(Expr::col(Alias::new(column)).is_in(uuids.iter().cloned()))
+        .to_owned();
+    db.execute(&delete).await?;
+    Ok(())
+}
+
+/// Deletes the rows of the `of` resources `uuids`.
+pub async fn delete_rows<C: ConnectionTrait>(
+    db: &C,
+    of: ResourceRef,
+    uuids: &[String],
+) -> ApiResult<()> {
+    delete_where(db, of.table, "uuid", uuids).await
+}
+
 /// Whether `table` holds a resource `uuid`.
 pub async fn exists<C: ConnectionTrait>(
     db: &C,

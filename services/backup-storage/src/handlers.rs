@@ -1,17 +1,16 @@
 //! What each backup storage API does. Storage is simulated: it connects at once and has the
 //! capacity it was declared with.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
-use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
+use zstack_kernel::cascade::{CascadeFamily, CascadeRequest};
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{create_resource, enable_disable, find, set_state};
+use zstack_kernel::resource::{create_resource, delete_rows, enable_disable, find, set_state};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
 use crate::entity::{
-    ActiveModel, BACKUP_STORAGE, BackupStorageInventory, Column, Entity as BackupStorage, Model,
-    ZONES,
+    ActiveModel, BACKUP_STORAGE, BackupStorageInventory, Entity as BackupStorage, Model, ZONES,
 };
 use crate::messages::{
     APIAddImageStoreBackupStorageMsg, APIAddSftpBackupStorageMsg, APIAttachBackupStorageToZoneMsg,
@@ -181,11 +180,7 @@ pub async fn detach(
 /// Deletes backup storage after its children (the image copies it holds).
 async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
     ZONES.forget_from(&node.db, &uuids).await?;
-    BackupStorage::delete_many()
-        .filter(Column::Uuid.is_in(uuids))
-        .exec(&node.db)
-        .await?;
-    Ok(())
+    delete_rows(&node.db, BACKUP_STORAGE, &uuids).await
 }
 
 pub async fn delete(
@@ -193,16 +188,11 @@ pub async fn delete(
     msg: APIDeleteBackupStorageMsg,
     ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
-    let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    node.delete_resources(
-        &ctx,
-        BACKUP_STORAGE.vo_name,
-        vec![msg.uuid],
-        mode,
-        |uuids| remove_rows(&node, uuids),
-    )
-    .await?;
-    Ok(EmptyReply {})
+    let mode = msg.delete_mode.as_deref();
+    node.delete_one(&ctx, BACKUP_STORAGE, msg.uuid, mode, |uuids| {
+        remove_rows(&node, uuids)
+    })
+    .await
 }
 
 /// A zone's going only detaches its backup storage: the storage may serve other zones.

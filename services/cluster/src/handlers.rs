@@ -1,15 +1,17 @@
 //! What each cluster API does.
 
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::ActiveValue::Set;
 use zstack_header::cluster::{ClusterInventory, GetClusterMsg};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
-use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
+use zstack_kernel::cascade::{CascadeFamily, CascadeRequest};
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{create_resource, enable_disable, find, set_state};
+use zstack_kernel::resource::{
+    children, create_resource, delete_rows, enable_disable, find, set_state,
+};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
-use crate::entity::{ActiveModel, CLUSTER, Column, Entity as Cluster};
+use crate::entity::{ActiveModel, CLUSTER, Entity as Cluster};
 use crate::messages::{
     APIChangeClusterStateMsg, APICreateClusterMsg, APIDeleteClusterMsg, APIUpdateClusterMsg,
 };
@@ -72,11 +74,7 @@ pub async fn change_state(
 
 /// Deletes clusters after their children (hosts, and what other families attach to them).
 async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
-    Cluster::delete_many()
-        .filter(Column::Uuid.is_in(uuids))
-        .exec(&node.db)
-        .await?;
-    Ok(())
+    delete_rows(&node.db, CLUSTER, &uuids).await
 }
 
 pub async fn delete(
@@ -84,12 +82,11 @@ pub async fn delete(
     msg: APIDeleteClusterMsg,
     ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
-    let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    node.delete_resources(&ctx, CLUSTER.vo_name, vec![msg.uuid], mode, |uuids| {
+    let mode = msg.delete_mode.as_deref();
+    node.delete_one(&ctx, CLUSTER, msg.uuid, mode, |uuids| {
         remove_rows(&node, uuids)
     })
-    .await?;
-    Ok(EmptyReply {})
+    .await
 }
 
 pub async fn get(
@@ -111,13 +108,7 @@ impl CascadeFamily for ClusterCascade {
 }
 
 pub async fn parent_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
-    let uuids: Vec<String> = Cluster::find()
-        .filter(Column::ZoneUuid.is_in(req.parent_uuids.clone()))
-        .all(&node.db)
-        .await?
-        .into_iter()
-        .map(|c| c.uuid)
-        .collect();
+    let uuids = children(&node.db, CLUSTER, "zone_uuid", &req.parent_uuids).await?;
     node.cascade_to(CLUSTER.vo_name, uuids, &req, |uuids| {
         remove_rows(&node, uuids)
     })

@@ -1,15 +1,14 @@
 //! What each disk offering API does.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
-use zstack_kernel::cascade::DeleteMode;
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{create_resource, enable_disable, find, set_state};
+use zstack_kernel::resource::{create_resource, delete_rows, enable_disable, find, set_state};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
 use crate::entity::{
-    ActiveModel, Column, DISK_OFFERING, Entity as DiskOffering, Model as DiskOfferingInventory,
+    ActiveModel, DISK_OFFERING, Entity as DiskOffering, Model as DiskOfferingInventory,
 };
 use crate::messages::{
     APIChangeDiskOfferingStateMsg, APICreateDiskOfferingMsg, APIDeleteDiskOfferingMsg,
@@ -80,20 +79,10 @@ pub async fn delete(
     ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     // Volumes keep their size once made; the offering's tags and owner record go with it.
-    let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    node.delete_resources(
-        &ctx,
-        DISK_OFFERING.vo_name,
-        vec![msg.uuid],
-        mode,
-        |uuids| async {
-            DiskOffering::delete_many()
-                .filter(Column::Uuid.is_in(uuids))
-                .exec(&node.db)
-                .await?;
-            Ok(())
-        },
-    )
-    .await?;
-    Ok(EmptyReply {})
+    let mode = msg.delete_mode.as_deref();
+    let db = &node.db;
+    node.delete_one(&ctx, DISK_OFFERING, msg.uuid, mode, |uuids| async move {
+        delete_rows(db, DISK_OFFERING, &uuids).await
+    })
+    .await
 }

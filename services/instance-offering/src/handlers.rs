@@ -1,16 +1,14 @@
 //! What each instance offering API does.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
-use zstack_kernel::cascade::DeleteMode;
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{create_resource, enable_disable, find, set_state};
+use zstack_kernel::resource::{create_resource, delete_rows, enable_disable, find, set_state};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
 use crate::entity::{
-    ActiveModel, Column, Entity as InstanceOffering, INSTANCE_OFFERING,
-    Model as InstanceOfferingInventory,
+    ActiveModel, Entity as InstanceOffering, INSTANCE_OFFERING, Model as InstanceOfferingInventory,
 };
 use crate::messages::{
     APIChangeInstanceOfferingStateMsg, APICreateInstanceOfferingMsg, APIDeleteInstanceOfferingMsg,
@@ -88,20 +86,14 @@ pub async fn delete(
     ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     // Nothing depends on an offering once a VM is made; its tags and owner record go with it.
-    let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    node.delete_resources(
+    let mode = msg.delete_mode.as_deref();
+    let db = &node.db;
+    node.delete_one(
         &ctx,
-        INSTANCE_OFFERING.vo_name,
-        vec![msg.uuid],
+        INSTANCE_OFFERING,
+        msg.uuid,
         mode,
-        |uuids| async {
-            InstanceOffering::delete_many()
-                .filter(Column::Uuid.is_in(uuids))
-                .exec(&node.db)
-                .await?;
-            Ok(())
-        },
+        |uuids| async move { delete_rows(db, INSTANCE_OFFERING, &uuids).await },
     )
-    .await?;
-    Ok(EmptyReply {})
+    .await
 }

@@ -4,10 +4,10 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, Quer
 use zstack_header::cluster::GetClusterMsg;
 use zstack_header::l2_network::{self as contract, GetL2NetworkMsg, L2NetworkInventory};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
-use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
+use zstack_kernel::cascade::{CascadeFamily, CascadeRequest};
 use zstack_kernel::error::operr;
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{create_resource, find};
+use zstack_kernel::resource::{create_resource, delete_rows, find};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
@@ -212,11 +212,7 @@ pub async fn get(
 /// Deletes L2 networks after their children (L3 networks), then their attachments.
 async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
     CLUSTERS.forget_from(&node.db, &uuids).await?;
-    L2Network::delete_many()
-        .filter(Column::Uuid.is_in(uuids))
-        .exec(&node.db)
-        .await?;
-    Ok(())
+    delete_rows(&node.db, L2_NETWORK, &uuids).await
 }
 
 pub async fn delete(
@@ -224,12 +220,11 @@ pub async fn delete(
     msg: APIDeleteL2NetworkMsg,
     ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
-    let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    node.delete_resources(&ctx, L2_NETWORK.vo_name, vec![msg.uuid], mode, |uuids| {
+    let mode = msg.delete_mode.as_deref();
+    node.delete_one(&ctx, L2_NETWORK, msg.uuid, mode, |uuids| {
         remove_rows(&node, uuids)
     })
-    .await?;
-    Ok(EmptyReply {})
+    .await
 }
 
 /// L2 networks go when their zone goes.

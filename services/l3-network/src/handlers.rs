@@ -8,15 +8,17 @@ use sea_orm::{
 use serde_json::Value;
 use zstack_header::l2_network::GetL2NetworkMsg;
 use zstack_kernel::api::{EmptyReply, InventoryReply};
-use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
+use zstack_kernel::cascade::{CascadeFamily, CascadeRequest};
 use zstack_kernel::error::{argerr, operr};
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{create_resource, enable_disable, find, set_state};
+use zstack_kernel::resource::{
+    children, create_resource, delete_rows, delete_where, enable_disable, find, set_state,
+};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext};
 
 use crate::entity::{
-    ActiveModel, Column, Entity as L3Network, IP_RANGE, L3_NETWORK, L3NetworkInventory, Model,
+    ActiveModel, Entity as L3Network, IP_RANGE, L3_NETWORK, L3NetworkInventory, Model,
     NetworkServiceRef, dns, ip_range, service_ref,
 };
 use crate::ip;
@@ -144,23 +146,14 @@ pub async fn change_state(
 /// Deletes L3 networks after their children: other families' first, then their own IP
 /// ranges, DNS servers and network services.
 async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
-    ip_range::Entity::delete_many()
-        .filter(ip_range::Column::L3NetworkUuid.is_in(uuids.clone()))
-        .exec(&node.db)
-        .await?;
-    dns::Entity::delete_many()
-        .filter(dns::Column::L3NetworkUuid.is_in(uuids.clone()))
-        .exec(&node.db)
-        .await?;
-    service_ref::Entity::delete_many()
-        .filter(service_ref::Column::L3NetworkUuid.is_in(uuids.clone()))
-        .exec(&node.db)
-        .await?;
-    L3Network::delete_many()
-        .filter(Column::Uuid.is_in(uuids))
-        .exec(&node.db)
-        .await?;
-    Ok(())
+    for table in [
+        "ip_range",
+        "l3_network_dns",
+        "network_service_l3_network_ref",
+    ] {
+        delete_where(&node.db, table, "l3_network_uuid", &uuids).await?;
+    }
+    delete_rows(&node.db, L3_NETWORK, &uuids).await
 }
 
 pub async fn delete(
@@ -168,12 +161,11 @@ pub async fn delete(
     msg: APIDeleteL3NetworkMsg,
     ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
-    let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    node.delete_resources(&ctx, L3_NETWORK.vo_name, vec![msg.uuid], mode, |uuids| {
+    let mode = msg.delete_mode.as_deref();
+    node.delete_one(&ctx, L3_NETWORK, msg.uuid, mode, |uuids| {
         remove_rows(&node, uuids)
     })
-    .await?;
-    Ok(EmptyReply {})
+    .await
 }
 
 /// L3 networks go when their L2 network goes.
@@ -185,13 +177,7 @@ impl CascadeFamily for L3NetworkCascade {
 }
 
 pub async fn l2_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
-    let uuids: Vec<String> = L3Network::find()
-        .filter(Column::L2NetworkUuid.is_in(req.parent_uuids.clone()))
-        .all(&node.db)
-        .await?
-        .into_iter()
-        .map(|n| n.uuid)
-        .collect();
+    let uuids = children(&node.db, L3_NETWORK, "l2_network_uuid", &req.parent_uuids).await?;
     node.cascade_to(L3_NETWORK.vo_name, uuids, &req, |uuids| {
         remove_rows(&node, uuids)
     })
@@ -300,22 +286,12 @@ pub async fn delete_ip_range(
     msg: APIDeleteIpRangeMsg,
     ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
-    let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    node.delete_resources(
-        &ctx,
-        IP_RANGE.vo_name,
-        vec![msg.uuid],
-        mode,
-        |uuids| async {
-            ip_range::Entity::delete_many()
-                .filter(ip_range::Column::Uuid.is_in(uuids))
-                .exec(&node.db)
-                .await?;
-            Ok(())
-        },
-    )
-    .await?;
-    Ok(EmptyReply {})
+    let mode = msg.delete_mode.as_deref();
+    let db = &node.db;
+    node.delete_one(&ctx, IP_RANGE, msg.uuid, mode, |uuids| async move {
+        delete_rows(db, IP_RANGE, &uuids).await
+    })
+    .await
 }
 
 pub async fn add_dns(

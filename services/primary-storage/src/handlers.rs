@@ -1,18 +1,20 @@
 //! What each primary storage API does. Storage is simulated: it connects at once and has the
 //! capacity it was declared with.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 use zstack_header::cluster::GetClusterMsg;
 use zstack_kernel::api::{EmptyReply, InventoryReply};
-use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
+use zstack_kernel::cascade::{CascadeFamily, CascadeRequest};
 use zstack_kernel::error::{argerr, operr};
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{create_resource, enable_disable, find, set_state};
+use zstack_kernel::resource::{
+    children, create_resource, delete_rows, enable_disable, find, set_state,
+};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
 use crate::entity::{
-    ActiveModel, CLUSTERS, Column, Entity as PrimaryStorage, Model, PRIMARY_STORAGE,
+    ActiveModel, CLUSTERS, Entity as PrimaryStorage, Model, PRIMARY_STORAGE,
     PrimaryStorageInventory,
 };
 use crate::messages::{
@@ -226,11 +228,7 @@ pub async fn detach(
 /// Deletes primary storage after its children, detaching it from its clusters first.
 async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
     CLUSTERS.forget_from(&node.db, &uuids).await?;
-    PrimaryStorage::delete_many()
-        .filter(Column::Uuid.is_in(uuids))
-        .exec(&node.db)
-        .await?;
-    Ok(())
+    delete_rows(&node.db, PRIMARY_STORAGE, &uuids).await
 }
 
 pub async fn delete(
@@ -238,16 +236,11 @@ pub async fn delete(
     msg: APIDeletePrimaryStorageMsg,
     ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
-    let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    node.delete_resources(
-        &ctx,
-        PRIMARY_STORAGE.vo_name,
-        vec![msg.uuid],
-        mode,
-        |uuids| remove_rows(&node, uuids),
-    )
-    .await?;
-    Ok(EmptyReply {})
+    let mode = msg.delete_mode.as_deref();
+    node.delete_one(&ctx, PRIMARY_STORAGE, msg.uuid, mode, |uuids| {
+        remove_rows(&node, uuids)
+    })
+    .await
 }
 
 /// A zone's primary storage goes with the zone; a cluster's going only detaches it.
@@ -265,13 +258,7 @@ pub async fn parent_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()
         }
         return Ok(());
     }
-    let uuids: Vec<String> = PrimaryStorage::find()
-        .filter(Column::ZoneUuid.is_in(req.parent_uuids.clone()))
-        .all(&node.db)
-        .await?
-        .into_iter()
-        .map(|ps| ps.uuid)
-        .collect();
+    let uuids = children(&node.db, PRIMARY_STORAGE, "zone_uuid", &req.parent_uuids).await?;
     node.cascade_to(PRIMARY_STORAGE.vo_name, uuids, &req, |uuids| {
         remove_rows(&node, uuids)
     })

@@ -4,13 +4,12 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryFilter, TransactionTrait};
 use sea_orm::{ColumnTrait, DatabaseTransaction};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
-use zstack_kernel::cascade::DeleteMode;
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{create_resource, enable_disable, find, set_state};
+use zstack_kernel::resource::{create_resource, delete_rows, enable_disable, find, set_state};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
-use crate::entity::{self, ActiveModel, Column, Entity as Zone, Model as ZoneInventory, ZONE};
+use crate::entity::{ActiveModel, Column, Entity as Zone, Model as ZoneInventory, ZONE};
 use crate::messages::{
     APIChangeZoneStateMsg, APICreateZoneMsg, APIDeleteZoneMsg, APIUpdateZoneMsg,
 };
@@ -101,20 +100,11 @@ pub async fn delete(
     msg: APIDeleteZoneMsg,
     ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
-    let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    node.delete_resources(
-        &ctx,
-        ZONE.vo_name,
-        vec![msg.uuid.clone()],
-        mode,
-        |uuids| async {
-            entity::Entity::delete_many()
-                .filter(Column::Uuid.is_in(uuids))
-                .exec(&node.db)
-                .await?;
-            Ok(())
-        },
-    )
+    let mode = msg.delete_mode.as_deref();
+    let db = &node.db;
+    node.delete_one(&ctx, ZONE, msg.uuid.clone(), mode, |uuids| async move {
+        delete_rows(db, ZONE, &uuids).await
+    })
     .await?;
     tracing::info!(zone = %msg.uuid, mode = ?mode, "zone deleted");
     Ok(EmptyReply {})
