@@ -152,7 +152,8 @@ fn encoder<R: ApiReply>() -> Encode {
             ErrorCode::from(ApiError::Internal("an API reply has the wrong type".into()))
         })?;
         let schema = reply.schema();
-        let body = serde_json::to_value(&*reply)
+        let body = (*reply)
+            .into_body()
             .map_err(|e| ErrorCode::from(ApiError::Internal(e.to_string())))?;
         Ok((body, schema))
     })

@@ -15,6 +15,14 @@ pub trait ApiReply: Serialize + Send + 'static {
         Vec::new()
     }
 
+    /// The reply's JSON body. A reply that holds JSON already hands it over instead of copying it.
+    fn into_body(self) -> serde_json::Result<serde_json::Value>
+    where
+        Self: Sized,
+    {
+        serde_json::to_value(&self)
+    }
+
     /// The JSON schema of the reply's body, for the OpenAPI document.
     fn json_schema() -> serde_json::Value
     where

@@ -279,20 +279,25 @@ fn where_clause(
     Ok(all)
 }
 
+/// The inventory of one result row, whose columns from `first` on are `fields`, in order (by
+/// position: no column name is looked up per row).
 fn decode_row(
     fields: &[&super::Field],
+    first: usize,
     row: &QueryResult,
 ) -> Result<Map<String, Value>, ErrorCode> {
     let mut out = Map::new();
-    for field in fields {
-        let col = field.column.as_str();
+    for (i, field) in fields.iter().enumerate() {
+        let col = first + i;
         let value = match field.kind {
-            FieldKind::Str => row.try_get::<Option<String>>("", col)?.map(Value::from),
-            FieldKind::Int => row.try_get::<Option<i64>>("", col)?.map(Value::from),
-            FieldKind::Float => row.try_get::<Option<f64>>("", col)?.map(Value::from),
-            FieldKind::Bool => row.try_get::<Option<bool>>("", col)?.map(Value::from),
+            FieldKind::Str => row
+                .try_get_by_index::<Option<String>>(col)?
+                .map(Value::from),
+            FieldKind::Int => row.try_get_by_index::<Option<i64>>(col)?.map(Value::from),
+            FieldKind::Float => row.try_get_by_index::<Option<f64>>(col)?.map(Value::from),
+            FieldKind::Bool => row.try_get_by_index::<Option<bool>>(col)?.map(Value::from),
             FieldKind::Date => row
-                .try_get::<Option<DateTime<Utc>>>("", col)?
+                .try_get_by_index::<Option<DateTime<Utc>>>(col)?
                 .map(|d| Value::from(format_date(d))),
         };
         // ZStack omits null fields.
@@ -324,8 +329,8 @@ async fn list_values(
         .order_by((list.table, list.order_by), Order::Asc);
     let fields: Vec<&super::Field> = list.fields.iter().collect();
     for row in db.query_all(&select).await? {
-        let key = row.try_get::<String>("", list.key)?;
-        let mut object = decode_row(&fields, &row)?;
+        let key = row.try_get_by_index::<String>(0)?;
+        let mut object = decode_row(&fields, 1, &row)?;
         let value = if list.scalar {
             fields
                 .first()
@@ -470,11 +475,7 @@ async fn run(
     if pk_extra {
         select.column((meta.table, pk.column.clone()));
     }
-    select
-        .from(meta.table)
-        .cond_where(filter)
-        .limit(req.limit)
-        .offset(req.start);
+    select.from(meta.table).cond_where(filter);
     if let Some(field) = sort {
         let order = if req.sort_desc {
             Order::Desc
@@ -487,15 +488,30 @@ async fn run(
     if let Some(pk) = meta.find_field(meta.primary_key) {
         select.order_by((meta.table, pk.column.clone()), Order::Asc);
     }
-    let rows = db.query_all(&select).await?;
+    let backend = db.get_database_backend();
+    let rows = if backend == DbBackend::Sqlite {
+        // A bound LIMIT makes SQLite prepare the statement anew at every run (its planner reads
+        // the bound value); written out, the statement is prepared once per page size. Both
+        // are integers checked above.
+        let mut statement = backend.build(&select);
+        statement.sql = format!("{} LIMIT {} OFFSET {}", statement.sql, req.limit, req.start);
+        db.query_all_raw(statement).await?
+    } else {
+        select.limit(req.limit).offset(req.start);
+        db.query_all(&select).await?
+    };
     let mut inventories = rows
         .iter()
-        .map(|row| decode_row(&selected, row))
+        .map(|row| decode_row(&selected, 0, row))
         .collect::<Result<Vec<_>, _>>()?;
     if !lists.is_empty() {
+        let at = match selected.iter().position(|f| f.name == pk.name) {
+            Some(i) => i,
+            None => selected.len(),
+        };
         let keys: Vec<String> = rows
             .iter()
-            .map(|row| row.try_get::<String>("", &pk.column))
+            .map(|row| row.try_get_by_index::<String>(at))
             .collect::<Result<_, _>>()?;
         for list in lists {
             let mut by_key = list_values(db, list, &keys).await?;

@@ -629,6 +629,18 @@ impl QueryReply {
 }
 
 impl ApiReply for QueryReply {
+    fn into_body(self) -> serde_json::Result<Value> {
+        let mut body = Map::new();
+        if let Some(inventories) = self.inventories {
+            let rows = inventories.into_iter().map(Value::Object).collect();
+            body.insert("inventories".into(), Value::Array(rows));
+        }
+        if let Some(total) = self.total {
+            body.insert("total".into(), total.into());
+        }
+        Ok(Value::Object(body))
+    }
+
     fn schema(&self) -> Schema {
         self.inventories
             .iter()

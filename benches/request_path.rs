@@ -1,0 +1,710 @@
+//! The request path against the hardware: the node (release build, its own process, 2 HTTP
+//! workers) and a bare actix-web server (its own process, 2 workers) that sends the very same
+//! response bytes, measured side by side in one run by the same client: N keep-alive HTTP/1.1
+//! connections over raw tokio sockets.
+//!
+//! `cargo bench --bench request_path` prints, on SQLite (or a fresh database beside
+//! `BENCH_DATABASE_URL=postgres://user@host:port/db`):
+//! - `GET /zones?limit=10` with a session and `GET /zones?limit=1000` (1,000 zones): requests/s
+//!   of the node and of the bare server, and their ratio;
+//! - async CreateZone end to end (202, then polled to 200 every millisecond) with 64 clients:
+//!   jobs/s, p50, p99;
+//! - the node's RSS idle, after the first 1,000 requests and after 1,000,000.
+//!
+//! Knobs: `BENCH_SECONDS` (per measurement, 5), `BENCH_CONNECTIONS` (32), `BENCH_CLIENT_THREADS`
+//! (2), `BENCH_CREATE_CLIENTS` (64), `BENCH_DRIFT_REQUESTS` (1,000,000; 0 skips the drift run),
+//! `BENCH_NODE_BIN` (another `zstack` binary to measure, e.g. an older build).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const ADMIN_PASSWORD_SHA512: &str = "b109f3bbbc244eb82441917ed06d618b9008dd09b3befd1b5e07394c706a8bb980b1d7785e5976ec049b46df5f1326af5a2ea6d103fd07c95385ffab0cacbc86";
+/// Set in the environment of the bench's own child process: it then serves the bodies in this
+/// file (a JSON object, path and query → body) as the bare server.
+const BARE_ROLE: &str = "REQUEST_PATH_BARE_BODIES";
+const ZONES: u64 = 1000;
+const WORKERS: &str = "2";
+static NEXT_ZONE: AtomicU64 = AtomicU64::new(0);
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    if let Ok(bodies) = std::env::var(BARE_ROLE) {
+        bare::serve(&bodies);
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    rt.block_on(run());
+}
+
+async fn run() {
+    let seconds = Duration::from_secs(env_num("BENCH_SECONDS", 5));
+    let conns = env_num("BENCH_CONNECTIONS", 32) as usize;
+    let threads = env_num("BENCH_CLIENT_THREADS", 2) as usize;
+    let creators = env_num("BENCH_CREATE_CLIENTS", 64) as usize;
+    let drift_total = env_num("BENCH_DRIFT_REQUESTS", 1_000_000);
+
+    let db = BenchDb::new().await;
+    let mut node = Server::node(&db.url);
+    let idle_at_start = wait_idle(&node).await;
+
+    let session = login(node.addr).await;
+    let host = node.addr.to_string();
+    // Seeding doubles as the warm-up: 1,000 creates, polled to their end.
+    let seeded = load(
+        node.addr,
+        Work::Create {
+            host: host.clone(),
+            session: session.clone(),
+        },
+        creators,
+        threads,
+        Stop::Count(ZONES),
+    );
+    let idle_after_seed = wait_idle(&node).await;
+
+    // The first 1,000 requests after seeding, to read the RSS the drift is measured from.
+    let limit10 = "/zstack/v1/zones?limit=10".to_string();
+    let limit1000 = "/zstack/v1/zones?limit=1000".to_string();
+    let first = load(
+        node.addr,
+        Work::Get(get_request(&host, &limit10, &session)),
+        conns,
+        threads,
+        Stop::Count(1000),
+    );
+    let rss_first = rss_kib(node.pid());
+    let mut served = first.requests;
+
+    // The bare server gets the node's bodies, byte for byte.
+    let mut bodies = HashMap::new();
+    for path in [&limit10, &limit1000] {
+        let (status, body) = one_request(node.addr, &get_request(&host, path, &session)).await;
+        assert_eq!(status, 200, "{path}: {}", String::from_utf8_lossy(&body));
+        bodies.insert(
+            path.clone(),
+            String::from_utf8(body).expect("a JSON body is UTF-8"),
+        );
+    }
+    let mut bare = Server::bare(&bodies);
+
+    let mut lines = Vec::new();
+    for (what, path) in [
+        ("GET /zones?limit=10 (session)", &limit10),
+        ("GET /zones?limit=1000", &limit1000),
+    ] {
+        let req = get_request(&host, path, &session);
+        let on_node = load(
+            node.addr,
+            Work::Get(req.clone()),
+            conns,
+            threads,
+            Stop::After(seconds),
+        );
+        served += on_node.requests;
+        let bare_req = get_request(&bare.addr.to_string(), path, &session);
+        let on_bare = load(
+            bare.addr,
+            Work::Get(bare_req),
+            conns,
+            threads,
+            Stop::After(seconds),
+        );
+        let ratio = on_node.rate() / on_bare.rate() * 100.0;
+        let line = format!(
+            "{what:<30} node {:>8.0} req/s (p50 {:>7.3} ms)   bare {:>8.0} req/s (p50 {:>7.3} ms)   ratio {ratio:>5.1}%",
+            on_node.rate(),
+            on_node.p(0.5),
+            on_bare.rate(),
+            on_bare.p(0.5),
+        );
+        println!("{line}");
+        lines.push(line);
+    }
+    bare.stop();
+
+    let created = load(
+        node.addr,
+        Work::Create {
+            host: host.clone(),
+            session: session.clone(),
+        },
+        creators,
+        threads,
+        Stop::After(seconds),
+    );
+    served += created.requests;
+    let line = format!(
+        "async CreateZone, {creators} clients      {:>8.0} jobs/s   p50 {:>7.3} ms   p99 {:>7.3} ms   ({:.1} requests/job)",
+        created.rate(),
+        created.p(0.5),
+        created.p(0.99),
+        created.requests as f64 / created.jobs as f64,
+    );
+    println!("{line}");
+    lines.push(line);
+
+    let mut drift = None;
+    if drift_total > 0 {
+        if served < drift_total {
+            let rest = load(
+                node.addr,
+                Work::Get(get_request(&host, &limit10, &session)),
+                conns,
+                threads,
+                Stop::Count(drift_total - served),
+            );
+            served += rest.requests;
+        }
+        drift = Some(rss_kib(node.pid()));
+    }
+    node.stop();
+
+    println!();
+    println!(
+        "request_path: {}, {ZONES} zones, {conns} connections, {threads} client threads, {} s per measurement",
+        db.kind(),
+        seconds.as_secs()
+    );
+    for line in &lines {
+        println!("{line}");
+    }
+    println!(
+        "seeding: {ZONES} CreateZone jobs, {creators} clients: {:.0} jobs/s, p50 {:.3} ms",
+        seeded.rate(),
+        seeded.p(0.5)
+    );
+    println!(
+        "idle RSS: {:.1} MB at start, {:.1} MB after seeding",
+        mb(idle_at_start),
+        mb(idle_after_seed)
+    );
+    match drift {
+        Some(last) => println!(
+            "RSS: {:.1} MB after the first 1,000 requests, {:.1} MB after {served} requests: {:+.1}%",
+            mb(rss_first),
+            mb(last),
+            (last as f64 / rss_first as f64 - 1.0) * 100.0
+        ),
+        None => println!(
+            "RSS after the first 1,000 requests: {:.1} MB",
+            mb(rss_first)
+        ),
+    }
+    db.drop().await;
+}
+
+fn mb(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+/// The RSS of process `pid`, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
+}
+
+/// The node's RSS once it has settled (jobs ended, nothing in flight).
+async fn wait_idle(node: &Server) -> u64 {
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    rss_kib(node.pid())
+}
+
+/// Where the node keeps its data: a temp SQLite file, or a fresh PostgreSQL database.
+struct BenchDb {
+    url: String,
+    dir: Option<std::path::PathBuf>,
+    postgres: Option<(String, String)>,
+}
+
+impl BenchDb {
+    async fn new() -> Self {
+        use sea_orm::{ConnectionTrait, Database};
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        match std::env::var("BENCH_DATABASE_URL") {
+            Ok(base) if base.starts_with("postgres") => {
+                let admin = Database::connect(base.as_str()).await.expect("PostgreSQL");
+                let name = format!("zstack_bench_{id}");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("a bench database");
+                let (server, _) = base.rsplit_once('/').expect("a database in the URL");
+                BenchDb {
+                    url: format!("{server}/{name}"),
+                    dir: None,
+                    postgres: Some((base, name)),
+                }
+            }
+            _ => {
+                let dir = std::env::temp_dir().join(format!("zstack-bench-{id}"));
+                std::fs::create_dir_all(&dir).expect("a temp dir");
+                BenchDb {
+                    url: format!("sqlite://{}/zstack.db?mode=rwc", dir.display()),
+                    dir: Some(dir),
+                    postgres: None,
+                }
+            }
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        if self.postgres.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
+    }
+
+    async fn drop(self) {
+        use sea_orm::{ConnectionTrait, Database};
+        if let Some((base, name)) = &self.postgres
+            && let Ok(admin) = Database::connect(base.as_str()).await
+        {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+                .await;
+        }
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// A server process: the node or the bare server.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn node(db_url: &str) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        // Another build of the node (an older one, to compare) may stand in.
+        let bin = std::env::var("BENCH_NODE_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_zstack").to_string());
+        let child = Command::new(bin)
+            .args(["serve", "--bind", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--db-url", db_url, "--http-workers", WORKERS])
+            // The node's own default.
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the node starts");
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let started = Instant::now();
+        while std::net::TcpStream::connect(addr).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the node did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Server { child, addr }
+    }
+
+    fn bare(bodies: &HashMap<String, String>) -> Self {
+        let file = std::env::temp_dir().join(format!(
+            "zstack-bench-bodies-{}.json",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::write(&file, serde_json::to_vec(bodies).expect("JSON")).expect("a temp file");
+        let mut child = Command::new(std::env::current_exe().expect("this bench"))
+            .env(BARE_ROLE, &file)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the bare server starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("its stdout"))
+            .read_line(&mut line)
+            .expect("its port");
+        let _ = std::fs::remove_file(&file);
+        let port: u16 = line.trim().parse().expect("a port");
+        Server {
+            child,
+            addr: ([127, 0, 0, 1], port).into(),
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status();
+        for _ in 0..200 {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+mod bare {
+    use std::collections::HashMap;
+    use std::io::Write;
+
+    use actix_web::web::Bytes;
+    use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+
+    /// Serves each stored body at its path and query, as `application/json`.
+    pub fn serve(bodies_file: &str) {
+        let bodies: HashMap<String, String> =
+            serde_json::from_slice(&std::fs::read(bodies_file).expect("the bodies")).expect("JSON");
+        let bodies: HashMap<String, Bytes> = bodies
+            .into_iter()
+            .map(|(k, v)| (k, Bytes::from(v)))
+            .collect();
+        let bodies = web::Data::new(bodies);
+        actix_web::rt::System::new().block_on(async move {
+            let server = HttpServer::new(move || {
+                App::new().app_data(bodies.clone()).default_service(web::to(
+                    |req: HttpRequest, bodies: web::Data<HashMap<String, Bytes>>| async move {
+                        let key = req
+                            .uri()
+                            .path_and_query()
+                            .map(|p| p.as_str())
+                            .unwrap_or_default();
+                        match bodies.get(key) {
+                            Some(body) => HttpResponse::Ok()
+                                .content_type("application/json")
+                                .body(body.clone()),
+                            None => HttpResponse::NotFound().finish(),
+                        }
+                    },
+                ))
+            })
+            .workers(super::WORKERS.parse().expect("workers"))
+            .bind(("127.0.0.1", 0))
+            .expect("bind");
+            let port = server.addrs()[0].port();
+            let mut out = std::io::stdout();
+            writeln!(out, "{port}").expect("stdout");
+            out.flush().expect("stdout");
+            server.run().await.expect("the bare server runs");
+        });
+    }
+}
+
+fn get_request(host: &str, path: &str, session: &str) -> Arc<Vec<u8>> {
+    Arc::new(
+        format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: OAuth {session}\r\n\r\n")
+            .into_bytes(),
+    )
+}
+
+fn body_request(
+    method: &str,
+    host: &str,
+    path: &str,
+    session: Option<&str>,
+    body: &str,
+) -> Vec<u8> {
+    let auth = session
+        .map(|s| format!("Authorization: OAuth {s}\r\n"))
+        .unwrap_or_default();
+    format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+async fn one_request(addr: SocketAddr, req: &[u8]) -> (u16, Vec<u8>) {
+    let mut conn = Conn::open(addr).await;
+    let mut body = Vec::new();
+    let status = conn.exchange(req, Some(&mut body)).await;
+    (status, body)
+}
+
+async fn login(addr: SocketAddr) -> String {
+    let body = serde_json::json!({"logInByAccount": {"accountName": "admin", "password": ADMIN_PASSWORD_SHA512}}).to_string();
+    let req = body_request(
+        "PUT",
+        &addr.to_string(),
+        "/zstack/v1/accounts/login",
+        None,
+        &body,
+    );
+    let started = Instant::now();
+    loop {
+        let (status, body) = one_request(addr, &req).await;
+        if status == 200 {
+            let v: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+            return v["inventory"]["uuid"]
+                .as_str()
+                .expect("a session")
+                .to_string();
+        }
+        // Still starting (the gateway comes up last).
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "login: {status} {}",
+            String::from_utf8_lossy(&body)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// One keep-alive HTTP/1.1 connection: a request, then its whole response, in turn.
+struct Conn {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    async fn open(addr: SocketAddr) -> Self {
+        let stream = TcpStream::connect(addr).await.expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        Conn {
+            stream,
+            buf: Vec::with_capacity(64 * 1024),
+        }
+    }
+
+    /// Sends `req` and reads its response; its body goes to `body` when given. The status.
+    async fn exchange(&mut self, req: &[u8], body: Option<&mut Vec<u8>>) -> u16 {
+        self.stream.write_all(req).await.expect("send");
+        self.buf.clear();
+        let head_end = loop {
+            if let Some(i) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            self.fill().await;
+        };
+        let head = std::str::from_utf8(&self.buf[..head_end]).expect("an ASCII head");
+        let status: u16 = head
+            .get(9..12)
+            .and_then(|s| s.parse().ok())
+            .expect("a status line");
+        let length: usize = head
+            .lines()
+            .find_map(|l| {
+                let (name, value) = l.split_once(':')?;
+                name.eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse().ok())?
+            })
+            .expect("a Content-Length");
+        while self.buf.len() < head_end + length {
+            self.fill().await;
+        }
+        if let Some(body) = body {
+            body.clear();
+            body.extend_from_slice(&self.buf[head_end..head_end + length]);
+        }
+        status
+    }
+
+    async fn fill(&mut self) {
+        let len = self.buf.len();
+        if self.buf.capacity() - len < 16 * 1024 {
+            self.buf.reserve(64 * 1024);
+        }
+        let spare = self.buf.capacity() - len;
+        self.buf.resize(len + spare, 0);
+        let n = self.stream.read(&mut self.buf[len..]).await.expect("read");
+        assert!(n > 0, "the server closed the connection");
+        self.buf.truncate(len + n);
+    }
+}
+
+/// What each connection does in a loop.
+#[derive(Clone)]
+enum Work {
+    /// Sends this request, expecting 200.
+    Get(Arc<Vec<u8>>),
+    /// Creates a zone (202) and polls its job every millisecond to 200.
+    Create { host: String, session: String },
+}
+
+#[derive(Clone, Copy)]
+enum Stop {
+    After(Duration),
+    /// This many requests (for `Get`) or jobs (for `Create`) in all.
+    Count(u64),
+}
+
+struct Outcome {
+    /// HTTP requests sent.
+    requests: u64,
+    /// Units of work done: requests, or jobs.
+    jobs: u64,
+    elapsed: Duration,
+    /// The time each unit of work took, sorted.
+    latencies: Vec<Duration>,
+}
+
+impl Outcome {
+    fn rate(&self) -> f64 {
+        self.jobs as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// Percentile `q` of the latencies, in ms.
+    fn p(&self, q: f64) -> f64 {
+        let n = self.latencies.len();
+        if n == 0 {
+            return f64::NAN;
+        }
+        self.latencies[((n as f64 * q) as usize).min(n - 1)].as_secs_f64() * 1e3
+    }
+}
+
+/// Runs `work` on `conns` connections spread over `threads` client threads until `stop`.
+fn load(addr: SocketAddr, work: Work, conns: usize, threads: usize, stop: Stop) -> Outcome {
+    let threads = threads.clamp(1, conns.max(1));
+    let left = Arc::new(AtomicU64::new(match stop {
+        Stop::Count(n) => n,
+        Stop::After(_) => u64::MAX,
+    }));
+    let requests = Arc::new(AtomicU64::new(0));
+    let ready = Arc::new(std::sync::Barrier::new(threads + 1));
+    let started = Arc::new(std::sync::OnceLock::<Instant>::new());
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let (work, left, requests, ready, started) = (
+                work.clone(),
+                left.clone(),
+                requests.clone(),
+                ready.clone(),
+                started.clone(),
+            );
+            let mine = conns / threads + usize::from(t < conns % threads);
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime");
+                rt.block_on(async move {
+                    let mut opened = Vec::with_capacity(mine);
+                    for _ in 0..mine {
+                        opened.push(Conn::open(addr).await);
+                    }
+                    ready.wait();
+                    let start = *started.wait();
+                    let deadline = match stop {
+                        Stop::After(d) => Some(start + d),
+                        Stop::Count(_) => None,
+                    };
+                    let tasks: Vec<_> = opened
+                        .into_iter()
+                        .map(|conn| {
+                            let (work, left, requests) =
+                                (work.clone(), left.clone(), requests.clone());
+                            tokio::spawn(async move {
+                                drive(conn, work, left, requests, deadline).await
+                            })
+                        })
+                        .collect();
+                    let mut latencies = Vec::new();
+                    for task in tasks {
+                        latencies.extend(task.await.expect("a client task"));
+                    }
+                    latencies
+                })
+            })
+        })
+        .collect();
+    ready.wait();
+    let _ = started.set(Instant::now());
+    let mut latencies = Vec::new();
+    for h in handles {
+        latencies.extend(h.join().expect("a client thread"));
+    }
+    let elapsed = started.get().expect("started").elapsed();
+    latencies.sort();
+    Outcome {
+        requests: requests.load(Ordering::Relaxed),
+        jobs: latencies.len() as u64,
+        elapsed,
+        latencies,
+    }
+}
+
+/// Takes one unit of work from `left`; false when none is left.
+fn take(left: &AtomicU64) -> bool {
+    left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+        .is_ok()
+}
+
+async fn drive(
+    mut conn: Conn,
+    work: Work,
+    left: Arc<AtomicU64>,
+    requests: Arc<AtomicU64>,
+    deadline: Option<Instant>,
+) -> Vec<Duration> {
+    let mut latencies = Vec::new();
+    let mut sent = 0u64;
+    let mut body = Vec::new();
+    while deadline.is_none_or(|d| Instant::now() < d) && take(&left) {
+        let t0 = Instant::now();
+        match &work {
+            Work::Get(req) => {
+                let status = conn.exchange(req, None).await;
+                assert_eq!(status, 200);
+                sent += 1;
+            }
+            Work::Create { host, session } => {
+                let job = NEXT_ZONE.fetch_add(1, Ordering::Relaxed);
+                let params = format!(r#"{{"params":{{"name":"bench-{job}"}}}}"#);
+                let req = body_request("POST", host, "/zstack/v1/zones", Some(session), &params);
+                let status = conn.exchange(&req, Some(&mut body)).await;
+                sent += 1;
+                assert_eq!(status, 202, "{}", String::from_utf8_lossy(&body));
+                let accepted: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+                let location = accepted["location"].as_str().expect("a location");
+                let path = &location[location.find("/zstack/").expect("a job path")..];
+                let poll = get_request(host, path, session);
+                loop {
+                    let status = conn.exchange(&poll, Some(&mut body)).await;
+                    sent += 1;
+                    match status {
+                        200 => break,
+                        202 => tokio::time::sleep(Duration::from_millis(1)).await,
+                        other => panic!("job: {other} {}", String::from_utf8_lossy(&body)),
+                    }
+                }
+            }
+        }
+        latencies.push(t0.elapsed());
+    }
+    requests.fetch_add(sent, Ordering::Relaxed);
+    latencies
+}
