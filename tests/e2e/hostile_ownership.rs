@@ -41,18 +41,22 @@ fn uuid_of(v: &Value) -> String {
     v["uuid"].as_str().expect("a uuid").to_string()
 }
 
+/// A simulator cluster named `name` in `zone`, created by `session`.
+async fn cluster_in(t: &TestNode, session: &str, zone: &Value, name: &str) -> Value {
+    t.create(
+        session,
+        "/clusters",
+        json!({"name": name, "zoneUuid": uuid_of(zone), "hypervisorType": "Simulator"}),
+    )
+    .await
+}
+
 #[actix_web::test]
 async fn a_resource_uuid_already_used_by_any_family_is_refused() {
     let t = TestNode::start().await;
     let admin = t.login().await;
     let zone = t.create_zone(&admin, json!({"name": "admin-zone"})).await;
-    let cluster = t
-        .create(
-            &admin,
-            "/clusters",
-            json!({"name": "admin-c", "zoneUuid": uuid_of(&zone), "hypervisorType": "Simulator"}),
-        )
-        .await;
+    let cluster = cluster_in(&t, &admin, &zone, "admin-c").await;
     let (alice_uuid, alice) = account(&t, &admin, "alice").await;
 
     // Alice names her new zone after admin's cluster, then after the admin account.
@@ -120,13 +124,7 @@ async fn owner_records_count_only_for_the_type_they_name() {
     let t = TestNode::start().await;
     let admin = t.login().await;
     let zone = t.create_zone(&admin, json!({"name": "admin-zone"})).await;
-    let cluster = t
-        .create(
-            &admin,
-            "/clusters",
-            json!({"name": "admin-c", "zoneUuid": uuid_of(&zone), "hypervisorType": "Simulator"}),
-        )
-        .await;
+    let cluster = cluster_in(&t, &admin, &zone, "admin-c").await;
     let (alice_uuid, alice) = account(&t, &admin, "alice").await;
     let db = Database::connect(t.db.url.as_str()).await.unwrap();
     db.execute_unprepared(&format!(
@@ -178,20 +176,8 @@ async fn deleting_ones_zone_refuses_while_another_accounts_resources_are_inside(
     let admin = t.login().await;
     let (_, alice) = account(&t, &admin, "alice").await;
     let zone = t.create_zone(&alice, json!({"name": "alice-zone"})).await;
-    let mine = t
-        .create(
-            &alice,
-            "/clusters",
-            json!({"name": "alice-c", "zoneUuid": uuid_of(&zone), "hypervisorType": "Simulator"}),
-        )
-        .await;
-    let foreign = t
-        .create(
-            &admin,
-            "/clusters",
-            json!({"name": "admin-c", "zoneUuid": uuid_of(&zone), "hypervisorType": "Simulator"}),
-        )
-        .await;
+    let mine = cluster_in(&t, &alice, &zone, "alice-c").await;
+    let foreign = cluster_in(&t, &admin, &zone, "admin-c").await;
     let host = t
         .create(
             &admin,
