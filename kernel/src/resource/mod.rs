@@ -361,16 +361,7 @@ impl Link {
         column: &'static str,
         uuids: &[String],
     ) -> ApiResult<()> {
-        use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-        if uuids.is_empty() {
-            return Ok(());
-        }
-        let delete = Query::delete()
-            .from_table(Alias::new(self.table))
-            .and_where(Expr::col(Alias::new(column)).is_in(uuids.iter().cloned()))
-            .to_owned();
-        db.execute(&delete).await?;
-        Ok(())
+        delete_where(db, self.table, column, uuids).await
     }
 
     /// The resources `from` is linked to, oldest link first.
