@@ -15,20 +15,6 @@ impl Message for CheckSessionMsg {
     type Reply = SessionInfo;
 }
 
-/// Records that the session's account owns a resource it has just created.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OwnResourceMsg {
-    pub account_uuid: String,
-    pub resource_uuid: String,
-    pub resource_type: String,
-}
-
-impl Message for OwnResourceMsg {
-    const NAME: &'static str = "OwnResourceMsg";
-    type Reply = crate::api::EmptyReply;
-}
-
 /// A resource an account acts on: its uuid and, where the caller knows it, its VO name. An owner
 /// record counts only for the type it names.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -86,12 +86,9 @@ pub async fn create(
     })
     .await?;
     // An account sees itself in its own queries.
-    let own = zstack_kernel::identity::OwnResourceMsg {
-        account_uuid: created.uuid.clone(),
-        resource_uuid: created.uuid.clone(),
-        resource_type: "AccountVO".into(),
-    };
-    ownership::own_resource(node.clone(), own, ctx).await?;
+    ownership::OWNERSHIP
+        .record(&node.db, &created.uuid, &created.uuid, ACCOUNT.vo_name)
+        .await?;
     Ok(AccountInventory::from(created).into())
 }
 

@@ -57,7 +57,6 @@ pub async fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(accounts::create)
         .api(accounts::delete)
         .query::<messages::AccountQuery>()
-        .handle(ownership::own_resource)
         .handle(ownership::check_access)
         .cascade::<accounts::OwnershipCascade, _, _>(accounts::resources_gone)
         .start()

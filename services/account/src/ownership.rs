@@ -7,7 +7,7 @@ use sea_orm_migration::prelude::{Index, Table};
 use sea_orm_migration::schema::{string_len, timestamp_with_time_zone};
 use zstack_kernel::api::EmptyReply;
 use zstack_kernel::error::ApiError;
-use zstack_kernel::identity::{CheckAccessMsg, OwnResourceMsg};
+use zstack_kernel::identity::CheckAccessMsg;
 use zstack_kernel::query::OwnerTable;
 use zstack_kernel::schema::CreateTables;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
@@ -38,22 +38,6 @@ pub const OWNERSHIP: OwnerTable = OwnerTable {
     type_column: "resource_type",
     date_column: "create_date",
 };
-
-pub async fn own_resource(
-    node: NodeContext,
-    msg: OwnResourceMsg,
-    _ctx: MsgContext,
-) -> ApiResult<EmptyReply> {
-    OWNERSHIP
-        .record(
-            &node.db,
-            &msg.resource_uuid,
-            &msg.account_uuid,
-            &msg.resource_type,
-        )
-        .await?;
-    Ok(EmptyReply {})
-}
 
 pub async fn check_access(
     node: NodeContext,
