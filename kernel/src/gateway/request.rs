@@ -46,9 +46,10 @@ pub(super) fn credentials(req: &HttpRequest) -> Result<String, HttpError> {
 
 /// Query-string parameters by name; a repeated name (`uuids=a&uuids=b`, as ZStack's SDK sends
 /// lists) becomes a list of its values.
-fn query_string_params(pairs: Vec<(String, String)>) -> Map<String, Value> {
+fn query_string_params(query_string: &str) -> Map<String, Value> {
     let mut params = Map::new();
-    for (name, value) in pairs {
+    for (name, value) in form_urlencoded::parse(query_string.as_bytes()) {
+        let (name, value) = (name.into_owned(), value.into_owned());
         match params.get_mut(&name) {
             None => {
                 params.insert(name, Value::String(value));
@@ -72,9 +73,6 @@ pub(super) fn read_input(
     query_string: &str,
     query_limits: &crate::query::QueryLimits,
 ) -> Result<CallInput, HttpError> {
-    let query_pairs: Vec<(String, String)> = form_urlencoded::parse(query_string.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
     Ok(match &api.input {
         ApiInput::Query(_) => {
             let mut request = QueryRequest::from_query_string(query_string, query_limits)
@@ -90,7 +88,7 @@ pub(super) fn read_input(
         }
         ApiInput::Params(_) => {
             let (mut raw, from_query_string) = match api.route.body {
-                BodyKey::None => (query_string_params(query_pairs), true),
+                BodyKey::None => (query_string_params(query_string), true),
                 BodyKey::Params | BodyKey::Action => {
                     let key = api.action.as_deref().unwrap_or("params");
                     let mut raw = match body.remove(key) {

@@ -88,14 +88,6 @@ impl ApiCall {
             .filter(|s| !s.is_admin)
             .map(|s| s.account_uuid.as_str())
     }
-
-    /// The call's parameters, for APIs that take them.
-    pub fn params(&self) -> Option<&Map<String, Value>> {
-        match &self.input {
-            CallInput::Params(params) => Some(params),
-            CallInput::Query(_) => None,
-        }
-    }
 }
 
 /// A step of the pipeline. `before` may refuse the call (its error is the call's answer) or
@@ -163,14 +155,6 @@ impl Pipeline {
         let mut chain = self.chain.write().unwrap_or_else(PoisonError::into_inner);
         chain.push((order, name, Arc::new(interceptor)));
         chain.sort_by_key(|(order, _, _)| *order);
-    }
-
-    /// The registered steps, in order, by name.
-    pub fn steps(&self) -> Vec<&'static str> {
-        self.steps_in(0..u32::MAX)
-            .into_iter()
-            .map(|(name, _)| name)
-            .collect()
     }
 
     fn steps_in(&self, range: std::ops::Range<u32>) -> Vec<(&'static str, Arc<dyn Interceptor>)> {

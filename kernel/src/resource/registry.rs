@@ -3,7 +3,7 @@
 //! it back once the family's row is gone.
 
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, InsertStatement, OnConflict, Query};
 use sea_orm_migration::prelude::Table;
 use sea_orm_migration::schema::{string_len, timestamp_with_time_zone};
 
@@ -12,6 +12,18 @@ use crate::error::{ApiError, ApiResult, argerr};
 use crate::schema::CreateTables;
 
 const TABLE: &str = "resource";
+
+/// An insert of whole rows into the resource table.
+fn into_table() -> InsertStatement {
+    Query::insert()
+        .into_table(Alias::new(TABLE))
+        .columns([
+            Alias::new("uuid"),
+            Alias::new("resource_type"),
+            Alias::new("create_date"),
+        ])
+        .to_owned()
+}
 
 /// The type of resource `uuid`, if some resource has it.
 pub async fn type_of<C: ConnectionTrait>(db: &C, uuid: &str) -> ApiResult<Option<String>> {
@@ -31,14 +43,8 @@ pub async fn claim<C: ConnectionTrait>(db: &C, vo: &str, uuid: &str) -> ApiResul
     // The insert comes first and cannot fail on a taken uuid: on SQLite a transaction that
     // read before it writes may find the database locked, and on PostgreSQL a failed statement
     // would spoil the transaction. The key still decides between racing creates.
-    let mut insert = Query::insert();
+    let mut insert = into_table();
     insert
-        .into_table(Alias::new(TABLE))
-        .columns([
-            Alias::new("uuid"),
-            Alias::new("resource_type"),
-            Alias::new("create_date"),
-        ])
         .values([uuid.into(), vo.into(), crate::time::now().into()])
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .on_conflict(
@@ -103,14 +109,8 @@ pub async fn enter_existing<C: ConnectionTrait>(db: &C, types: &[ResourceRef]) -
                 ),
             )
             .to_owned();
-        let mut insert = Query::insert();
+        let mut insert = into_table();
         insert
-            .into_table(Alias::new(TABLE))
-            .columns([
-                Alias::new("uuid"),
-                Alias::new("resource_type"),
-                Alias::new("create_date"),
-            ])
             .select_from(select)
             .map_err(|e| ApiError::Internal(e.to_string()))?
             .on_conflict(
