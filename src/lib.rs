@@ -64,19 +64,9 @@ pub async fn start(settings: &Settings) -> Result<RunningNode, StartError> {
 
     // Every node declares every service (so its gateway and bus know every message); it runs
     // those placed on it.
-    zstack_account::start(&node).await?;
-    zstack_management_node::start(&node)?;
-    zstack_tag::start(&node)?;
-    zstack_zone::start(&node)?;
-    zstack_cluster::start(&node)?;
-    zstack_host::start(&node)?;
-    zstack_primary_storage::start(&node)?;
-    zstack_backup_storage::start(&node)?;
-    zstack_image::start(&node)?;
-    zstack_instance_offering::start(&node)?;
-    zstack_disk_offering::start(&node)?;
-    zstack_l2_network::start(&node)?;
-    zstack_l3_network::start(&node)?;
+    for family in zstack_families::FAMILIES {
+        (family.start)(node.clone()).await?;
+    }
     zstack_kernel::pipeline::start(&node)?;
     check_placement(&node)?;
     // Resources from before the node-wide resource table keep their uuids to themselves.
@@ -122,13 +112,13 @@ async fn migrate(db: &sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr>
     use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
     // A migration may rewrite big tables: it is not bound by the statement timeout.
     if db.get_database_backend() != DbBackend::Postgres {
-        return db::unbounded(zstack_schema::Migrator::up(db, None)).await;
+        return db::unbounded(zstack_families::Migrator::up(db, None)).await;
     }
     let txn = db.begin().await?;
     db::unbound_transaction(&txn).await?;
     txn.execute_unprepared("SELECT pg_advisory_xact_lock(7164001)")
         .await?;
-    zstack_schema::Migrator::up(&txn, None).await?;
+    zstack_families::Migrator::up(&txn, None).await?;
     txn.commit().await
 }
 

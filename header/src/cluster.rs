@@ -42,6 +42,12 @@ pub struct GetClusterMsg {
     pub uuid: String,
 }
 
+impl zstack_kernel::family::handlers::Get for GetClusterMsg {
+    fn target(&self) -> &str {
+        &self.uuid
+    }
+}
+
 impl Message for GetClusterMsg {
     const NAME: &'static str = "GetClusterMsg";
     type Reply = ClusterInventory;

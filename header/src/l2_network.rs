@@ -54,6 +54,12 @@ pub struct GetL2NetworkMsg {
     pub uuid: String,
 }
 
+impl zstack_kernel::family::handlers::Get for GetL2NetworkMsg {
+    fn target(&self) -> &str {
+        &self.uuid
+    }
+}
+
 impl Message for GetL2NetworkMsg {
     const NAME: &'static str = "GetL2NetworkMsg";
     type Reply = L2Network;

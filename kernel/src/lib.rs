@@ -7,6 +7,7 @@ pub mod bus;
 pub mod cascade;
 pub mod db;
 pub mod error;
+pub mod family;
 pub mod gateway;
 pub mod hostname;
 pub mod identity;
@@ -27,3 +28,6 @@ pub use node::{NodeConfig, NodeContext};
 
 /// Re-exported for the [`api_message!`] macro and for services.
 pub use serde;
+
+// The declaration macros name the kernel by its crate name (serde attributes take paths as text).
+extern crate self as zstack_kernel;

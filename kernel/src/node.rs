@@ -350,6 +350,22 @@ impl ServiceBuilder {
             })
     }
 
+    /// Serves a declared table ([`crate::resource_table!`]): its resource type, its query API,
+    /// its relations both ways, and its part in cascades when it has parents.
+    pub fn table<T: crate::family::ResourceTable>(self) -> Self {
+        for r in T::REFERENCES {
+            self.node.queries.relate(
+                r.target,
+                crate::query::Relation::new(T::QUERY, T::QUERY, "uuid", r.field),
+            );
+        }
+        let declared = self.resource(T::OF).query::<T>();
+        if T::PARENT_COLUMNS.is_empty() {
+            return declared;
+        }
+        declared.cascade::<T, _, _>(crate::family::handlers::parent_gone::<T>)
+    }
+
     /// Declares a resource type this service owns (its VO name and table), so tags and other
     /// type-named checks can find its resources.
     pub fn resource(self, resource: crate::api::ResourceRef) -> Self {

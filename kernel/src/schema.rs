@@ -115,3 +115,14 @@ impl MigrationTrait for AddColumns {
         Ok(())
     }
 }
+
+/// The kernel's own migrations (jobs, the node-wide resource table), in the order they apply,
+/// before every family's.
+pub fn kernel_migrations() -> Vec<Box<dyn MigrationTrait>> {
+    vec![
+        Box::new(crate::jobs::store::migration()),
+        Box::new(crate::resource::registry::migration()),
+        Box::new(crate::jobs::store::work_migration()),
+        Box::new(crate::jobs::store::account_migration()),
+    ]
+}

@@ -344,7 +344,7 @@ async fn concurrent_wrong_logins_are_counted_before_more_are_checked() {
 #[actix_web::test]
 async fn an_upgraded_database_keeps_its_accounts_and_drops_its_old_sessions() {
     use sea_orm_migration::MigratorTrait;
-    use zstack_schema::Migrator;
+    use zstack_families::Migrator;
 
     // A database as the previous release left it: a plain sha512 password and a raw token.
     let test_db = crate::common::TestDb::new().await;

@@ -20,6 +20,8 @@ pub use handlers::{ADMIN_INITIAL_PASSWORD, ADMIN_NAME, ADMIN_UUID};
 
 pub const SERVICE_ID: &str = "account";
 
+zstack_kernel::family!(SERVICE_ID, async start, [migration::migration(), ownership::migration(), migration::credentials_migration()]);
+
 pub async fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     handlers::ensure_admin(node).await?;
     credentials::prepare().await?;

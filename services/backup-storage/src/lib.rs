@@ -14,6 +14,8 @@ pub use messages::BackupStorageQuery;
 
 pub const SERVICE_ID: &str = "backupStorage";
 
+zstack_kernel::family!(SERVICE_ID, start, [migration::migration()]);
+
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.queries.relate(
         "zone",

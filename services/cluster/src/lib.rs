@@ -3,29 +3,25 @@
 pub mod entity;
 mod handlers;
 pub mod messages;
-pub mod migration;
 
-use zstack_kernel::query::Relation;
+use zstack_kernel::family::handlers::{change_state, delete, get, update};
 use zstack_kernel::{ErrorCode, NodeContext};
 
-pub use messages::ClusterQuery;
+use entity::Entity as Cluster;
+pub use messages::{APIChangeClusterStateMsg, APIDeleteClusterMsg, APIUpdateClusterMsg};
 pub use zstack_header::cluster::{CLUSTER, ClusterInventory, GetClusterMsg};
 
 pub const SERVICE_ID: &str = "cluster";
 
+zstack_kernel::family!(SERVICE_ID, start, [entity::migration()]);
+
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
-    node.queries.relate(
-        "zone",
-        Relation::new("cluster", "cluster", "uuid", "zoneUuid"),
-    );
     node.service(SERVICE_ID)
-        .resource(CLUSTER)
+        .table::<Cluster>()
         .api(handlers::create)
-        .api(handlers::update)
-        .api(handlers::change_state)
-        .api(handlers::delete)
-        .query::<ClusterQuery>()
-        .handle(handlers::get)
-        .cascade::<handlers::ClusterCascade, _, _>(handlers::parent_gone)
+        .api(update::<Cluster, APIUpdateClusterMsg>)
+        .api(change_state::<Cluster, APIChangeClusterStateMsg>)
+        .api(delete::<Cluster, APIDeleteClusterMsg>)
+        .handle(get::<Cluster, GetClusterMsg>)
         .start()
 }

@@ -12,6 +12,8 @@ pub use messages::DiskOfferingQuery;
 
 pub const SERVICE_ID: &str = "diskOffering";
 
+zstack_kernel::family!(SERVICE_ID, start, [migration::migration()]);
+
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.service(SERVICE_ID)
         .resource(entity::DISK_OFFERING)

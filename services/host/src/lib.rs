@@ -15,6 +15,8 @@ pub use messages::HostQuery;
 
 pub const SERVICE_ID: &str = "host";
 
+zstack_kernel::family!(SERVICE_ID, start, [migration::migration()]);
+
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.queries.relate(
         "cluster",

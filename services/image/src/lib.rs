@@ -13,6 +13,8 @@ pub use messages::ImageQuery;
 
 pub const SERVICE_ID: &str = "image";
 
+zstack_kernel::family!(SERVICE_ID, start, [migration::migration()]);
+
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.queries.relate(
         "backupStorage",

@@ -12,6 +12,8 @@ pub use messages::InstanceOfferingQuery;
 
 pub const SERVICE_ID: &str = "instanceOffering";
 
+zstack_kernel::family!(SERVICE_ID, start, [migration::migration()]);
+
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.service(SERVICE_ID)
         .resource(entity::INSTANCE_OFFERING)

@@ -13,6 +13,8 @@ pub use zstack_header::l2_network::{GetL2NetworkMsg, L2_NETWORK, L2Network, L2Ne
 
 pub const SERVICE_ID: &str = "l2Network";
 
+zstack_kernel::family!(SERVICE_ID, start, [migration::migration()]);
+
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.queries.relate(
         "zone",

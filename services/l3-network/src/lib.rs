@@ -14,6 +14,8 @@ pub use messages::{IpRangeQuery, L3NetworkQuery};
 
 pub const SERVICE_ID: &str = "l3Network";
 
+zstack_kernel::family!(SERVICE_ID, start, [migration::migration()]);
+
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.queries.relate(
         "l2Network",

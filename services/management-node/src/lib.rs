@@ -15,6 +15,12 @@ pub use messages::ManagementNodeQuery;
 
 pub const SERVICE_ID: &str = "managementNode";
 
+zstack_kernel::family!(
+    SERVICE_ID,
+    start,
+    [migration::migration(), migration::services_migration()]
+);
+
 /// Joins the cluster and keeps this node's heartbeat going. Every node does this, whichever
 /// services it runs; call it once the node can be reached on the bus.
 pub async fn join(node: &NodeContext) -> Result<(), ErrorCode> {

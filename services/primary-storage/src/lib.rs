@@ -13,6 +13,8 @@ pub use messages::PrimaryStorageQuery;
 
 pub const SERVICE_ID: &str = "primaryStorage";
 
+zstack_kernel::family!(SERVICE_ID, start, [migration::migration()]);
+
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.queries.relate(
         "zone",

@@ -14,6 +14,8 @@ use zstack_kernel::{ErrorCode, NodeContext};
 
 pub const SERVICE_ID: &str = "tag";
 
+zstack_kernel::family!(SERVICE_ID, start, [migration::migration()]);
+
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.queries.add_tag_source(
         "__systemTag__",

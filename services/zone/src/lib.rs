@@ -13,6 +13,8 @@ pub use messages::{
 
 pub const SERVICE_ID: &str = "zone";
 
+zstack_kernel::family!(SERVICE_ID, start, [migration::migration()]);
+
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.service(SERVICE_ID)
         .resource(entity::ZONE)

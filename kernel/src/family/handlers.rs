@@ -1,0 +1,117 @@
+//! The handlers every family shares, generic over its [`ResourceTable`]: a family registers
+//! them as they are (`.api(handlers::update::<Cluster, APIUpdateClusterMsg>)`) and writes its
+//! own only where it differs.
+
+use sea_orm::{ActiveModelTrait, IdenStatic, IntoActiveModel, Iterable};
+
+use super::ResourceTable;
+use crate::api::{ApiMessage, EmptyReply, InventoryReply};
+use crate::cascade::CascadeRequest;
+use crate::error::{ApiError, ApiResult};
+use crate::message::{Message, MsgContext};
+use crate::node::NodeContext;
+use crate::resource::{children, enable_disable, find, set_state};
+
+/// An update of a resource's name and description.
+pub trait Update: ApiMessage {
+    fn target(&self) -> &str;
+    fn into_changes(self) -> (Option<String>, Option<String>);
+}
+
+/// A change-state API (`enable`, `disable`).
+pub trait ChangeState: ApiMessage {
+    fn target(&self) -> &str;
+    fn event(&self) -> &str;
+}
+
+/// A delete API with its `deleteMode`.
+pub trait Delete: ApiMessage {
+    fn target(&self) -> &str;
+    fn mode(&self) -> Option<&str>;
+}
+
+/// An internal message asking for one resource's inventory (`GetClusterMsg`).
+pub trait Get: Message {
+    fn target(&self) -> &str;
+}
+
+pub async fn update<T, M>(
+    node: NodeContext,
+    msg: M,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<T::Inventory>>
+where
+    T: ResourceTable,
+    M: Update,
+{
+    let uuid = msg.target().to_string();
+    let (name, description) = msg.into_changes();
+    let mut active = find::<T, _>(&node.db, T::QUERY, &uuid)
+        .await?
+        .into_active_model();
+    if let Some(name) = name {
+        active.set(column::<T>("name")?, name.into());
+    }
+    if let Some(description) = description {
+        active.set(column::<T>("description")?, Some(description).into());
+    }
+    active.set(column::<T>("last_op_date")?, crate::time::now().into());
+    Ok(T::Inventory::from(active.update(&node.db).await?).into())
+}
+
+pub async fn change_state<T, M>(
+    node: NodeContext,
+    msg: M,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<T::Inventory>>
+where
+    T: ResourceTable,
+    M: ChangeState,
+{
+    let state = enable_disable(msg.event())?;
+    let model = set_state::<T>(&node.db, T::QUERY, msg.target(), state).await?;
+    Ok(T::Inventory::from(model).into())
+}
+
+pub async fn delete<T, M>(node: NodeContext, msg: M, ctx: MsgContext) -> ApiResult<EmptyReply>
+where
+    T: ResourceTable,
+    M: Delete,
+{
+    let uuid = msg.target().to_string();
+    node.delete_one(&ctx, T::OF, uuid, msg.mode(), |uuids| {
+        T::remove(&node, uuids)
+    })
+    .await
+}
+
+pub async fn get<T, M>(node: NodeContext, msg: M, _ctx: MsgContext) -> ApiResult<T::Inventory>
+where
+    T: ResourceTable,
+    M: Get,
+{
+    Ok(find::<T, _>(&node.db, T::QUERY, msg.target()).await?.into())
+}
+
+/// Parents of one of the declared types are going: these resources go first (their own
+/// dependents before them).
+pub async fn parent_gone<T: ResourceTable>(
+    node: NodeContext,
+    req: CascadeRequest,
+) -> ApiResult<()> {
+    let Some((_, column)) = T::PARENT_COLUMNS
+        .iter()
+        .find(|(parent, _)| *parent == req.parent_type)
+    else {
+        return Ok(());
+    };
+    let uuids = children(&node.db, T::OF, column, &req.parent_uuids).await?;
+    node.cascade_to(T::OF.vo_name, uuids, &req, |uuids| T::remove(&node, uuids))
+        .await
+}
+
+fn column<T: ResourceTable>(name: &str) -> ApiResult<T::Column> {
+    T::Column::iter()
+        .find(|c| c.as_str() == name)
+        .ok_or_else(|| ApiError::Internal(format!("{} has no column [{name}]", T::QUERY)).into())
+}
