@@ -18,10 +18,11 @@
 /// }
 /// ```
 ///
-/// Optional lines, before `columns`: `remove path;` (a family's own
-/// [`ResourceTable::remove`](crate::family::ResourceTable::remove)), `extend path;` (a
+/// Optional lines, before `columns`: `remove path;` and `refuse path;` (a family's own
+/// [`ResourceTable::remove`](crate::family::ResourceTable::remove) and
+/// [`ResourceTable::refuse`](crate::family::ResourceTable::refuse)), `extend path;` (a
 /// `fn(QueryMeta) -> QueryMeta` adding list fields and join-table relations). A column's bracket
-/// may add `index` after its length (`[32, index]`). It generates, in a module re-exported where it stands: the sea-orm
+/// may add `index` or `unique` after its length (`[32, index]`). It generates, in a module re-exported where it stands: the sea-orm
 /// `Model`, `Entity`, `ActiveModel` and `Column`; `migration()`; the inventory (a `From` for a
 /// contract's inventory of the same fields, or `Model` itself); and the [`Queryable`], cascade
 /// family and [`ResourceTable`](crate::family::ResourceTable) impls.
@@ -37,6 +38,7 @@ macro_rules! resource_table {
         migration $migration:literal;
         $( cascade $cascade_msg:literal { $( $parent:literal => $parent_col:ident ),* $(,)? } )?
         $( remove $remove:path; )?
+        $( refuse $refuse:path; )?
         $( extend $extend:path; )?
         columns {
             $( $(#[$fmeta:meta])* $field:ident : $fty:ty $([$len:literal $(, $index:ident)?])? $(=> $target:literal)? ),* $(,)?
@@ -134,6 +136,14 @@ macro_rules! resource_table {
                         Box::pin($remove(node, uuids))
                     }
                 )?
+                $(
+                    fn refuse(
+                        node: &$crate::NodeContext,
+                        uuids: Vec<String>,
+                    ) -> $crate::family::BoxFuture<'_, $crate::ApiResult<()>> {
+                        Box::pin($refuse(node, uuids))
+                    }
+                )?
             }
         }
         pub use declared::*;
@@ -161,6 +171,15 @@ macro_rules! resource_table {
     (@inventory_type $inv:ident) => { $inv };
 
     (@index $tables:ident, $table:literal, $field:ident) => {};
+    (@index $tables:ident, $table:literal, $field:ident unique) => {
+        $tables = $tables.index(
+            ::sea_orm_migration::prelude::Index::create()
+                .name(concat!("idx_", $table, "_", stringify!($field)))
+                .table($table)
+                .col($crate::family::column_name(stringify!($field)))
+                .unique(),
+        );
+    };
     (@index $tables:ident, $table:literal, $field:ident $($flag:tt)+) => {
         $tables = $tables.index(
             ::sea_orm_migration::prelude::Index::create()

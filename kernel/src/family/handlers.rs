@@ -79,10 +79,16 @@ where
     M: Delete,
 {
     let uuid = msg.target().to_string();
-    node.delete_one(&ctx, T::OF, uuid, msg.mode(), |uuids| {
-        T::remove(&node, uuids)
-    })
-    .await
+    if crate::cascade::DeleteMode::parse(msg.mode())? == crate::cascade::DeleteMode::Permissive {
+        T::refuse(&node, vec![uuid.clone()]).await?;
+    }
+    let reply = node
+        .delete_one(&ctx, T::OF, uuid.clone(), msg.mode(), |uuids| {
+            T::remove(&node, uuids)
+        })
+        .await?;
+    tracing::info!(resource = T::OF.vo_name, %uuid, mode = ?msg.mode(), "deleted");
+    Ok(reply)
 }
 
 pub async fn get<T, M>(node: NodeContext, msg: M, _ctx: MsgContext) -> ApiResult<T::Inventory>
@@ -106,6 +112,9 @@ pub async fn parent_gone<T: ResourceTable>(
         return Ok(());
     };
     let uuids = children(&node.db, T::OF, column, &req.parent_uuids).await?;
+    if req.asks_refusals() {
+        T::refuse(&node, uuids.clone()).await?;
+    }
     node.cascade_to(T::OF.vo_name, uuids, &req, |uuids| T::remove(&node, uuids))
         .await
 }

@@ -98,6 +98,12 @@ pub trait ResourceTable:
     fn remove(node: &NodeContext, uuids: Vec<String>) -> BoxFuture<'_, ApiResult<()>> {
         Box::pin(async move { crate::resource::delete_rows(&node.db, Self::OF, &uuids).await })
     }
+
+    /// Refuses a Permissive delete of resources `uuids` for the family's own reasons (a host
+    /// entering maintenance is busy); asked before anything goes. Enforcing skips it.
+    fn refuse(_node: &NodeContext, _uuids: Vec<String>) -> BoxFuture<'_, ApiResult<()>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// The query metadata of a declared table: its columns as fields, its references as relations.

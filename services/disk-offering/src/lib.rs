@@ -3,24 +3,24 @@
 pub mod entity;
 mod handlers;
 pub mod messages;
-pub mod migration;
 
 use zstack_kernel::{ErrorCode, NodeContext};
 
 pub use entity::DISK_OFFERING;
-pub use messages::DiskOfferingQuery;
+use entity::Entity as DiskOffering;
+use messages::{APIChangeDiskOfferingStateMsg, APIDeleteDiskOfferingMsg, APIUpdateDiskOfferingMsg};
+use zstack_kernel::family::handlers::{change_state, delete, update};
 
 pub const SERVICE_ID: &str = "diskOffering";
 
-zstack_kernel::family!(SERVICE_ID, start, [migration::migration()]);
+zstack_kernel::family!(SERVICE_ID, start, [entity::migration()]);
 
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.service(SERVICE_ID)
-        .resource(entity::DISK_OFFERING)
+        .table::<DiskOffering>()
         .api(handlers::create)
-        .api(handlers::update)
-        .api(handlers::change_state)
-        .api(handlers::delete)
-        .query::<DiskOfferingQuery>()
+        .api(update::<DiskOffering, APIUpdateDiskOfferingMsg>)
+        .api(change_state::<DiskOffering, APIChangeDiskOfferingStateMsg>)
+        .api(delete::<DiskOffering, APIDeleteDiskOfferingMsg>)
         .start()
 }

@@ -1,8 +1,7 @@
 //! The disk offering APIs.
 
-use zstack_kernel::api::{EmptyReply, InventoryReply, Route, checks};
+use zstack_kernel::api::{InventoryReply, Route, checks};
 use zstack_kernel::api_message;
-use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
 
 use crate::entity::{DISK_OFFERING, Model as DiskOfferingInventory};
 
@@ -28,63 +27,9 @@ api_message! {
     reply = InventoryReply<DiskOfferingInventory>;
 }
 
-api_message! {
-    /// Changes a disk offering's name or description.
-    pub struct APIUpdateDiskOfferingMsg {
-        uuid: String => checks().resource(DISK_OFFERING),
-        name: Option<String> => checks().max_len(255),
-        description: Option<String> => checks().max_len(2048),
-    }
-    route = Route::action("/disk-offerings/{uuid}/actions");
-    reply = InventoryReply<DiskOfferingInventory>;
-    resource = uuid;
-}
-
-api_message! {
-    /// Enables or disables a disk offering.
-    pub struct APIChangeDiskOfferingStateMsg {
-        uuid: String => checks().resource(DISK_OFFERING),
-        state_event: String => checks().valid_values(&["enable", "disable"]),
-    }
-    route = Route::action("/disk-offerings/{uuid}/actions");
-    reply = InventoryReply<DiskOfferingInventory>;
-    resource = uuid;
-}
-
-api_message! {
-    /// Deletes a disk offering.
-    pub struct APIDeleteDiskOfferingMsg {
-        uuid: String => checks().uuid().references(DISK_OFFERING),
-        delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
-    }
-    route = Route::delete("/disk-offerings/{uuid}");
-    reply = EmptyReply;
-    resource = uuid;
-}
-
-/// `GET /disk-offerings`, `GET /disk-offerings/{uuid}`.
-pub struct DiskOfferingQuery;
-
-impl Queryable for DiskOfferingQuery {
-    const QUERY_API: &'static str = "APIQueryDiskOfferingMsg";
-    const PATH: &'static str = "/disk-offerings";
-    const PATH_BY_UUID: Option<&'static str> = Some("/disk-offerings/{uuid}");
-
-    fn meta() -> QueryMeta {
-        QueryMeta::new(
-            "diskOffering",
-            DISK_OFFERING.table,
-            "org.zstack.header.configuration.DiskOfferingInventory",
-        )
-        .field("uuid", FieldKind::Str)
-        .field("name", FieldKind::Str)
-        .field("description", FieldKind::Str)
-        .field("diskSize", FieldKind::Int)
-        .field("sortKey", FieldKind::Int)
-        .field("state", FieldKind::Str)
-        .field("type", FieldKind::Str)
-        .field("allocatorStrategy", FieldKind::Str)
-        .field("createDate", FieldKind::Date)
-        .field("lastOpDate", FieldKind::Date)
-    }
+zstack_kernel::standard_apis! {
+    of DISK_OFFERING, inventory DiskOfferingInventory, path "/disk-offerings";
+    update APIUpdateDiskOfferingMsg;
+    change_state APIChangeDiskOfferingStateMsg;
+    delete APIDeleteDiskOfferingMsg;
 }

@@ -1,45 +1,30 @@
-//! The host table and its inventory (`HostInventory`).
+//! The host table; the row is the inventory (`HostInventory`).
 
-use chrono::{DateTime, Utc};
-use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 pub use zstack_header::host::HOST;
-use zstack_kernel::api::Inventory;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "host")]
-#[serde(rename_all = "camelCase")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub uuid: String,
-    pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub zone_uuid: String,
-    pub cluster_uuid: String,
-    pub management_ip: String,
-    pub hypervisor_type: String,
-    /// Enabled, Disabled, PreMaintenance or Maintenance.
-    pub state: String,
-    /// Connecting, Connected or Disconnected.
-    pub status: String,
-    pub total_cpu_capacity: i64,
-    pub available_cpu_capacity: i64,
-    pub total_memory_capacity: i64,
-    pub available_memory_capacity: i64,
-    pub cpu_num: i64,
-    #[serde(with = "zstack_kernel::time")]
-    pub create_date: DateTime<Utc>,
-    #[serde(with = "zstack_kernel::time")]
-    pub last_op_date: DateTime<Utc>,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
-
-impl Inventory for Model {
-    const CLASS: &'static str = "org.zstack.header.host.HostInventory";
-    const VO_NAME: Option<&'static str> = Some("HostVO");
+zstack_kernel::resource_table! {
+    table "host" for HOST;
+    query APIQueryHostMsg "/hosts" as "host";
+    inventory Model = "org.zstack.header.host.HostInventory";
+    migration "m0300_host";
+    cascade "HostCascadeMsg" { "ClusterVO" => cluster_uuid }
+    refuse crate::handlers::refuse_busy;
+    columns {
+        name: String [255],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        description: Option<String> [2048],
+        zone_uuid: String [32] => "zone",
+        cluster_uuid: String [32] => "cluster",
+        management_ip: String [255, unique],
+        hypervisor_type: String [32],
+        /// Enabled, Disabled, PreMaintenance or Maintenance.
+        state: String [32],
+        /// Connecting, Connected or Disconnected.
+        status: String [32],
+        total_cpu_capacity: i64,
+        available_cpu_capacity: i64,
+        total_memory_capacity: i64,
+        available_memory_capacity: i64,
+        cpu_num: i64,
+    }
 }

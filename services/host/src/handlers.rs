@@ -2,8 +2,7 @@
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr};
 use zstack_header::cluster::GetClusterMsg;
-use zstack_kernel::api::{EmptyReply, InventoryReply};
-use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
+use zstack_kernel::api::InventoryReply;
 use zstack_kernel::error::{argerr, operr};
 use zstack_kernel::message::new_uuid;
 use zstack_kernel::resource::{create_resource_or, find, set_state};
@@ -13,8 +12,8 @@ use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext};
 
 use crate::entity::{ActiveModel, Column, Entity as Host, HOST, Model as HostInventory};
 use crate::messages::{
-    APIAddKVMHostMsg, APIAddSimulatorHostMsg, APIChangeHostStateMsg, APIDeleteHostMsg,
-    APIReconnectHostMsg, APIUpdateHostMsg,
+    APIAddKVMHostMsg, APIAddSimulatorHostMsg, APIChangeHostStateMsg, APIReconnectHostMsg,
+    APIUpdateHostMsg,
 };
 
 /// The capability every simulator host reports, as an inherent system tag.
@@ -165,9 +164,9 @@ pub async fn reconnect(
 
 /// A host entering maintenance is busy (in ZStack, migrating its VMs away): it refuses a
 /// Permissive delete. Enforcing deletes it anyway.
-async fn check_busy(node: &NodeContext, uuids: &[String]) -> ApiResult<()> {
+pub(crate) async fn refuse_busy(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
     let busy = Host::find()
-        .filter(Column::Uuid.is_in(uuids.to_vec()))
+        .filter(Column::Uuid.is_in(uuids))
         .filter(Column::State.eq("PreMaintenance"))
         .one(&node.db)
         .await?;
@@ -178,52 +177,4 @@ async fn check_busy(node: &NodeContext, uuids: &[String]) -> ApiResult<()> {
         ))),
         None => Ok(()),
     }
-}
-
-async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
-    Host::delete_many()
-        .filter(Column::Uuid.is_in(uuids))
-        .exec(&node.db)
-        .await?;
-    Ok(())
-}
-
-pub async fn delete(
-    node: NodeContext,
-    msg: APIDeleteHostMsg,
-    ctx: MsgContext,
-) -> ApiResult<EmptyReply> {
-    let mode = DeleteMode::parse(msg.delete_mode.as_deref())?;
-    let uuids = vec![msg.uuid];
-    if mode == DeleteMode::Permissive {
-        check_busy(&node, &uuids).await?;
-    }
-    node.delete_resources(&ctx, HOST.vo_name, uuids, mode, |uuids| {
-        remove_rows(&node, uuids)
-    })
-    .await?;
-    Ok(EmptyReply {})
-}
-
-/// Hosts go when their cluster goes.
-pub struct HostCascade;
-
-impl CascadeFamily for HostCascade {
-    const MESSAGE: &'static str = "HostCascadeMsg";
-    const PARENTS: &'static [&'static str] = &["ClusterVO"];
-}
-
-pub async fn parent_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
-    let uuids: Vec<String> = Host::find()
-        .filter(Column::ClusterUuid.is_in(req.parent_uuids.clone()))
-        .all(&node.db)
-        .await?
-        .into_iter()
-        .map(|h| h.uuid)
-        .collect();
-    if req.asks_refusals() {
-        check_busy(&node, &uuids).await?;
-    }
-    node.cascade_to(HOST.vo_name, uuids, &req, |uuids| remove_rows(&node, uuids))
-        .await
 }

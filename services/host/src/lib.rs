@@ -5,27 +5,21 @@ mod capacity;
 pub mod entity;
 mod handlers;
 pub mod messages;
-pub mod migration;
 
-use zstack_kernel::query::Relation;
+use zstack_kernel::family::handlers::delete;
 use zstack_kernel::{ErrorCode, NodeContext};
 
+use entity::Entity as Host;
 pub use entity::HOST;
-pub use messages::HostQuery;
+use messages::APIDeleteHostMsg;
 
 pub const SERVICE_ID: &str = "host";
 
-zstack_kernel::family!(SERVICE_ID, start, [migration::migration()]);
+zstack_kernel::family!(SERVICE_ID, start, [entity::migration()]);
 
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
-    node.queries.relate(
-        "cluster",
-        Relation::new("host", "host", "uuid", "clusterUuid"),
-    );
-    node.queries
-        .relate("zone", Relation::new("host", "host", "uuid", "zoneUuid"));
     node.service(SERVICE_ID)
-        .resource(HOST)
+        .table::<Host>()
         .system_tag(HOST.vo_name, capacity::RESERVED_MEMORY)
         .system_tag(HOST.vo_name, handlers::LIVE_SNAPSHOT)
         .api(handlers::add_simulator_host)
@@ -33,9 +27,7 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(handlers::update)
         .api(handlers::change_state)
         .api(handlers::reconnect)
-        .api(handlers::delete)
+        .api(delete::<Host, APIDeleteHostMsg>)
         .api(capacity::get_cpu_memory_capacity)
-        .query::<HostQuery>()
-        .cascade::<handlers::HostCascade, _, _>(handlers::parent_gone)
         .start()
 }

@@ -3,9 +3,8 @@
 use serde::{Deserialize, Serialize};
 use zstack_header::cluster::CLUSTER;
 use zstack_header::zone::ZONE;
-use zstack_kernel::api::{ApiReply, EmptyReply, InventoryReply, Route, checks};
+use zstack_kernel::api::{ApiReply, InventoryReply, Route, checks};
 use zstack_kernel::api_message;
-use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
 
 use crate::entity::{HOST, Model as HostInventory};
 
@@ -73,15 +72,9 @@ api_message! {
     resource = uuid;
 }
 
-api_message! {
-    /// Deletes a host.
-    pub struct APIDeleteHostMsg {
-        uuid: String => checks().uuid().references(HOST),
-        delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
-    }
-    route = Route::delete("/hosts/{uuid}");
-    reply = EmptyReply;
-    resource = uuid;
+zstack_kernel::standard_apis! {
+    of HOST, inventory HostInventory, path "/hosts";
+    delete APIDeleteHostMsg;
 }
 
 api_message! {
@@ -108,34 +101,3 @@ pub struct CpuMemoryCapacityReply {
 }
 
 impl ApiReply for CpuMemoryCapacityReply {}
-
-/// `GET /hosts`, `GET /hosts/{uuid}`.
-pub struct HostQuery;
-
-impl Queryable for HostQuery {
-    const QUERY_API: &'static str = "APIQueryHostMsg";
-    const PATH: &'static str = "/hosts";
-    const PATH_BY_UUID: Option<&'static str> = Some("/hosts/{uuid}");
-
-    fn meta() -> QueryMeta {
-        QueryMeta::new("host", HOST.table, "org.zstack.header.host.HostInventory")
-            .field("uuid", FieldKind::Str)
-            .field("name", FieldKind::Str)
-            .field("description", FieldKind::Str)
-            .field("zoneUuid", FieldKind::Str)
-            .field("clusterUuid", FieldKind::Str)
-            .field("managementIp", FieldKind::Str)
-            .field("hypervisorType", FieldKind::Str)
-            .field("state", FieldKind::Str)
-            .field("status", FieldKind::Str)
-            .field("totalCpuCapacity", FieldKind::Int)
-            .field("availableCpuCapacity", FieldKind::Int)
-            .field("totalMemoryCapacity", FieldKind::Int)
-            .field("availableMemoryCapacity", FieldKind::Int)
-            .field("cpuNum", FieldKind::Int)
-            .field("createDate", FieldKind::Date)
-            .field("lastOpDate", FieldKind::Date)
-            .relation("cluster", "cluster", "clusterUuid", "uuid")
-            .relation("zone", "zone", "zoneUuid", "uuid")
-    }
-}

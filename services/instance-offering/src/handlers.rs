@@ -1,21 +1,17 @@
-//! What each instance offering API does.
+//! What the instance offering APIs do beyond what every family does.
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set};
-use zstack_kernel::api::{EmptyReply, InventoryReply};
+use zstack_kernel::api::InventoryReply;
+use zstack_kernel::family::ResourceTable;
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{create_resource, delete_rows, enable_disable, find, set_state};
+use zstack_kernel::resource::{create_resource, find};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
 use crate::entity::{
     ActiveModel, Entity as InstanceOffering, INSTANCE_OFFERING, Model as InstanceOfferingInventory,
 };
-use crate::messages::{
-    APIChangeInstanceOfferingStateMsg, APICreateInstanceOfferingMsg, APIDeleteInstanceOfferingMsg,
-    APIUpdateInstanceOfferingMsg,
-};
-
-const WHAT: &str = "instance offering";
+use crate::messages::{APICreateInstanceOfferingMsg, APIUpdateInstanceOfferingMsg};
 
 pub async fn create(
     node: NodeContext,
@@ -54,7 +50,8 @@ pub async fn update(
     msg: APIUpdateInstanceOfferingMsg,
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<InstanceOfferingInventory>> {
-    let offering = find::<InstanceOffering, _>(&node.db, WHAT, &msg.uuid).await?;
+    let offering =
+        find::<InstanceOffering, _>(&node.db, InstanceOffering::QUERY, &msg.uuid).await?;
     let mut active: ActiveModel = offering.into();
     if let Some(name) = msg.name {
         active.name = Set(name);
@@ -67,33 +64,4 @@ pub async fn update(
     }
     active.last_op_date = Set(now());
     Ok(active.update(&node.db).await?.into())
-}
-
-pub async fn change_state(
-    node: NodeContext,
-    msg: APIChangeInstanceOfferingStateMsg,
-    _ctx: MsgContext,
-) -> ApiResult<InventoryReply<InstanceOfferingInventory>> {
-    let offering =
-        set_state::<InstanceOffering>(&node.db, WHAT, &msg.uuid, enable_disable(&msg.state_event)?)
-            .await?;
-    Ok(offering.into())
-}
-
-pub async fn delete(
-    node: NodeContext,
-    msg: APIDeleteInstanceOfferingMsg,
-    ctx: MsgContext,
-) -> ApiResult<EmptyReply> {
-    // Nothing depends on an offering once a VM is made; its tags and owner record go with it.
-    let mode = msg.delete_mode.as_deref();
-    let db = &node.db;
-    node.delete_one(
-        &ctx,
-        INSTANCE_OFFERING,
-        msg.uuid,
-        mode,
-        |uuids| async move { delete_rows(db, INSTANCE_OFFERING, &uuids).await },
-    )
-    .await
 }

@@ -3,24 +3,24 @@
 pub mod entity;
 mod handlers;
 pub mod messages;
-pub mod migration;
 
 use zstack_kernel::{ErrorCode, NodeContext};
 
+use entity::Entity as InstanceOffering;
 pub use entity::INSTANCE_OFFERING;
-pub use messages::InstanceOfferingQuery;
+use messages::{APIChangeInstanceOfferingStateMsg, APIDeleteInstanceOfferingMsg};
+use zstack_kernel::family::handlers::{change_state, delete};
 
 pub const SERVICE_ID: &str = "instanceOffering";
 
-zstack_kernel::family!(SERVICE_ID, start, [migration::migration()]);
+zstack_kernel::family!(SERVICE_ID, start, [entity::migration()]);
 
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.service(SERVICE_ID)
-        .resource(entity::INSTANCE_OFFERING)
+        .table::<InstanceOffering>()
         .api(handlers::create)
         .api(handlers::update)
-        .api(handlers::change_state)
-        .api(handlers::delete)
-        .query::<InstanceOfferingQuery>()
+        .api(change_state::<InstanceOffering, APIChangeInstanceOfferingStateMsg>)
+        .api(delete::<InstanceOffering, APIDeleteInstanceOfferingMsg>)
         .start()
 }

@@ -1,8 +1,7 @@
 //! The instance offering APIs.
 
-use zstack_kernel::api::{EmptyReply, InventoryReply, Route, checks};
+use zstack_kernel::api::{InventoryReply, Route, checks};
 use zstack_kernel::api_message;
-use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
 
 use crate::entity::{INSTANCE_OFFERING, Model as InstanceOfferingInventory};
 
@@ -46,54 +45,8 @@ api_message! {
     resource = uuid;
 }
 
-api_message! {
-    /// Enables or disables an instance offering.
-    pub struct APIChangeInstanceOfferingStateMsg {
-        uuid: String => checks().resource(INSTANCE_OFFERING),
-        state_event: String => checks().valid_values(&["enable", "disable"]),
-    }
-    route = Route::action("/instance-offerings/{uuid}/actions");
-    reply = InventoryReply<InstanceOfferingInventory>;
-    resource = uuid;
-}
-
-api_message! {
-    /// Deletes an instance offering.
-    pub struct APIDeleteInstanceOfferingMsg {
-        uuid: String => checks().uuid().references(INSTANCE_OFFERING),
-        delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
-    }
-    route = Route::delete("/instance-offerings/{uuid}");
-    reply = EmptyReply;
-    resource = uuid;
-}
-
-/// `GET /instance-offerings`, `GET /instance-offerings/{uuid}`.
-pub struct InstanceOfferingQuery;
-
-impl Queryable for InstanceOfferingQuery {
-    const QUERY_API: &'static str = "APIQueryInstanceOfferingMsg";
-    const PATH: &'static str = "/instance-offerings";
-    const PATH_BY_UUID: Option<&'static str> = Some("/instance-offerings/{uuid}");
-
-    fn meta() -> QueryMeta {
-        QueryMeta::new(
-            "instanceOffering",
-            INSTANCE_OFFERING.table,
-            "org.zstack.header.configuration.InstanceOfferingInventory",
-        )
-        .field("uuid", FieldKind::Str)
-        .field("name", FieldKind::Str)
-        .field("description", FieldKind::Str)
-        .field("cpuNum", FieldKind::Int)
-        .field("cpuSpeed", FieldKind::Int)
-        .field("memorySize", FieldKind::Int)
-        .field("reservedMemorySize", FieldKind::Int)
-        .field("type", FieldKind::Str)
-        .field("allocatorStrategy", FieldKind::Str)
-        .field("sortKey", FieldKind::Int)
-        .field("state", FieldKind::Str)
-        .field("createDate", FieldKind::Date)
-        .field("lastOpDate", FieldKind::Date)
-    }
+zstack_kernel::standard_apis! {
+    of INSTANCE_OFFERING, inventory InstanceOfferingInventory, path "/instance-offerings";
+    change_state APIChangeInstanceOfferingStateMsg;
+    delete APIDeleteInstanceOfferingMsg;
 }

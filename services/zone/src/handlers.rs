@@ -3,16 +3,14 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryFilter, TransactionTrait};
 use sea_orm::{ColumnTrait, DatabaseTransaction};
-use zstack_kernel::api::{EmptyReply, InventoryReply};
+use zstack_kernel::api::InventoryReply;
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{create_resource, delete_rows, enable_disable, find, set_state};
+use zstack_kernel::resource::{create_resource, find};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
 use crate::entity::{ActiveModel, Column, Entity as Zone, Model as ZoneInventory, ZONE};
-use crate::messages::{
-    APIChangeZoneStateMsg, APICreateZoneMsg, APIDeleteZoneMsg, APIUpdateZoneMsg,
-};
+use crate::messages::{APICreateZoneMsg, APIUpdateZoneMsg};
 
 /// One default zone at most: making a zone the default clears the flag elsewhere.
 async fn clear_other_defaults(txn: &DatabaseTransaction, keep: &str) -> ApiResult<()> {
@@ -80,32 +78,4 @@ pub async fn update(
     }
     txn.commit().await?;
     Ok(zone.into())
-}
-
-pub async fn change_state(
-    node: NodeContext,
-    msg: APIChangeZoneStateMsg,
-    _ctx: MsgContext,
-) -> ApiResult<InventoryReply<ZoneInventory>> {
-    let state = enable_disable(&msg.state_event)?;
-    Ok(set_state::<Zone>(&node.db, "zone", &msg.uuid, state)
-        .await?
-        .into())
-}
-
-/// Deletes the zone after everything in it (clusters, hosts, networks; storage is detached),
-/// each family through its own service.
-pub async fn delete(
-    node: NodeContext,
-    msg: APIDeleteZoneMsg,
-    ctx: MsgContext,
-) -> ApiResult<EmptyReply> {
-    let mode = msg.delete_mode.as_deref();
-    let db = &node.db;
-    node.delete_one(&ctx, ZONE, msg.uuid.clone(), mode, |uuids| async move {
-        delete_rows(db, ZONE, &uuids).await
-    })
-    .await?;
-    tracing::info!(zone = %msg.uuid, mode = ?mode, "zone deleted");
-    Ok(EmptyReply {})
 }

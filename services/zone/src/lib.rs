@@ -3,25 +3,23 @@
 pub mod entity;
 mod handlers;
 pub mod messages;
-pub mod migration;
 
 use zstack_kernel::{ErrorCode, NodeContext};
 
-pub use messages::{
-    APIChangeZoneStateMsg, APICreateZoneMsg, APIDeleteZoneMsg, APIUpdateZoneMsg, ZoneQuery,
-};
+use entity::Entity as Zone;
+pub use messages::{APIChangeZoneStateMsg, APICreateZoneMsg, APIDeleteZoneMsg, APIUpdateZoneMsg};
+use zstack_kernel::family::handlers::{change_state, delete};
 
 pub const SERVICE_ID: &str = "zone";
 
-zstack_kernel::family!(SERVICE_ID, start, [migration::migration()]);
+zstack_kernel::family!(SERVICE_ID, start, [entity::migration()]);
 
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.service(SERVICE_ID)
-        .resource(entity::ZONE)
+        .table::<Zone>()
         .api(handlers::create)
         .api(handlers::update)
-        .api(handlers::change_state)
-        .api(handlers::delete)
-        .query::<ZoneQuery>()
+        .api(change_state::<Zone, APIChangeZoneStateMsg>)
+        .api(delete::<Zone, APIDeleteZoneMsg>)
         .start()
 }

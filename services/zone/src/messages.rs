@@ -1,8 +1,7 @@
 //! The zone APIs, each declared once: name, route, parameters and reply.
 
-use zstack_kernel::api::{EmptyReply, InventoryReply, Route, checks};
+use zstack_kernel::api::{InventoryReply, Route, checks};
 use zstack_kernel::api_message;
-use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
 
 use crate::entity::{Model as ZoneInventory, ZONE};
 
@@ -40,45 +39,8 @@ api_message! {
     });
 }
 
-api_message! {
-    /// Enables or disables a zone.
-    pub struct APIChangeZoneStateMsg {
-        uuid: String => checks().resource(ZONE),
-        state_event: String => checks().valid_values(&["enable", "disable"]),
-    }
-    route = Route::action("/zones/{uuid}/actions");
-    reply = InventoryReply<ZoneInventory>;
-    resource = uuid;
-}
-
-api_message! {
-    /// Deletes a zone; deleting one that is already gone succeeds.
-    pub struct APIDeleteZoneMsg {
-        uuid: String => checks().uuid().references(ZONE),
-        delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
-    }
-    route = Route::delete("/zones/{uuid}");
-    reply = EmptyReply;
-    resource = uuid;
-}
-
-/// `GET /zones`, `GET /zones/{uuid}`.
-pub struct ZoneQuery;
-
-impl Queryable for ZoneQuery {
-    const QUERY_API: &'static str = "APIQueryZoneMsg";
-    const PATH: &'static str = "/zones";
-    const PATH_BY_UUID: Option<&'static str> = Some("/zones/{uuid}");
-
-    fn meta() -> QueryMeta {
-        QueryMeta::new("zone", ZONE.table, "org.zstack.header.zone.ZoneInventory")
-            .field("uuid", FieldKind::Str)
-            .field("name", FieldKind::Str)
-            .field("description", FieldKind::Str)
-            .field("state", FieldKind::Str)
-            .field("type", FieldKind::Str)
-            .field("isDefault", FieldKind::Bool)
-            .field("createDate", FieldKind::Date)
-            .field("lastOpDate", FieldKind::Date)
-    }
+zstack_kernel::standard_apis! {
+    of ZONE, inventory ZoneInventory, path "/zones";
+    change_state APIChangeZoneStateMsg;
+    delete APIDeleteZoneMsg;
 }
