@@ -69,6 +69,7 @@ pub async fn start(settings: &Settings) -> Result<RunningNode, StartError> {
     }
     zstack_kernel::pipeline::start(&node)?;
     check_placement(&node)?;
+    node.freeze();
     // Resources from before the node-wide resource table keep their uuids to themselves.
     let entered =
         zstack_kernel::resource::registry::enter_existing(&node.db, &node.resources.all()).await?;

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -97,7 +97,7 @@ type Forward = Arc<dyn Fn(Bus, CascadeRequest) -> BoxFuture<'static, ApiResult<(
 /// Parent VO name → the families to ask, in the order they registered.
 #[derive(Default)]
 pub struct CascadeRegistry {
-    children: RwLock<HashMap<&'static str, Vec<(&'static str, Forward)>>>,
+    children: crate::frozen::Frozen<HashMap<&'static str, Vec<(&'static str, Forward)>>>,
 }
 
 impl CascadeRegistry {
@@ -108,25 +108,28 @@ impl CascadeRegistry {
                 Ok(())
             })
         });
-        let mut children = self
-            .children
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        for parent in T::PARENTS {
-            children
-                .entry(*parent)
-                .or_default()
-                .push((T::MESSAGE, forward.clone()));
-        }
+        self.children.write(|children| {
+            for parent in T::PARENTS {
+                children
+                    .entry(*parent)
+                    .or_default()
+                    .push((T::MESSAGE, forward.clone()));
+            }
+        });
+    }
+
+    pub fn freeze(&self) {
+        self.children.freeze();
     }
 
     /// The families to ask when `parent` resources go: those that named it, then those that
     /// follow every resource (`"*"`: tags, owner records), last.
     fn children_of(&self, parent: &str) -> Vec<(&'static str, Forward)> {
-        let children = self.children.read().unwrap_or_else(PoisonError::into_inner);
-        let mut found = children.get(parent).cloned().unwrap_or_default();
-        found.extend(children.get("*").cloned().unwrap_or_default());
-        found
+        self.children.read(|children| {
+            let mut found = children.get(parent).cloned().unwrap_or_default();
+            found.extend(children.get("*").cloned().unwrap_or_default());
+            found
+        })
     }
 
     /// One pass over the children; a check pass is itself recursive through each family.

@@ -8,6 +8,7 @@ pub mod cascade;
 pub mod db;
 pub mod error;
 pub mod family;
+pub mod frozen;
 pub mod gateway;
 pub mod hostname;
 pub mod identity;

@@ -272,6 +272,18 @@ impl NodeContext {
         }
     }
 
+    /// Ends start-up: what services declared (APIs, query metadata, cascades, tag patterns,
+    /// resource types, the pipeline, create hooks) is final, and requests read it without a lock.
+    pub fn freeze(&self) {
+        self.apis.freeze();
+        self.queries.freeze();
+        self.cascades.freeze();
+        self.tag_patterns.freeze();
+        self.resources.freeze();
+        self.pipeline.freeze();
+        self.create_hooks.freeze();
+    }
+
     /// Starts declaring service `id`.
     pub fn service(&self, id: &str) -> ServiceBuilder {
         ServiceBuilder {

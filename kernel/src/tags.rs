@@ -4,8 +4,6 @@
 //! [`AttachTagsMsg`]. Services declare the system tags
 //! their resources accept as patterns (`reservedMemory::{size}` on `HostVO`).
 
-use std::sync::{PoisonError, RwLock};
-
 use crate::api::EmptyReply;
 use crate::message::Message;
 
@@ -78,39 +76,42 @@ impl TagPattern {
 /// Every system tag pattern the services declared.
 #[derive(Default)]
 pub struct TagPatterns {
-    patterns: RwLock<Vec<TagPattern>>,
+    patterns: crate::frozen::Frozen<Vec<TagPattern>>,
 }
 
 impl TagPatterns {
     pub fn add(&self, resource_type: &'static str, pattern: &'static str) {
-        self.patterns
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(TagPattern {
+        self.patterns.write(|patterns| {
+            patterns.push(TagPattern {
                 resource_type,
                 pattern,
-            });
+            })
+        });
+    }
+
+    pub fn freeze(&self) {
+        self.patterns.freeze();
     }
 
     /// The pattern `tag` matches for `resource_type`, if any.
     pub fn find(&self, resource_type: &str, tag: &str) -> Option<TagPattern> {
-        self.patterns
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .find(|p| p.resource_type == resource_type && p.matches(tag))
-            .cloned()
+        self.patterns.read(|patterns| {
+            patterns
+                .iter()
+                .find(|p| p.resource_type == resource_type && p.matches(tag))
+                .cloned()
+        })
     }
 
     /// The patterns of `resource_type`, to tell a user what is accepted.
     pub fn of(&self, resource_type: &str) -> Vec<&'static str> {
-        self.patterns
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .filter(|p| p.resource_type == resource_type)
-            .map(|p| p.pattern)
-            .collect()
+        self.patterns.read(|patterns| {
+            patterns
+                .iter()
+                .filter(|p| p.resource_type == resource_type)
+                .map(|p| p.pattern)
+                .collect()
+        })
     }
 }
 

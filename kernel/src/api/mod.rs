@@ -6,7 +6,7 @@ mod params;
 mod reply;
 pub mod validate;
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -210,14 +210,17 @@ impl ApiDescriptor {
 /// Every API the node answers, as its services declared them at start-up.
 #[derive(Default)]
 pub struct ApiRegistry {
-    apis: RwLock<Vec<Arc<ApiDescriptor>>>,
+    apis: crate::frozen::Frozen<Vec<Arc<ApiDescriptor>>>,
 }
 
 impl ApiRegistry {
     /// Adds an API; refuses a second API with the same name, or on the same method, path and
     /// body key as an existing one (the gateway could not tell them apart).
     pub fn add(&self, api: ApiDescriptor) -> Result<(), ErrorCode> {
-        let mut apis = self.apis.write().unwrap_or_else(PoisonError::into_inner);
+        self.apis.write(|apis| Self::add_to(apis, api))
+    }
+
+    fn add_to(apis: &mut Vec<Arc<ApiDescriptor>>, api: ApiDescriptor) -> Result<(), ErrorCode> {
         let clash = apis.iter().find(|known| {
             known.name == api.name
                 || (known.route.method == api.route.method
@@ -242,18 +245,15 @@ impl ApiRegistry {
     /// The API named `name` (`APICreateZoneMsg`).
     pub fn by_name(&self, name: &str) -> Option<Arc<ApiDescriptor>> {
         self.apis
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .find(|api| api.name == name)
-            .cloned()
+            .read(|apis| apis.iter().find(|api| api.name == name).cloned())
+    }
+
+    pub fn freeze(&self) {
+        self.apis.freeze();
     }
 
     pub fn all(&self) -> Vec<Arc<ApiDescriptor>> {
-        self.apis
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.apis.read(|apis| apis.clone())
     }
 }
 

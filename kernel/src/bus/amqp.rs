@@ -9,9 +9,9 @@
 //! A supervisor task owns the connection: when the broker goes away it fails every call waiting
 //! on another node, refuses new ones at once, and reconnects by itself.
 
-use std::collections::HashMap;
+use dashmap::DashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -125,7 +125,9 @@ pub struct AmqpTransport {
     settings: AmqpSettings,
     connected: AtomicBool,
     out: mpsc::UnboundedSender<Outgoing>,
-    pending: Mutex<HashMap<String, Pending>>,
+    /// Calls waiting for a reply from another node, by correlation id (every remote reply
+    /// looks one up; sharded, so replies on many connections do not queue on one lock).
+    pending: DashMap<String, Pending>,
 }
 
 impl AmqpTransport {
@@ -138,7 +140,7 @@ impl AmqpTransport {
             settings,
             connected: AtomicBool::new(false),
             out,
-            pending: Mutex::new(HashMap::new()),
+            pending: DashMap::new(),
         });
         let watching = Arc::downgrade(&transport);
         bus.ring().on_leave(move |node| {
@@ -182,21 +184,18 @@ impl AmqpTransport {
         self.connected.load(Ordering::SeqCst)
     }
 
-    fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<String, Pending>> {
-        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// Answers the waiting calls that `which` selects with SYS.1012.
     fn fail_pending(&self, which: impl Fn(&Pending) -> bool, why: &str) {
-        let failed: Vec<Pending> = {
-            let mut pending = self.pending();
-            let ids: Vec<String> = pending
-                .iter()
-                .filter(|(_, p)| which(p))
-                .map(|(id, _)| id.clone())
-                .collect();
-            ids.iter().filter_map(|id| pending.remove(id)).collect()
-        };
+        let ids: Vec<String> = self
+            .pending
+            .iter()
+            .filter(|entry| which(entry.value()))
+            .map(|entry| entry.key().clone())
+            .collect();
+        let failed: Vec<Pending> = ids
+            .iter()
+            .filter_map(|id| self.pending.remove(id).map(|(_, p)| p))
+            .collect();
         for p in failed {
             let _ = p
                 .reply
@@ -274,7 +273,7 @@ impl AmqpTransport {
                 result,
                 ..
             } => {
-                let Some(p) = self.pending().remove(&correlation_id) else {
+                let Some((_, p)) = self.pending.remove(&correlation_id) else {
                     // Its caller timed out or was failed already.
                     tracing::debug!(id = %correlation_id, "dropped a late reply");
                     return;
@@ -386,7 +385,7 @@ impl Remote for AmqpTransport {
             body,
         };
         if let Some(reply) = reply {
-            self.pending().insert(
+            self.pending.insert(
                 env.id.clone(),
                 Pending {
                     node: node.to_string(),
@@ -397,7 +396,7 @@ impl Remote for AmqpTransport {
         }
         self.enqueue("", queue_of(node), properties, &frame)
             .inspect_err(|_| {
-                self.pending().remove(&env.id);
+                self.pending.remove(&env.id);
             })
     }
 
@@ -583,6 +582,6 @@ async fn sweep_abandoned(transport: Weak<AmqpTransport>) {
     loop {
         tick.tick().await;
         let Some(t) = transport.upgrade() else { return };
-        t.pending().retain(|_, p| !p.reply.is_closed());
+        t.pending.retain(|_, p| !p.reply.is_closed());
     }
 }

@@ -1,9 +1,12 @@
 //! Per-resource FIFO queues (ZStack's sync-signature chain tasks): tasks under one key run one at
 //! a time in submission order; tasks under different keys run concurrently.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, PoisonError};
+
+use dashmap::DashMap;
+use dashmap::mapref::entry::Entry;
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
@@ -11,18 +14,25 @@ use futures_util::future::BoxFuture;
 #[derive(Clone, Default)]
 pub struct SyncQueues {
     // A key is present while a runner drains it; its deque holds the tasks still waiting.
-    pending: Arc<Mutex<HashMap<String, VecDeque<BoxFuture<'static, ()>>>>>,
+    // Sharded by key, so requests on different resources do not wait on one lock; the deque's
+    // own mutex is only there because a future is not `Sync`.
+    pending: Arc<DashMap<String, Mutex<VecDeque<BoxFuture<'static, ()>>>>>,
 }
 
 impl SyncQueues {
     pub fn submit(&self, key: String, task: BoxFuture<'static, ()>) {
-        {
-            let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(waiting) = pending.get_mut(&key) {
-                waiting.push_back(task);
+        match self.pending.entry(key.clone()) {
+            Entry::Occupied(mut waiting) => {
+                waiting
+                    .get_mut()
+                    .get_mut()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push_back(task);
                 return;
             }
-            pending.insert(key.clone(), VecDeque::new());
+            Entry::Vacant(free) => {
+                free.insert(Mutex::new(VecDeque::new()));
+            }
         }
         let queues = self.clone();
         tokio::spawn(async move {
@@ -38,11 +48,21 @@ impl SyncQueues {
     }
 
     fn pop_or_release(&self, key: &str) -> Option<BoxFuture<'static, ()>> {
-        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        let task = pending.get_mut(key).and_then(VecDeque::pop_front);
-        if task.is_none() {
-            pending.remove(key);
+        // Pop and release under the key's shard lock, so a task submitted meanwhile is either
+        // popped here or finds the key gone and starts its own runner.
+        match self.pending.entry(key.to_string()) {
+            Entry::Occupied(mut waiting) => {
+                let task = waiting
+                    .get_mut()
+                    .get_mut()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .pop_front();
+                if task.is_none() {
+                    waiting.remove();
+                }
+                task
+            }
+            Entry::Vacant(_) => None,
         }
-        task
     }
 }

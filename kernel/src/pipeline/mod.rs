@@ -6,7 +6,7 @@
 
 mod run_api;
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
@@ -132,14 +132,14 @@ type Registered = (u32, &'static str, Arc<dyn Interceptor>);
 
 /// The interceptors, in order.
 pub struct Pipeline {
-    chain: RwLock<Vec<Registered>>,
+    chain: crate::frozen::Frozen<Vec<Registered>>,
 }
 
 impl Default for Pipeline {
     fn default() -> Self {
         let own: Registered = (order::PARAMETERS, "parameters", Arc::new(DeclaredChecks));
         Pipeline {
-            chain: RwLock::new(vec![own]),
+            chain: crate::frozen::Frozen::new(vec![own]),
         }
     }
 }
@@ -152,19 +152,24 @@ const JOB_REPLY_LIMIT: Duration = Duration::from_secs(7 * 24 * 3600);
 impl Pipeline {
     /// Adds interceptor `name` at `order` (see [`order`]).
     pub fn add(&self, order: u32, name: &'static str, interceptor: impl Interceptor) {
-        let mut chain = self.chain.write().unwrap_or_else(PoisonError::into_inner);
-        chain.push((order, name, Arc::new(interceptor)));
-        chain.sort_by_key(|(order, _, _)| *order);
+        self.chain.write(|chain| {
+            chain.push((order, name, Arc::new(interceptor)));
+            chain.sort_by_key(|(order, _, _)| *order);
+        });
+    }
+
+    pub fn freeze(&self) {
+        self.chain.freeze();
     }
 
     fn steps_in(&self, range: std::ops::Range<u32>) -> Vec<(&'static str, Arc<dyn Interceptor>)> {
-        self.chain
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .filter(|(order, _, _)| range.contains(order))
-            .map(|(_, name, i)| (*name, i.clone()))
-            .collect()
+        self.chain.read(|chain| {
+            chain
+                .iter()
+                .filter(|(order, _, _)| range.contains(order))
+                .map(|(_, name, i)| (*name, i.clone()))
+                .collect()
+        })
     }
 
     /// Admits a call: the steps before the parameter checks (who is asking). An async API is

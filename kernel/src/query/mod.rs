@@ -6,7 +6,7 @@ mod parse;
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::ser::SerializeMap;
@@ -17,6 +17,7 @@ pub use compile::execute;
 pub use parse::{QUERY_OPERATORS, parse_condition};
 
 use crate::api::{ApiReply, Schema};
+use crate::frozen::Frozen;
 use crate::message::Message;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -296,16 +297,16 @@ fn snake_case(camel: &str) -> String {
 /// Every resource's query metadata, by resource name, so dotted paths can cross resources.
 #[derive(Default)]
 pub struct QueryRegistry {
-    metas: RwLock<HashMap<&'static str, Arc<QueryMeta>>>,
+    metas: Frozen<HashMap<&'static str, Arc<QueryMeta>>>,
     /// Relations other services declared onto a resource (`zone.cluster`, declared by the
     /// cluster service), kept until that resource is added and merged into it.
-    added_relations: RwLock<HashMap<&'static str, Vec<Relation>>>,
+    added_relations: Frozen<HashMap<&'static str, Vec<Relation>>>,
     /// Pseudo-fields answered from another table (`__systemTag__`, `__userTag__`).
-    tag_sources: RwLock<HashMap<&'static str, LinkTable>>,
+    tag_sources: Frozen<HashMap<&'static str, LinkTable>>,
     /// Where resource ownership is kept, for the queries of accounts that see only their own.
-    ownership: RwLock<Option<OwnerTable>>,
+    ownership: Frozen<Option<OwnerTable>>,
     /// Table → VO name of every declared resource type, so ownership is matched by type too.
-    resource_types: RwLock<HashMap<&'static str, &'static str>>,
+    resource_types: Frozen<HashMap<&'static str, &'static str>>,
 }
 
 /// Where resource ownership is kept: `resource_column` → `account_column`, with the resource's
@@ -369,101 +370,82 @@ impl QueryRegistry {
     pub fn add(&self, mut meta: QueryMeta) {
         if let Some(extra) = self
             .added_relations
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(meta.resource)
+            .read(|added| added.get(meta.resource).cloned())
         {
-            meta.relations.extend(extra.iter().cloned());
+            meta.relations.extend(extra);
         }
         self.metas
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(meta.resource, Arc::new(meta));
+            .write(|metas| metas.insert(meta.resource, Arc::new(meta)));
     }
 
     /// Declares relation `relation` on resource `resource`, which another service owns: a child
     /// family makes itself reachable from its parent (`zone.cluster.name=c1`) without the
     /// parent knowing it.
     pub fn relate(&self, resource: &'static str, relation: Relation) {
-        self.added_relations
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(resource)
-            .or_default()
-            .push(relation.clone());
-        let mut metas = self.metas.write().unwrap_or_else(PoisonError::into_inner);
-        if let Some(meta) = metas.get_mut(resource) {
-            let mut merged = (**meta).clone();
-            merged.relations.push(relation);
-            *meta = Arc::new(merged);
-        }
+        self.added_relations.write(|added| {
+            added.entry(resource).or_default().push(relation.clone());
+        });
+        self.metas.write(|metas| {
+            if let Some(meta) = metas.get_mut(resource) {
+                let mut merged = (**meta).clone();
+                merged.relations.push(relation);
+                *meta = Arc::new(merged);
+            }
+        });
     }
 
     /// Answers conditions on pseudo-field `name` (`__systemTag__`) of every resource from
     /// `source`.
     pub fn add_tag_source(&self, name: &'static str, source: LinkTable) {
         self.tag_sources
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(name, source);
+            .write(|sources| sources.insert(name, source));
     }
 
     pub fn tag_source(&self, name: &str) -> Option<LinkTable> {
-        self.tag_sources
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(name)
-            .copied()
+        self.tag_sources.read(|sources| sources.get(name).copied())
     }
 
     pub fn set_ownership(&self, table: OwnerTable) {
-        *self
-            .ownership
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = Some(table);
+        self.ownership.write(|ownership| *ownership = Some(table));
     }
 
     pub fn ownership(&self) -> Option<OwnerTable> {
-        *self
-            .ownership
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.ownership.read(|ownership| *ownership)
     }
 
     /// Notes that `table` holds resources of VO type `vo_name`.
     pub fn set_resource_type(&self, table: &'static str, vo_name: &'static str) {
         self.resource_types
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(table, vo_name);
+            .write(|types| types.insert(table, vo_name));
     }
 
     /// The VO name of the resources in `table`, when a service declared it.
     pub fn resource_type_of(&self, table: &str) -> Option<&'static str> {
-        self.resource_types
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(table)
-            .copied()
+        self.resource_types.read(|types| types.get(table).copied())
     }
 
     /// The query metadata of the resources in `table` (the untyped one, when typed queries
     /// share the table).
     pub fn by_table(&self, table: &str) -> Option<Arc<QueryMeta>> {
-        self.metas
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .values()
-            .find(|m| m.table == table && m.scope.is_empty())
-            .cloned()
+        self.metas.read(|metas| {
+            metas
+                .values()
+                .find(|m| m.table == table && m.scope.is_empty())
+                .cloned()
+        })
     }
 
     pub fn get(&self, resource: &str) -> Option<Arc<QueryMeta>> {
-        self.metas
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(resource)
-            .cloned()
+        self.metas.read(|metas| metas.get(resource).cloned())
+    }
+
+    /// Ends start-up: the metadata is final and read without a lock.
+    pub fn freeze(&self) {
+        self.metas.freeze();
+        self.added_relations.freeze();
+        self.tag_sources.freeze();
+        self.ownership.freeze();
+        self.resource_types.freeze();
     }
 }
 

@@ -1,7 +1,7 @@
 //! What every resource family does the same way: find a resource or answer SYS.1003, create one
 //! whose uuid may come from the caller, and map a state event to a state.
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 
@@ -49,22 +49,20 @@ pub trait CreateHook: Send + Sync + 'static {
 /// The create hooks services registered at start-up.
 #[derive(Default)]
 pub struct CreateHooks {
-    hooks: RwLock<Vec<Arc<dyn CreateHook>>>,
+    hooks: crate::frozen::Frozen<Vec<Arc<dyn CreateHook>>>,
 }
 
 impl CreateHooks {
     pub fn add(&self, hook: impl CreateHook) {
-        self.hooks
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Arc::new(hook));
+        self.hooks.write(|hooks| hooks.push(Arc::new(hook)));
+    }
+
+    pub fn freeze(&self) {
+        self.hooks.freeze();
     }
 
     fn all(&self) -> Vec<Arc<dyn CreateHook>> {
-        self.hooks
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.hooks.read(|hooks| hooks.clone())
     }
 }
 
@@ -240,50 +238,40 @@ pub fn enable_disable(event: &str) -> ApiResult<&'static str> {
 /// Every resource type the services declared: VO name → table.
 #[derive(Default)]
 pub struct ResourceTypes {
-    types: RwLock<Vec<ResourceRef>>,
+    types: crate::frozen::Frozen<Vec<ResourceRef>>,
 }
 
 impl ResourceTypes {
     pub fn add(&self, resource: ResourceRef) {
-        let mut types = self.types.write().unwrap_or_else(PoisonError::into_inner);
-        if !types.iter().any(|r| r.vo_name == resource.vo_name) {
-            types.push(resource);
-        }
+        self.types.write(|types| {
+            if !types.iter().any(|r| r.vo_name == resource.vo_name) {
+                types.push(resource);
+            }
+        });
     }
 
     pub fn get(&self, vo_name: &str) -> Option<ResourceRef> {
         self.types
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .find(|r| r.vo_name == vo_name)
-            .copied()
+            .read(|types| types.iter().find(|r| r.vo_name == vo_name).copied())
+    }
+
+    pub fn freeze(&self) {
+        self.types.freeze();
     }
 
     pub fn all(&self) -> Vec<ResourceRef> {
-        self.types
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.types.read(|types| types.clone())
     }
 
     pub fn table_of(&self, vo_name: &str) -> Option<&'static str> {
         self.types
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .find(|r| r.vo_name == vo_name)
-            .map(|r| r.table)
+            .read(|types| types.iter().find(|r| r.vo_name == vo_name).map(|r| r.table))
     }
 
     pub fn names(&self) -> Vec<&'static str> {
         let mut names: Vec<&'static str> = self
             .types
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .map(|r| r.vo_name)
-            .collect();
+            .read(|types| types.iter().map(|r| r.vo_name).collect());
         names.sort_unstable();
         names
     }
