@@ -32,6 +32,7 @@ mod pipeline;
 mod process;
 mod query;
 mod rest_rules;
+mod seed_compat;
 mod shutdown;
 mod storage;
 mod tags;

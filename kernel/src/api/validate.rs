@@ -56,6 +56,13 @@ pub fn typecheck(
             Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
                 out.insert(tags.to_string(), Value::Array(items.clone()));
             }
+            // A query string names a list once when it has one value.
+            Some(Value::String(one)) if from_query_string => {
+                out.insert(
+                    tags.to_string(),
+                    Value::Array(vec![Value::String(one.clone())]),
+                );
+            }
             Some(_) => return Err(format!("[{tags}] must be a list of strings")),
         }
     }

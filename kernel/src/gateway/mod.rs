@@ -206,8 +206,8 @@ impl Gateway {
         found: Vec<Matched>,
     ) -> Result<Prepared, HttpError> {
         let body = match method {
-            HttpMethod::Post | HttpMethod::Put => body_object(body)?,
-            HttpMethod::Get | HttpMethod::Delete => Map::new(),
+            HttpMethod::Post | HttpMethod::Put | HttpMethod::Delete => body_object(body)?,
+            HttpMethod::Get => Map::new(),
         };
         let chosen = if found.len() == 1 && found[0].api.action.is_none() {
             found.into_iter().next()

@@ -21,6 +21,8 @@ pub(super) fn body_object(body: &[u8]) -> Result<Map<String, Value>, HttpError> 
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
+        // ZStack reads a `null` body as no parameters (its SDK sends one on attach calls).
+        Ok(Value::Null) => Ok(Map::new()),
         Ok(_) => Err(HttpError::bad_request(
             "the request body must be a JSON object",
         )),
@@ -88,7 +90,19 @@ pub(super) fn read_input(
         }
         ApiInput::Params(_) => {
             let (mut raw, from_query_string) = match api.route.body {
-                BodyKey::None => (query_string_params(query_string), true),
+                BodyKey::None => {
+                    let mut raw = query_string_params(query_string);
+                    // A DELETE may also carry its parameters in a JSON body, flat or under
+                    // `params`; the query string (as ZStack's SDK sends them) wins.
+                    let in_body = match body.remove("params") {
+                        Some(Value::Object(params)) => params,
+                        _ => body,
+                    };
+                    for (name, value) in in_body {
+                        raw.entry(name).or_insert(value);
+                    }
+                    (raw, true)
+                }
                 BodyKey::Params | BodyKey::Action => {
                     let key = api.action.as_deref().unwrap_or("params");
                     let mut raw = match body.remove(key) {

@@ -62,6 +62,9 @@ impl Router {
     /// variable, so `/management-nodes/ready` wins over `/management-nodes/{uuid}`.
     pub fn lookup(&self, method: HttpMethod, segments: &[&str]) -> Lookup {
         let mut on_path = false;
+        // The most specific path matched, whatever its method: `GET /accounts/login` is that
+        // path with the wrong method, not `GET /accounts/{uuid}`.
+        let mut most_specific = 0;
         let mut best: Option<usize> = None;
         let mut found: Vec<Matched> = Vec::new();
         for entry in &self.entries {
@@ -88,6 +91,7 @@ impl Router {
                 continue;
             }
             on_path = true;
+            most_specific = most_specific.max(literals);
             if entry.api.route.method != method {
                 continue;
             }
@@ -105,6 +109,7 @@ impl Router {
         match (on_path, found.is_empty()) {
             (false, _) => Lookup::NoPath,
             (true, true) => Lookup::WrongMethod,
+            (true, false) if best.is_some_and(|b| b < most_specific) => Lookup::WrongMethod,
             (true, false) => Lookup::Found(found),
         }
     }

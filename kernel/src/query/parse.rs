@@ -36,6 +36,15 @@ pub fn parse_condition(text: &str) -> Result<Condition, String> {
                 "Invalid query parameter. The condition '{text}' has no field name"
             ));
         }
+        // ZStack's conditions have no spaces around the operator; `name = x` would otherwise
+        // look for a field `name ` and silently match nothing.
+        let value = &text[at + sym.len()..];
+        if path.len() != at || value.starts_with(char::is_whitespace) {
+            return Err(format!(
+                "Invalid query parameter. The condition '{text}' has spaces around its operator '{sym}'; write it without them, as '{path}{sym}{}'",
+                value.trim_start()
+            ));
+        }
         return Ok(Condition {
             path: path.to_string(),
             op,

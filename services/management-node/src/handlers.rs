@@ -31,8 +31,8 @@ pub async fn get_current_time(
     let millis = chrono::Utc::now().timestamp_millis();
     Ok(GetCurrentTimeReply {
         current_time: CurrentTime {
-            million_seconds: millis as f64,
-            seconds: (millis / 1000) as f64,
+            million_seconds: millis,
+            seconds: millis / 1000,
         },
     })
 }

@@ -24,7 +24,8 @@ api_message! {
     pub struct APIIsReadyToGoMsg {
         management_node_id: Option<String> => checks().uuid(),
     }
-    route = Route::get("/management-nodes/ready");
+    // Health and HA probes call it without a session, as ZStack lets them.
+    route = Route::get("/management-nodes/ready").without_session();
     reply = IsReadyToGoReply;
 }
 
@@ -37,9 +38,9 @@ impl ApiReply for GetVersionReply {}
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CurrentTime {
     #[serde(rename = "MillionSeconds")]
-    pub million_seconds: f64,
+    pub million_seconds: i64,
     #[serde(rename = "Seconds")]
-    pub seconds: f64,
+    pub seconds: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
