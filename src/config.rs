@@ -93,6 +93,13 @@ pub struct Settings {
     #[arg(long, env = "ZSTACK_QUERY_TIMEOUT", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub query_timeout: u64,
+    /// Seconds an API's task progress stays after the API ends.
+    #[arg(long, env = "ZSTACK_PROGRESS_DELETE_DELAY", default_value_t = 300)]
+    pub progress_delete_delay: u64,
+    /// Seconds any task progress stays at most.
+    #[arg(long, env = "ZSTACK_PROGRESS_TTL", default_value_t = 86400,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub progress_ttl: u64,
     /// Seconds any other database statement may run before the database stops it (0: no bound).
     #[arg(long, env = "ZSTACK_DB_STATEMENT_TIMEOUT", default_value_t = 60)]
     pub db_statement_timeout: u64,
@@ -192,6 +199,8 @@ impl Settings {
         config.public_url = self.public_url.clone();
         config.trust_forwarded = self.trust_forwarded;
         config.body_timeout = Duration::from_secs(self.body_timeout.max(1));
+        config.progress_delete_delay = Duration::from_secs(self.progress_delete_delay);
+        config.progress_ttl = Duration::from_secs(self.progress_ttl);
         config.login_max_failures = self.login_max_failures;
         config.login_failure_window = Duration::from_secs(self.login_failure_window.max(1));
         config

@@ -11,6 +11,7 @@ pub const FAMILIES: &[Family] = &[
     zstack_account::FAMILY,
     zstack_management_node::FAMILY,
     zstack_tag::FAMILY,
+    zstack_task_progress::FAMILY,
     zstack_zone::FAMILY,
     zstack_cluster::FAMILY,
     zstack_host::FAMILY,

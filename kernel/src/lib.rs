@@ -17,6 +17,7 @@ pub mod message;
 pub mod node;
 pub mod node_ring;
 pub mod pipeline;
+pub mod progress;
 pub mod query;
 pub mod resource;
 pub mod schema;

@@ -73,10 +73,13 @@ pub struct Envelope {
 
 impl Envelope {
     pub fn new<M: Message>(msg: M) -> Self {
+        // A message sent while handling an API works for that API (task progress).
+        let mut headers = Headers::new();
+        crate::progress::stamp(&mut headers);
         Envelope {
             name: M::NAME,
             id: new_uuid(),
-            headers: Headers::new(),
+            headers,
             session: None,
             queue_key: msg.queue_key(),
             payload: Box::new(msg),

@@ -33,6 +33,10 @@ pub struct NodeConfig {
     /// How long a finished job stays pollable.
     pub job_retention: Duration,
     pub session_timeout: Duration,
+    /// How long an API's task progress stays after the API ends (ZStack: 300 s).
+    pub progress_delete_delay: Duration,
+    /// How long any task progress stays at most (ZStack: 1 day).
+    pub progress_ttl: Duration,
     pub heartbeat_interval: Duration,
     /// A node whose last heartbeat is older than this (by the database's clock) is dead.
     pub node_dead_after: Duration,
@@ -69,6 +73,8 @@ impl NodeConfig {
             sync_api_timeout: Duration::from_secs(5 * 60),
             job_retention: Duration::from_secs(2 * 24 * 3600),
             session_timeout: Duration::from_secs(7200),
+            progress_delete_delay: Duration::from_secs(300),
+            progress_ttl: Duration::from_secs(24 * 3600),
             heartbeat_interval: Duration::from_secs(5),
             node_dead_after: Duration::from_secs(30),
             services: None,

@@ -56,13 +56,14 @@ impl Service {
     {
         let handler = Arc::new(handler);
         let erased: HandlerFn = Arc::new(move |env: Envelope| {
+            let scope = crate::progress::scope_of(&env.headers);
             let ctx = MsgContext {
                 id: env.id,
                 headers: env.headers,
                 session: env.session,
             };
             match env.payload.downcast::<M>() {
-                Ok(msg) => handler(*msg, ctx)
+                Ok(msg) => crate::progress::within(scope, handler(*msg, ctx))
                     .map(|r| r.map(|reply| Box::new(reply) as Payload))
                     .boxed(),
                 Err(_) => {

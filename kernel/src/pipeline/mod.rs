@@ -200,6 +200,15 @@ impl Pipeline {
         envelope
             .headers
             .extend(call.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+        // The API's own id names its task progress, even when another API's handler sent it.
+        envelope
+            .headers
+            .insert(crate::progress::API_ID_HEADER.into(), call.api_id.clone());
+        envelope.headers.insert(
+            crate::progress::API_NAME_HEADER.into(),
+            call.api.name.to_string(),
+        );
+        envelope.headers.remove(crate::progress::TASK_HEADER);
         let reply = if call.job {
             envelope
                 .headers
