@@ -100,6 +100,10 @@ pub struct Settings {
     #[arg(long, env = "ZSTACK_PROGRESS_TTL", default_value_t = 86400,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub progress_ttl: u64,
+    /// Seconds a notification is kept.
+    #[arg(long, env = "ZSTACK_NOTIFICATION_RETENTION", default_value_t = 30 * 24 * 3600,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub notification_retention: u64,
     /// Seconds any other database statement may run before the database stops it (0: no bound).
     #[arg(long, env = "ZSTACK_DB_STATEMENT_TIMEOUT", default_value_t = 60)]
     pub db_statement_timeout: u64,
@@ -201,6 +205,10 @@ impl Settings {
         config.body_timeout = Duration::from_secs(self.body_timeout.max(1));
         config.progress_delete_delay = Duration::from_secs(self.progress_delete_delay);
         config.progress_ttl = Duration::from_secs(self.progress_ttl);
+        config.settings.insert(
+            "notification.retention",
+            self.notification_retention.to_string(),
+        );
         config.login_max_failures = self.login_max_failures;
         config.login_failure_window = Duration::from_secs(self.login_failure_window.max(1));
         config

@@ -12,6 +12,7 @@ pub const FAMILIES: &[Family] = &[
     zstack_management_node::FAMILY,
     zstack_tag::FAMILY,
     zstack_task_progress::FAMILY,
+    zstack_notification::FAMILY,
     zstack_zone::FAMILY,
     zstack_cluster::FAMILY,
     zstack_host::FAMILY,

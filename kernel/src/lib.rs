@@ -7,6 +7,7 @@ pub mod bus;
 pub mod cascade;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod family;
 pub mod frozen;
 pub mod gateway;

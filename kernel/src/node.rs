@@ -33,6 +33,8 @@ pub struct NodeConfig {
     /// How long a finished job stays pollable.
     pub job_retention: Duration,
     pub session_timeout: Duration,
+    /// Settings of single services (`notification.retention`), as flags gave them.
+    pub settings: std::collections::BTreeMap<&'static str, String>,
     /// How long an API's task progress stays after the API ends (ZStack: 300 s).
     pub progress_delete_delay: Duration,
     /// How long any task progress stays at most (ZStack: 1 day).
@@ -64,6 +66,15 @@ pub struct NodeConfig {
 }
 
 impl NodeConfig {
+    /// Service setting `name` in seconds, or `default` when unset or not a number.
+    pub fn setting_secs(&self, name: &str, default: Duration) -> Duration {
+        self.settings
+            .get(name)
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(Duration::from_secs)
+            .unwrap_or(default)
+    }
+
     pub fn new(node_uuid: String, host_name: String, port: u16) -> Self {
         NodeConfig {
             node_uuid,
@@ -73,6 +84,7 @@ impl NodeConfig {
             sync_api_timeout: Duration::from_secs(5 * 60),
             job_retention: Duration::from_secs(2 * 24 * 3600),
             session_timeout: Duration::from_secs(7200),
+            settings: std::collections::BTreeMap::new(),
             progress_delete_delay: Duration::from_secs(300),
             progress_ttl: Duration::from_secs(24 * 3600),
             heartbeat_interval: Duration::from_secs(5),

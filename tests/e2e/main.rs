@@ -26,6 +26,7 @@ mod injection;
 mod management_node;
 mod metrics;
 mod network;
+mod notification;
 mod offerings;
 mod openapi;
 mod pipeline;

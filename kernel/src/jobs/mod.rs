@@ -26,6 +26,12 @@ pub struct ApiJobCompleted {
     pub api_id: String,
     pub api_name: String,
     pub success: bool,
+    /// The resource the API answered with (`inventory.uuid`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_uuid: Option<String>,
+    /// The error a failed API answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Value>,
 }
 
 impl Event for ApiJobCompleted {
@@ -131,10 +137,13 @@ impl Announcer {
 
     /// Publishes the job's end and delivers its webhook (whose tries may take a while).
     async fn announce(&self, node: &NodeContext, job: Ended<'_>) -> bool {
+        let body: Value = serde_json::from_str(&job.body).unwrap_or(Value::Null);
         node.bus.publish(ApiJobCompleted {
             api_id: job.uuid.to_string(),
             api_name: job.api_name.to_string(),
             success: job.success,
+            resource_uuid: body["inventory"]["uuid"].as_str().map(String::from),
+            error: body.get("error").cloned(),
         });
         match job.web_hook {
             Some(url) => {

@@ -54,7 +54,7 @@ fn sql_value(kind: FieldKind, field: &str, text: &str) -> Result<SqlValue, Error
         ))
     };
     Ok(match kind {
-        FieldKind::Str => text.to_string().into(),
+        FieldKind::Str | FieldKind::Json => text.to_string().into(),
         FieldKind::Int => text.parse::<i64>().map_err(|_| bad("an integer"))?.into(),
         FieldKind::Float => text.parse::<f64>().map_err(|_| bad("a number"))?.into(),
         FieldKind::Bool => match text.to_ascii_lowercase().as_str() {
@@ -299,6 +299,9 @@ fn decode_row(
             FieldKind::Date => row
                 .try_get_by_index::<Option<DateTime<Utc>>>(col)?
                 .map(|d| Value::from(format_date(d))),
+            FieldKind::Json => row
+                .try_get_by_index::<Option<String>>(col)?
+                .map(|text| serde_json::from_str(&text).unwrap_or(Value::String(text))),
         };
         // ZStack omits null fields.
         if let Some(value) = value {

@@ -27,6 +27,8 @@ pub enum FieldKind {
     Float,
     Bool,
     Date,
+    /// JSON kept as text: compared as text, answered as JSON.
+    Json,
 }
 
 #[derive(Debug, Clone)]
@@ -120,6 +122,7 @@ impl QueryMeta {
             FieldKind::Int => serde_json::json!({"type": "integer"}),
             FieldKind::Float => serde_json::json!({"type": "number"}),
             FieldKind::Bool => serde_json::json!({"type": "boolean"}),
+            FieldKind::Json => serde_json::json!({}),
         };
         let mut properties = Map::new();
         for field in &self.fields {
