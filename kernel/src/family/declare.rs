@@ -20,8 +20,10 @@
 ///
 /// Optional lines, before `columns`: `remove path;` (a family's own
 /// [`ResourceTable::remove`](crate::family::ResourceTable::remove)), `extend path;` (a
-/// `fn(QueryMeta) -> QueryMeta` adding list fields and join-table relations). A column's bracket
-/// may add `index` after its length (`[32, index]`). It generates, in a module re-exported where it stands: the sea-orm
+/// `fn(QueryMeta) -> QueryMeta` adding list fields and join-table relations), `reply Type =
+/// path;` (what the APIs answer when it is more than the row, from `async fn path(&NodeContext,
+/// Model) -> ApiResult<Type>`). A column's bracket may add `index` after its length
+/// (`[32, index]`). It generates, in a module re-exported where it stands: the sea-orm
 /// `Model`, `Entity`, `ActiveModel` and `Column`; `migration()`; the inventory (a `From` for a
 /// contract's inventory of the same fields, or `Model` itself); and the [`Queryable`], cascade
 /// family and [`ResourceTable`](crate::family::ResourceTable) impls.
@@ -38,6 +40,7 @@ macro_rules! resource_table {
         $( cascade $cascade_msg:literal { $( $parent:literal => $parent_col:ident ),* $(,)? } )?
         $( remove $remove:path; )?
         $( extend $extend:path; )?
+        $( reply $reply:ty = $reply_fn:path; )?
         columns {
             $( $(#[$fmeta:meta])* $field:ident : $fty:ty $([$len:literal $(, $index:ident)?])? $(=> $target:literal)? ),* $(,)?
         }
@@ -126,6 +129,7 @@ macro_rules! resource_table {
                 const PARENT_COLUMNS: &'static [(&'static str, &'static str)] =
                     &[$($( ($parent, stringify!($parent_col)) ),*)?];
                 type Inventory = $crate::resource_table!(@inventory_type $inv);
+                $crate::resource_table!(@reply $inv $(, $reply = $reply_fn)?);
                 $(
                     fn remove(
                         node: &$crate::NodeContext,
@@ -155,6 +159,24 @@ macro_rules! resource_table {
                     last_op_date: m.last_op_date,
                 }
             }
+        }
+    };
+    (@reply $inv:ident) => {
+        type Reply = $crate::resource_table!(@inventory_type $inv);
+        fn reply(
+            _node: &$crate::NodeContext,
+            model: Model,
+        ) -> $crate::family::BoxFuture<'_, $crate::ApiResult<Self::Reply>> {
+            Box::pin(async move { Ok(model.into()) })
+        }
+    };
+    (@reply $inv:ident, $reply:ty = $reply_fn:path) => {
+        type Reply = $reply;
+        fn reply(
+            node: &$crate::NodeContext,
+            model: Model,
+        ) -> $crate::family::BoxFuture<'_, $crate::ApiResult<Self::Reply>> {
+            Box::pin($reply_fn(node, model))
         }
     };
     (@inventory_type Model) => { Model };

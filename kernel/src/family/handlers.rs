@@ -39,7 +39,7 @@ pub async fn update<T, M>(
     node: NodeContext,
     msg: M,
     _ctx: MsgContext,
-) -> ApiResult<InventoryReply<T::Inventory>>
+) -> ApiResult<InventoryReply<T::Reply>>
 where
     T: ResourceTable,
     M: Update,
@@ -56,21 +56,22 @@ where
         active.set(column::<T>("description")?, Some(description).into());
     }
     active.set(column::<T>("last_op_date")?, crate::time::now().into());
-    Ok(T::Inventory::from(active.update(&node.db).await?).into())
+    let model = active.update(&node.db).await?;
+    Ok(T::reply(&node, model).await?.into())
 }
 
 pub async fn change_state<T, M>(
     node: NodeContext,
     msg: M,
     _ctx: MsgContext,
-) -> ApiResult<InventoryReply<T::Inventory>>
+) -> ApiResult<InventoryReply<T::Reply>>
 where
     T: ResourceTable,
     M: ChangeState,
 {
     let state = enable_disable(msg.event())?;
     let model = set_state::<T>(&node.db, T::QUERY, msg.target(), state).await?;
-    Ok(T::Inventory::from(model).into())
+    Ok(T::reply(&node, model).await?.into())
 }
 
 pub async fn delete<T, M>(node: NodeContext, msg: M, ctx: MsgContext) -> ApiResult<EmptyReply>

@@ -17,6 +17,7 @@ use sea_orm::{
 use crate::error::{ApiError, ApiResult, argerr, not_found};
 use crate::message::MsgContext;
 use crate::node::NodeContext;
+use crate::query::{QueryMeta, Relation};
 
 /// The resource `uuid` of entity `E`, or SYS.1003 naming it as `what` (`cluster`).
 pub async fn find<E, C>(db: &C, what: &str, uuid: &str) -> ApiResult<E::Model>
@@ -362,6 +363,19 @@ impl Link {
         uuids: &[String],
     ) -> ApiResult<()> {
         delete_where(db, self.table, column, uuids).await
+    }
+
+    /// The link in the linking resource's queries: list field `list` (the linked uuids, oldest
+    /// link first) and relation `target` to the linked resources.
+    pub fn query(&self, meta: QueryMeta, list: &'static str, target: &'static str) -> QueryMeta {
+        let (table, from, to) = (self.table, self.from.0, self.to.0);
+        meta.values(list, table, from, to, "create_date")
+            .relation_via(target, target, "uuid", (table, from, to), "uuid")
+    }
+
+    /// The way back, for the linked resource's queries: relation `name` to the linking resources.
+    pub fn back(&self, name: &'static str) -> Relation {
+        Relation::new(name, name, "uuid", "uuid").via(self.table, self.to.0, self.from.0)
     }
 
     /// The resources `from` is linked to, oldest link first.

@@ -1,9 +1,9 @@
 //! What each L2 network API does.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use zstack_header::cluster::GetClusterMsg;
-use zstack_header::l2_network::{self as contract, GetL2NetworkMsg, L2NetworkInventory};
-use zstack_kernel::api::{EmptyReply, InventoryReply};
+use zstack_header::l2_network::L2NetworkInventory;
+use zstack_kernel::api::InventoryReply;
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest};
 use zstack_kernel::error::operr;
 use zstack_kernel::message::new_uuid;
@@ -17,13 +17,13 @@ use crate::entity::{
 };
 use crate::messages::{
     APIAttachL2NetworkToClusterMsg, APICreateL2NoVlanNetworkMsg, APICreateL2VlanNetworkMsg,
-    APIDeleteL2NetworkMsg, APIDetachL2NetworkFromClusterMsg, APIUpdateL2NetworkMsg,
+    APIDetachL2NetworkFromClusterMsg,
 };
 
 const WHAT: &str = "L2 network";
 
 /// The network with the clusters it is attached to.
-async fn inventory(node: &NodeContext, network: Model) -> ApiResult<L2NetworkInventory> {
+pub async fn inventory(node: &NodeContext, network: Model) -> ApiResult<L2NetworkInventory> {
     let attached_cluster_uuids = CLUSTERS.linked(&node.db, &network.uuid).await?;
     Ok(L2NetworkInventory {
         network: network.into(),
@@ -104,24 +104,6 @@ pub async fn create_vlan(
     .await
 }
 
-pub async fn update(
-    node: NodeContext,
-    msg: APIUpdateL2NetworkMsg,
-    _ctx: MsgContext,
-) -> ApiResult<InventoryReply<L2NetworkInventory>> {
-    let network = find::<L2Network, _>(&node.db, WHAT, &msg.uuid).await?;
-    let mut active: ActiveModel = network.into();
-    if let Some(name) = msg.name {
-        active.name = Set(name);
-    }
-    if let Some(description) = msg.description {
-        active.description = Set(Some(description));
-    }
-    active.last_op_date = Set(now());
-    let network = active.update(&node.db).await?;
-    Ok(inventory(&node, network).await?.into())
-}
-
 /// Another L2 network attached to `cluster_uuid` that uses the same wire as `network`: the
 /// same interface without VLAN, or the same interface and VLAN.
 async fn clash(
@@ -199,54 +181,10 @@ pub async fn detach_cluster(
     Ok(inventory(&node, network).await?.into())
 }
 
-pub async fn get(
-    node: NodeContext,
-    msg: GetL2NetworkMsg,
-    _ctx: MsgContext,
-) -> ApiResult<contract::L2Network> {
-    Ok(find::<L2Network, _>(&node.db, WHAT, &msg.uuid)
-        .await?
-        .into())
-}
-
 /// Deletes L2 networks after their children (L3 networks), then their attachments.
-async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
+pub async fn remove(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
     CLUSTERS.forget_from(&node.db, &uuids).await?;
     delete_rows(&node.db, L2_NETWORK, &uuids).await
-}
-
-pub async fn delete(
-    node: NodeContext,
-    msg: APIDeleteL2NetworkMsg,
-    ctx: MsgContext,
-) -> ApiResult<EmptyReply> {
-    let mode = msg.delete_mode.as_deref();
-    node.delete_one(&ctx, L2_NETWORK, msg.uuid, mode, |uuids| {
-        remove_rows(&node, uuids)
-    })
-    .await
-}
-
-/// L2 networks go when their zone goes.
-pub struct L2NetworkCascade;
-
-impl CascadeFamily for L2NetworkCascade {
-    const MESSAGE: &'static str = "L2NetworkCascadeMsg";
-    const PARENTS: &'static [&'static str] = &["ZoneVO"];
-}
-
-pub async fn zone_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
-    let uuids: Vec<String> = L2Network::find()
-        .filter(Column::ZoneUuid.is_in(req.parent_uuids.clone()))
-        .all(&node.db)
-        .await?
-        .into_iter()
-        .map(|n| n.uuid)
-        .collect();
-    node.cascade_to(L2_NETWORK.vo_name, uuids, &req, |uuids| {
-        remove_rows(&node, uuids)
-    })
-    .await
 }
 
 /// A cluster going takes its L2 attachments with it; the L2 networks stay.
