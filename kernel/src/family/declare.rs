@@ -210,6 +210,7 @@ macro_rules! resource_table {
 ///     of CLUSTER, inventory ClusterInventory, path "/clusters";
 ///     update APIUpdateClusterMsg;            // name, description
 ///     change_state APIChangeClusterStateMsg; // stateEvent enable | disable
+///     reconnect APIReconnectXMsg;            // status Connecting, then Connected
 ///     delete APIDeleteClusterMsg;            // deleteMode Permissive | Enforcing
 /// }
 /// ```
@@ -221,6 +222,7 @@ macro_rules! standard_apis {
         of $of:path, inventory $inv:ty, path $path:literal;
         $( update $update:ident; )?
         $( change_state $change:ident; )?
+        $( reconnect $reconnect:ident; )?
         $( delete $delete:ident; )?
     ) => {
         $(
@@ -263,6 +265,23 @@ macro_rules! standard_apis {
                 }
                 fn event(&self) -> &str {
                     &self.state_event
+                }
+            }
+        )?
+        $(
+            $crate::api_message! {
+                /// Reconnects a resource (the simulator connects at once).
+                pub struct $reconnect {
+                    uuid: String => $crate::api::checks().resource($of),
+                }
+                route = $crate::api::Route::action(concat!($path, "/{uuid}/actions"));
+                reply = $crate::api::InventoryReply<$inv>;
+                resource = uuid;
+            }
+
+            impl $crate::family::handlers::Reconnect for $reconnect {
+                fn target(&self) -> &str {
+                    &self.uuid
                 }
             }
         )?
