@@ -1,45 +1,68 @@
 //! The backup storage table, its zone attachments, and its inventory (`BackupStorageInventory`).
 
-use chrono::{DateTime, Utc};
-use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 pub use zstack_header::backup_storage::BACKUP_STORAGE;
 use zstack_kernel::api::Inventory;
+use zstack_kernel::query::QueryMeta;
+use zstack_kernel::schema::CreateTables;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "backup_storage")]
-#[serde(rename_all = "camelCase")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub uuid: String,
-    pub name: String,
-    pub url: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub hostname: String,
-    pub username: String,
-    /// Kept for the (simulated) SSH login; never part of an inventory.
-    #[serde(skip_serializing, default)]
-    pub password: String,
-    pub ssh_port: i64,
-    pub total_capacity: i64,
-    pub available_capacity: i64,
-    #[serde(rename = "type")]
-    pub r#type: String,
-    /// Enabled or Disabled.
-    pub state: String,
-    /// Connecting or Connected (the simulator always connects).
-    pub status: String,
-    #[serde(with = "zstack_kernel::time")]
-    pub create_date: DateTime<Utc>,
-    #[serde(with = "zstack_kernel::time")]
-    pub last_op_date: DateTime<Utc>,
+zstack_kernel::resource_table! {
+    table "backup_storage" for BACKUP_STORAGE;
+    query APIQueryBackupStorageMsg "/backup-storage" as "backupStorage";
+    inventory Model = "org.zstack.header.storage.backup.BackupStorageInventory";
+    migration "m0410_backup_storage";
+    remove crate::handlers::remove;
+    extend query;
+    reply BackupStorageInventory = crate::handlers::inventory;
+    columns {
+        name: String [255],
+        url: String [2048],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        description: Option<String> [2048],
+        hostname: String [255],
+        username: String [255],
+        /// Kept for the (simulated) SSH login; never part of an inventory, nor of a query.
+        #[serde(skip_serializing, default)]
+        password: String [255],
+        ssh_port: i64,
+        total_capacity: i64,
+        available_capacity: i64,
+        r#type: String [64],
+        /// Enabled or Disabled.
+        state: String [32],
+        /// Connecting or Connected (the simulator always connects).
+        status: String [32],
+    }
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+/// The storage table and its zone attachment table.
+pub fn migration() -> CreateTables {
+    use sea_orm_migration::prelude::{Index, Table};
+    use sea_orm_migration::schema::{string_len, timestamp_with_time_zone};
+    declared::migration()
+        .table(
+            Table::create()
+                .table(zone_ref::TABLE)
+                .col(string_len("backup_storage_uuid", 32))
+                .col(string_len("zone_uuid", 32))
+                .col(timestamp_with_time_zone("create_date"))
+                // One attachment per pair: a racing second attach fails on the key.
+                .primary_key(Index::create().col("backup_storage_uuid").col("zone_uuid")),
+        )
+        .index(
+            Index::create()
+                .name("idx_backup_storage_zone_ref_zone_uuid")
+                .table(zone_ref::TABLE)
+                .col("zone_uuid"),
+        )
+}
 
-impl ActiveModelBehavior for ActiveModel {}
+/// Queries see the attached zones (`attachedZoneUuids`, `backupStorage.zone`), never the
+/// password.
+fn query(mut meta: QueryMeta) -> QueryMeta {
+    meta.fields.retain(|f| f.name != "password");
+    ZONES.query(meta, "attachedZoneUuids", "zone")
+}
 
 /// What the APIs answer: the row and the zones it is attached to (queries answer the same through their list
 /// field).
