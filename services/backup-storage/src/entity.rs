@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 pub use zstack_header::backup_storage::BACKUP_STORAGE;
 use zstack_kernel::api::Inventory;
 use zstack_kernel::query::QueryMeta;
+use zstack_kernel::resource::Link;
 use zstack_kernel::schema::CreateTables;
 
 zstack_kernel::resource_table! {
@@ -37,24 +38,7 @@ zstack_kernel::resource_table! {
 
 /// The storage table and its zone attachment table.
 pub fn migration() -> CreateTables {
-    use sea_orm_migration::prelude::{Index, Table};
-    use sea_orm_migration::schema::{string_len, timestamp_with_time_zone};
-    declared::migration()
-        .table(
-            Table::create()
-                .table(zone_ref::TABLE)
-                .col(string_len("backup_storage_uuid", 32))
-                .col(string_len("zone_uuid", 32))
-                .col(timestamp_with_time_zone("create_date"))
-                // One attachment per pair: a racing second attach fails on the key.
-                .primary_key(Index::create().col("backup_storage_uuid").col("zone_uuid")),
-        )
-        .index(
-            Index::create()
-                .name("idx_backup_storage_zone_ref_zone_uuid")
-                .table(zone_ref::TABLE)
-                .col("zone_uuid"),
-        )
+    ZONES.migration(declared::migration())
 }
 
 /// Queries see the attached zones (`attachedZoneUuids`, `backupStorage.zone`), never the
@@ -82,30 +66,8 @@ impl Inventory for BackupStorageInventory {
 
 /// Which zones a backup storage serves (`BackupStorageZoneRefVO`).
 /// The join table's attach, detach and cleanup.
-pub const ZONES: zstack_kernel::resource::Link = zstack_kernel::resource::Link {
-    table: zone_ref::TABLE,
+pub const ZONES: Link = Link {
+    table: "backup_storage_zone_ref",
     from: ("backup_storage_uuid", "backup storage"),
     to: ("zone_uuid", "zone"),
 };
-
-pub mod zone_ref {
-    use chrono::{DateTime, Utc};
-    use sea_orm::entity::prelude::*;
-
-    pub const TABLE: &str = "backup_storage_zone_ref";
-
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-    #[sea_orm(table_name = "backup_storage_zone_ref")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub backup_storage_uuid: String,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub zone_uuid: String,
-        pub create_date: DateTime<Utc>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}

@@ -69,24 +69,31 @@ pub async fn inventory(node: &NodeContext, storage: Model) -> ApiResult<BackupSt
     })
 }
 
+/// The storage an add API describes (both carry the same fields), of type `type`.
+macro_rules! new_storage {
+    ($msg:ident, $type:literal) => {
+        NewStorage {
+            uuid: $msg.resource_uuid,
+            name: $msg.name,
+            description: $msg.description,
+            url: $msg.url,
+            hostname: $msg.hostname,
+            username: $msg.username,
+            password: $msg.password,
+            ssh_port: $msg.ssh_port,
+            r#type: $type,
+            total_capacity: $msg.total_capacity,
+        }
+    };
+}
+
 pub async fn add_image_store(
     node: NodeContext,
     msg: APIAddImageStoreBackupStorageMsg,
     ctx: MsgContext,
 ) -> ApiResult<InventoryReply<BackupStorageInventory>> {
-    let new = NewStorage {
-        uuid: msg.resource_uuid,
-        name: msg.name,
-        description: msg.description,
-        url: msg.url,
-        hostname: msg.hostname,
-        username: msg.username,
-        password: msg.password,
-        ssh_port: msg.ssh_port,
-        r#type: "ImageStoreBackupStorage",
-        total_capacity: msg.total_capacity,
-    };
-    Ok(inventory(&node, add(&node, &ctx, new).await?).await?.into())
+    let bs = add(&node, &ctx, new_storage!(msg, "ImageStoreBackupStorage")).await?;
+    Ok(inventory(&node, bs).await?.into())
 }
 
 pub async fn add_sftp(
@@ -94,19 +101,8 @@ pub async fn add_sftp(
     msg: APIAddSftpBackupStorageMsg,
     ctx: MsgContext,
 ) -> ApiResult<InventoryReply<BackupStorageInventory>> {
-    let new = NewStorage {
-        uuid: msg.resource_uuid,
-        name: msg.name,
-        description: msg.description,
-        url: msg.url,
-        hostname: msg.hostname,
-        username: msg.username,
-        password: msg.password,
-        ssh_port: msg.ssh_port,
-        r#type: "SftpBackupStorage",
-        total_capacity: msg.total_capacity,
-    };
-    Ok(inventory(&node, add(&node, &ctx, new).await?).await?.into())
+    let bs = add(&node, &ctx, new_storage!(msg, "SftpBackupStorage")).await?;
+    Ok(inventory(&node, bs).await?.into())
 }
 
 pub async fn attach(

@@ -4,6 +4,7 @@
 pub use zstack_header::l2_network::L2_NETWORK;
 use zstack_header::l2_network::{L2Network, L2NetworkInventory};
 use zstack_kernel::query::QueryMeta;
+use zstack_kernel::resource::Link;
 use zstack_kernel::schema::CreateTables;
 
 pub const NO_VLAN: &str = "L2NoVlanNetwork";
@@ -32,30 +33,13 @@ zstack_kernel::resource_table! {
 
 /// The network's table and its cluster attachment table.
 pub fn migration() -> CreateTables {
-    use sea_orm_migration::prelude::{Index, Table};
-    use sea_orm_migration::schema::{string_len, timestamp_with_time_zone};
-    declared::migration()
-        .table(
-            Table::create()
-                .table(cluster_ref::TABLE)
-                .col(string_len("l2_network_uuid", 32))
-                .col(string_len("cluster_uuid", 32))
-                .col(timestamp_with_time_zone("create_date"))
-                // One attachment per pair: racing attaches of one pair meet here.
-                .primary_key(Index::create().col("l2_network_uuid").col("cluster_uuid")),
-        )
-        .index(
-            Index::create()
-                .name("idx_l2_network_cluster_ref_cluster_uuid")
-                .table(cluster_ref::TABLE)
-                .col("cluster_uuid"),
-        )
+    CLUSTERS.migration(declared::migration())
 }
 
 /// Which clusters an L2 network is attached to.
 /// The join table's attach, detach and cleanup.
-pub const CLUSTERS: zstack_kernel::resource::Link = zstack_kernel::resource::Link {
-    table: cluster_ref::TABLE,
+pub const CLUSTERS: Link = Link {
+    table: "l2_network_cluster_ref",
     from: ("l2_network_uuid", "l2Network"),
     to: ("cluster_uuid", "cluster"),
 };
@@ -63,26 +47,4 @@ pub const CLUSTERS: zstack_kernel::resource::Link = zstack_kernel::resource::Lin
 /// The attached clusters in queries: `attachedClusterUuids`, and `l2Network.cluster`.
 fn clusters(meta: QueryMeta) -> QueryMeta {
     CLUSTERS.query(meta, "attachedClusterUuids", "cluster")
-}
-
-pub mod cluster_ref {
-    use chrono::{DateTime, Utc};
-    use sea_orm::entity::prelude::*;
-
-    pub const TABLE: &str = "l2_network_cluster_ref";
-
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-    #[sea_orm(table_name = "l2_network_cluster_ref")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub l2_network_uuid: String,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub cluster_uuid: String,
-        pub create_date: DateTime<Utc>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
 }

@@ -13,7 +13,6 @@ use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
 use crate::entity::{
     ActiveModel, CLUSTERS, Column, Entity as L2Network, L2_NETWORK, Model, NO_VLAN, VLAN,
-    cluster_ref,
 };
 use crate::messages::{
     APIAttachL2NetworkToClusterMsg, APICreateL2NoVlanNetworkMsg, APICreateL2VlanNetworkMsg,
@@ -31,39 +30,25 @@ pub async fn inventory(node: &NodeContext, network: Model) -> ApiResult<L2Networ
     })
 }
 
-async fn create(
-    node: &NodeContext,
-    ctx: &MsgContext,
-    resource_uuid: Option<String>,
-    row: impl FnOnce(String) -> ActiveModel,
-) -> ApiResult<InventoryReply<L2NetworkInventory>> {
-    let uuid = resource_uuid.unwrap_or_else(new_uuid);
-    let network =
-        create_resource(node, &node.db, ctx, L2_NETWORK, &uuid, row(uuid.clone())).await?;
-    Ok(inventory(node, network).await?.into())
-}
-
-fn new_row(
-    uuid: String,
-    name: String,
-    description: Option<String>,
-    zone_uuid: String,
-    physical_interface: String,
-    r#type: &str,
-    vlan: Option<i64>,
-) -> ActiveModel {
-    let at = now();
-    ActiveModel {
-        uuid: Set(uuid),
-        name: Set(name),
-        description: Set(description),
-        zone_uuid: Set(zone_uuid),
-        physical_interface: Set(physical_interface),
-        r#type: Set(r#type.into()),
-        vlan: Set(vlan),
-        create_date: Set(at),
-        last_op_date: Set(at),
-    }
+/// Creates the network a create API describes (both carry the same fields), of `type`.
+macro_rules! create {
+    ($node:ident, $ctx:ident, $msg:ident, $type:expr, $vlan:expr) => {{
+        let uuid = $msg.resource_uuid.unwrap_or_else(new_uuid);
+        let at = now();
+        let row = ActiveModel {
+            uuid: Set(uuid.clone()),
+            name: Set($msg.name),
+            description: Set($msg.description),
+            zone_uuid: Set($msg.zone_uuid),
+            physical_interface: Set($msg.physical_interface),
+            r#type: Set($type.into()),
+            vlan: Set($vlan),
+            create_date: Set(at),
+            last_op_date: Set(at),
+        };
+        let network = create_resource(&$node, &$node.db, &$ctx, L2_NETWORK, &uuid, row).await?;
+        Ok(inventory(&$node, network).await?.into())
+    }};
 }
 
 pub async fn create_no_vlan(
@@ -71,18 +56,7 @@ pub async fn create_no_vlan(
     msg: APICreateL2NoVlanNetworkMsg,
     ctx: MsgContext,
 ) -> ApiResult<InventoryReply<L2NetworkInventory>> {
-    create(&node, &ctx, msg.resource_uuid, |uuid| {
-        new_row(
-            uuid,
-            msg.name,
-            msg.description,
-            msg.zone_uuid,
-            msg.physical_interface,
-            NO_VLAN,
-            None,
-        )
-    })
-    .await
+    create!(node, ctx, msg, NO_VLAN, None)
 }
 
 pub async fn create_vlan(
@@ -90,18 +64,7 @@ pub async fn create_vlan(
     msg: APICreateL2VlanNetworkMsg,
     ctx: MsgContext,
 ) -> ApiResult<InventoryReply<L2NetworkInventory>> {
-    create(&node, &ctx, msg.resource_uuid, |uuid| {
-        new_row(
-            uuid,
-            msg.name,
-            msg.description,
-            msg.zone_uuid,
-            msg.physical_interface,
-            VLAN,
-            Some(msg.vlan),
-        )
-    })
-    .await
+    create!(node, ctx, msg, VLAN, Some(msg.vlan))
 }
 
 /// Another L2 network attached to `cluster_uuid` that uses the same wire as `network`: the
@@ -111,14 +74,8 @@ async fn clash(
     network: &Model,
     cluster_uuid: &str,
 ) -> ApiResult<Option<Model>> {
-    let attached: Vec<String> = cluster_ref::Entity::find()
-        .filter(cluster_ref::Column::ClusterUuid.eq(cluster_uuid))
-        .all(&node.db)
-        .await?
-        .into_iter()
-        .map(|r| r.l2_network_uuid)
-        .filter(|uuid| *uuid != network.uuid)
-        .collect();
+    let mut attached = CLUSTERS.linking(&node.db, cluster_uuid).await?;
+    attached.retain(|uuid| *uuid != network.uuid);
     if attached.is_empty() {
         return Ok(None);
     }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 pub use zstack_header::primary_storage::PRIMARY_STORAGE;
 use zstack_kernel::api::Inventory;
 use zstack_kernel::query::QueryMeta;
+use zstack_kernel::resource::Link;
 use zstack_kernel::schema::CreateTables;
 
 zstack_kernel::resource_table! {
@@ -39,28 +40,7 @@ zstack_kernel::resource_table! {
 
 /// The storage table and its cluster attachment table.
 pub fn migration() -> CreateTables {
-    use sea_orm_migration::prelude::{Index, Table};
-    use sea_orm_migration::schema::{string_len, timestamp_with_time_zone};
-    declared::migration()
-        .table(
-            Table::create()
-                .table(cluster_ref::TABLE)
-                .col(string_len("primary_storage_uuid", 32))
-                .col(string_len("cluster_uuid", 32))
-                .col(timestamp_with_time_zone("create_date"))
-                // One attachment per pair: a racing second attach fails on the key.
-                .primary_key(
-                    Index::create()
-                        .col("primary_storage_uuid")
-                        .col("cluster_uuid"),
-                ),
-        )
-        .index(
-            Index::create()
-                .name("idx_primary_storage_cluster_ref_cluster_uuid")
-                .table(cluster_ref::TABLE)
-                .col("cluster_uuid"),
-        )
+    CLUSTERS.migration(declared::migration())
 }
 
 /// What the APIs answer: the row and the clusters it is attached to (queries answer the same through their list
@@ -81,8 +61,8 @@ impl Inventory for PrimaryStorageInventory {
 
 /// Which clusters a primary storage is attached to (`PrimaryStorageClusterRefVO`).
 /// The join table's attach, detach and cleanup.
-pub const CLUSTERS: zstack_kernel::resource::Link = zstack_kernel::resource::Link {
-    table: cluster_ref::TABLE,
+pub const CLUSTERS: Link = Link {
+    table: "primary_storage_cluster_ref",
     from: ("primary_storage_uuid", "primary storage"),
     to: ("cluster_uuid", "cluster"),
 };
@@ -90,26 +70,4 @@ pub const CLUSTERS: zstack_kernel::resource::Link = zstack_kernel::resource::Lin
 /// The attached clusters in queries: `attachedClusterUuids`, and `primaryStorage.cluster`.
 fn clusters(meta: QueryMeta) -> QueryMeta {
     CLUSTERS.query(meta, "attachedClusterUuids", "cluster")
-}
-
-pub mod cluster_ref {
-    use chrono::{DateTime, Utc};
-    use sea_orm::entity::prelude::*;
-
-    pub const TABLE: &str = "primary_storage_cluster_ref";
-
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-    #[sea_orm(table_name = "primary_storage_cluster_ref")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub primary_storage_uuid: String,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub cluster_uuid: String,
-        pub create_date: DateTime<Utc>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
 }

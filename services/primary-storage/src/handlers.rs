@@ -95,21 +95,28 @@ pub async fn inventory(node: &NodeContext, storage: Model) -> ApiResult<PrimaryS
     })
 }
 
+/// The storage an add API describes (both carry the same fields), of type `type`.
+macro_rules! new_storage {
+    ($msg:ident, $type:literal) => {
+        NewStorage {
+            uuid: $msg.resource_uuid,
+            zone_uuid: $msg.zone_uuid,
+            name: $msg.name,
+            description: $msg.description,
+            url: $msg.url,
+            r#type: $type,
+            total_capacity: $msg.total_capacity,
+        }
+    };
+}
+
 pub async fn add_local(
     node: NodeContext,
     msg: APIAddLocalPrimaryStorageMsg,
     ctx: MsgContext,
 ) -> ApiResult<InventoryReply<PrimaryStorageInventory>> {
-    let new = NewStorage {
-        uuid: msg.resource_uuid,
-        zone_uuid: msg.zone_uuid,
-        name: msg.name,
-        description: msg.description,
-        url: msg.url,
-        r#type: "LocalStorage",
-        total_capacity: msg.total_capacity,
-    };
-    Ok(inventory(&node, add(&node, &ctx, new).await?).await?.into())
+    let ps = add(&node, &ctx, new_storage!(msg, "LocalStorage")).await?;
+    Ok(inventory(&node, ps).await?.into())
 }
 
 pub async fn add_nfs(
@@ -118,16 +125,8 @@ pub async fn add_nfs(
     ctx: MsgContext,
 ) -> ApiResult<InventoryReply<PrimaryStorageInventory>> {
     check_nfs_url(&msg.url)?;
-    let new = NewStorage {
-        uuid: msg.resource_uuid,
-        zone_uuid: msg.zone_uuid,
-        name: msg.name,
-        description: msg.description,
-        url: msg.url,
-        r#type: "NFS",
-        total_capacity: msg.total_capacity,
-    };
-    Ok(inventory(&node, add(&node, &ctx, new).await?).await?.into())
+    let ps = add(&node, &ctx, new_storage!(msg, "NFS")).await?;
+    Ok(inventory(&node, ps).await?.into())
 }
 
 pub async fn update(
