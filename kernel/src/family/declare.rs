@@ -210,7 +210,7 @@ macro_rules! resource_table {
 ///     of CLUSTER, inventory ClusterInventory, path "/clusters";
 ///     update APIUpdateClusterMsg;            // name, description
 ///     change_state APIChangeClusterStateMsg; // stateEvent enable | disable
-///     reconnect APIReconnectXMsg;            // status Connecting, then Connected
+///     reconnect APIReconnectClusterMsg;      // (storage, hosts) Connecting, then Connected
 ///     delete APIDeleteClusterMsg;            // deleteMode Permissive | Enforcing
 /// }
 /// ```

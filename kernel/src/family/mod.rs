@@ -91,7 +91,8 @@ pub trait ResourceTable:
     /// The parents whose deletion takes these resources with them: parent VO name, and the
     /// column holding its uuid.
     const PARENT_COLUMNS: &'static [(&'static str, &'static str)];
-    /// What [`GetXMsg`](handlers::Get) answers: the row's own fields.
+    /// What the family's get message answers ([`handlers::get`], `GetClusterMsg`): the row's
+    /// own fields.
     type Inventory: From<Self::Model>;
     /// What the family's APIs answer about one resource: its inventory, or that with what the
     /// family keeps beside the row (the clusters an L2 network is attached to). The query API
