@@ -27,6 +27,14 @@ impl CreateTables {
         self.indexes.push(index.if_not_exists().to_owned());
         self
     }
+
+    /// Adds the tables and indexes of `other`, a second declared table this migration creates
+    /// (its own name is not used).
+    pub fn and(mut self, other: CreateTables) -> Self {
+        self.tables.extend(other.tables);
+        self.indexes.extend(other.indexes);
+        self
+    }
 }
 
 impl MigrationName for CreateTables {

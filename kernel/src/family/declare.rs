@@ -21,8 +21,10 @@
 /// Optional lines, before `columns`: `remove path;` and `refuse path;` (a family's own
 /// [`ResourceTable::remove`](crate::family::ResourceTable::remove) and
 /// [`ResourceTable::refuse`](crate::family::ResourceTable::refuse)), `extend path;` (a
-/// `fn(QueryMeta) -> QueryMeta` adding list fields and join-table relations). A column's bracket
-/// may add `index` or `unique` after its length (`[32, index]`). It generates, in a module re-exported where it stands: the sea-orm
+/// `fn(QueryMeta) -> QueryMeta` adding list fields and join-table relations), `reply Type =
+/// path;` (what the APIs answer when it is more than the row, from `async fn path(&NodeContext,
+/// Model) -> ApiResult<Type>`). A column's bracket may add `index` or `unique` after its length
+/// (`[32, index]`). It generates, in a module re-exported where it stands: the sea-orm
 /// `Model`, `Entity`, `ActiveModel` and `Column`; `migration()`; the inventory (a `From` for a
 /// contract's inventory of the same fields, or `Model` itself); and the [`Queryable`], cascade
 /// family and [`ResourceTable`](crate::family::ResourceTable) impls.
@@ -40,6 +42,7 @@ macro_rules! resource_table {
         $( remove $remove:path; )?
         $( refuse $refuse:path; )?
         $( extend $extend:path; )?
+        $( reply $reply:ty = $reply_fn:path; )?
         columns {
             $( $(#[$fmeta:meta])* $field:ident : $fty:ty $([$len:literal $(, $index:ident)?])? $(=> $target:literal)? ),* $(,)?
         }
@@ -128,6 +131,7 @@ macro_rules! resource_table {
                 const PARENT_COLUMNS: &'static [(&'static str, &'static str)] =
                     &[$($( ($parent, stringify!($parent_col)) ),*)?];
                 type Inventory = $crate::resource_table!(@inventory_type $inv);
+                $crate::resource_table!(@reply $inv $(, $reply = $reply_fn)?);
                 $(
                     fn remove(
                         node: &$crate::NodeContext,
@@ -165,6 +169,24 @@ macro_rules! resource_table {
                     last_op_date: m.last_op_date,
                 }
             }
+        }
+    };
+    (@reply $inv:ident) => {
+        type Reply = $crate::resource_table!(@inventory_type $inv);
+        fn reply(
+            _node: &$crate::NodeContext,
+            model: Model,
+        ) -> $crate::family::BoxFuture<'_, $crate::ApiResult<Self::Reply>> {
+            Box::pin(async move { Ok(model.into()) })
+        }
+    };
+    (@reply $inv:ident, $reply:ty = $reply_fn:path) => {
+        type Reply = $reply;
+        fn reply(
+            node: &$crate::NodeContext,
+            model: Model,
+        ) -> $crate::family::BoxFuture<'_, $crate::ApiResult<Self::Reply>> {
+            Box::pin($reply_fn(node, model))
         }
     };
     (@inventory_type Model) => { Model };
@@ -207,6 +229,7 @@ macro_rules! resource_table {
 ///     of CLUSTER, inventory ClusterInventory, path "/clusters";
 ///     update APIUpdateClusterMsg;            // name, description
 ///     change_state APIChangeClusterStateMsg; // stateEvent enable | disable
+///     reconnect APIReconnectClusterMsg;      // (storage, hosts) Connecting, then Connected
 ///     delete APIDeleteClusterMsg;            // deleteMode Permissive | Enforcing
 /// }
 /// ```
@@ -218,6 +241,7 @@ macro_rules! standard_apis {
         of $of:path, inventory $inv:ty, path $path:literal;
         $( update $update:ident; )?
         $( change_state $change:ident; )?
+        $( reconnect $reconnect:ident; )?
         $( delete $delete:ident; )?
     ) => {
         $(
@@ -260,6 +284,23 @@ macro_rules! standard_apis {
                 }
                 fn event(&self) -> &str {
                     &self.state_event
+                }
+            }
+        )?
+        $(
+            $crate::api_message! {
+                /// Reconnects a resource (the simulator connects at once).
+                pub struct $reconnect {
+                    uuid: String => $crate::api::checks().resource($of),
+                }
+                route = $crate::api::Route::action(concat!($path, "/{uuid}/actions"));
+                reply = $crate::api::InventoryReply<$inv>;
+                resource = uuid;
+            }
+
+            impl $crate::family::handlers::Reconnect for $reconnect {
+                fn target(&self) -> &str {
+                    &self.uuid
                 }
             }
         )?

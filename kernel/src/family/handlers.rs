@@ -24,6 +24,11 @@ pub trait ChangeState: ApiMessage {
     fn event(&self) -> &str;
 }
 
+/// A reconnect API (storage, hosts): the resource's `status` goes Connecting, then Connected.
+pub trait Reconnect: ApiMessage {
+    fn target(&self) -> &str;
+}
+
 /// A delete API with its `deleteMode`.
 pub trait Delete: ApiMessage {
     fn target(&self) -> &str;
@@ -39,7 +44,7 @@ pub async fn update<T, M>(
     node: NodeContext,
     msg: M,
     _ctx: MsgContext,
-) -> ApiResult<InventoryReply<T::Inventory>>
+) -> ApiResult<InventoryReply<T::Reply>>
 where
     T: ResourceTable,
     M: Update,
@@ -56,21 +61,44 @@ where
         active.set(column::<T>("description")?, Some(description).into());
     }
     active.set(column::<T>("last_op_date")?, crate::time::now().into());
-    Ok(T::Inventory::from(active.update(&node.db).await?).into())
+    let model = active.update(&node.db).await?;
+    Ok(T::reply(&node, model).await?.into())
 }
 
 pub async fn change_state<T, M>(
     node: NodeContext,
     msg: M,
     _ctx: MsgContext,
-) -> ApiResult<InventoryReply<T::Inventory>>
+) -> ApiResult<InventoryReply<T::Reply>>
 where
     T: ResourceTable,
     M: ChangeState,
 {
     let state = enable_disable(msg.event())?;
     let model = set_state::<T>(&node.db, T::QUERY, msg.target(), state).await?;
-    Ok(T::Inventory::from(model).into())
+    Ok(T::reply(&node, model).await?.into())
+}
+
+/// Reconnects a simulated resource: it answers at once, so Connecting is passed through.
+pub async fn reconnect<T, M>(
+    node: NodeContext,
+    msg: M,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<T::Reply>>
+where
+    T: ResourceTable,
+    M: Reconnect,
+{
+    let status = column::<T>("status")?;
+    let mut active = find::<T, _>(&node.db, T::QUERY, msg.target())
+        .await?
+        .into_active_model();
+    active.set(status, "Connecting".into());
+    let mut active = active.update(&node.db).await?.into_active_model();
+    active.set(status, "Connected".into());
+    active.set(column::<T>("last_op_date")?, crate::time::now().into());
+    let model = active.update(&node.db).await?;
+    Ok(T::reply(&node, model).await?.into())
 }
 
 pub async fn delete<T, M>(node: NodeContext, msg: M, ctx: MsgContext) -> ApiResult<EmptyReply>

@@ -91,7 +91,16 @@ pub trait ResourceTable:
     /// The parents whose deletion takes these resources with them: parent VO name, and the
     /// column holding its uuid.
     const PARENT_COLUMNS: &'static [(&'static str, &'static str)];
-    type Inventory: Inventory + From<Self::Model>;
+    /// What the family's get message answers ([`handlers::get`], `GetClusterMsg`): the row's
+    /// own fields.
+    type Inventory: From<Self::Model>;
+    /// What the family's APIs answer about one resource: its inventory, or that with what the
+    /// family keeps beside the row (the clusters an L2 network is attached to). The query API
+    /// names its class.
+    type Reply: Inventory;
+
+    /// The reply of resource `model` (by default its inventory).
+    fn reply(node: &NodeContext, model: Self::Model) -> BoxFuture<'_, ApiResult<Self::Reply>>;
 
     /// Removes the rows of resources `uuids` (their dependents are already gone). Families that
     /// keep more than one row per resource, or give capacity back, declare their own.
@@ -108,7 +117,7 @@ pub trait ResourceTable:
 
 /// The query metadata of a declared table: its columns as fields, its references as relations.
 pub fn query_meta<T: ResourceTable>(fields: &[(&'static str, FieldKind)]) -> QueryMeta {
-    let mut meta = QueryMeta::new(T::QUERY, T::OF.table, <T::Inventory as Inventory>::CLASS);
+    let mut meta = QueryMeta::new(T::QUERY, T::OF.table, <T::Reply as Inventory>::CLASS);
     for (name, kind) in fields {
         meta = meta.field(name, *kind);
     }

@@ -17,6 +17,8 @@ use sea_orm::{
 use crate::error::{ApiError, ApiResult, argerr, not_found};
 use crate::message::MsgContext;
 use crate::node::NodeContext;
+use crate::query::{QueryMeta, Relation};
+use crate::schema::CreateTables;
 
 /// The resource `uuid` of entity `E`, or SYS.1003 naming it as `what` (`cluster`).
 pub async fn find<E, C>(db: &C, what: &str, uuid: &str) -> ApiResult<E::Model>
@@ -352,19 +354,70 @@ impl Link {
         delete_where(db, self.table, column, uuids).await
     }
 
+    /// The link in the linking resource's queries: list field `list` (the linked uuids, oldest
+    /// link first) and relation `target` to the linked resources.
+    pub fn query(&self, meta: QueryMeta, list: &'static str, target: &'static str) -> QueryMeta {
+        let (table, from, to) = (self.table, self.from.0, self.to.0);
+        meta.values(list, table, from, to, "create_date")
+            .relation_via(target, target, "uuid", (table, from, to), "uuid")
+    }
+
+    /// The way back, for the linked resource's queries: relation `name` to the linking resources.
+    pub fn back(&self, name: &'static str) -> Relation {
+        Relation::new(name, name, "uuid", "uuid").via(self.table, self.to.0, self.from.0)
+    }
+
     /// The resources `from` is linked to, oldest link first.
     pub async fn linked<C: ConnectionTrait>(&self, db: &C, from: &str) -> ApiResult<Vec<String>> {
+        self.ends(db, self.from.0, from, self.to.0).await
+    }
+
+    /// The resources linked to `to`, oldest link first.
+    pub async fn linking<C: ConnectionTrait>(&self, db: &C, to: &str) -> ApiResult<Vec<String>> {
+        self.ends(db, self.to.0, to, self.from.0).await
+    }
+
+    async fn ends<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        key: &'static str,
+        value: &str,
+        end: &'static str,
+    ) -> ApiResult<Vec<String>> {
         use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
         let select = Query::select()
-            .column(Alias::new(self.to.0))
+            .column(Alias::new(end))
             .from(Alias::new(self.table))
-            .and_where(Expr::col(Alias::new(self.from.0)).eq(from))
+            .and_where(Expr::col(Alias::new(key)).eq(value))
             .order_by(Alias::new("create_date"), Order::Asc)
             .to_owned();
         let mut out = Vec::new();
         for row in db.query_all(&select).await? {
-            out.push(row.try_get::<String>("", self.to.0)?);
+            out.push(row.try_get::<String>("", end)?);
         }
         Ok(out)
+    }
+
+    /// Creates the join table with `tables`: the two uuids, together its key (racing attaches of
+    /// one pair meet there), the link's `create_date`, and an index on the linked column.
+    pub fn migration(&self, tables: CreateTables) -> CreateTables {
+        use sea_orm_migration::prelude::{Index, Table};
+        use sea_orm_migration::schema::{string_len, timestamp_with_time_zone};
+        let (table, from, to) = (self.table, self.from.0, self.to.0);
+        tables
+            .table(
+                Table::create()
+                    .table(table)
+                    .col(string_len(from, 32))
+                    .col(string_len(to, 32))
+                    .col(timestamp_with_time_zone("create_date"))
+                    .primary_key(Index::create().col(from).col(to)),
+            )
+            .index(
+                Index::create()
+                    .name(format!("idx_{table}_{to}"))
+                    .table(table)
+                    .col(to),
+            )
     }
 }

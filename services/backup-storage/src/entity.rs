@@ -1,45 +1,52 @@
 //! The backup storage table, its zone attachments, and its inventory (`BackupStorageInventory`).
 
-use chrono::{DateTime, Utc};
-use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 pub use zstack_header::backup_storage::BACKUP_STORAGE;
 use zstack_kernel::api::Inventory;
+use zstack_kernel::query::QueryMeta;
+use zstack_kernel::resource::Link;
+use zstack_kernel::schema::CreateTables;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "backup_storage")]
-#[serde(rename_all = "camelCase")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub uuid: String,
-    pub name: String,
-    pub url: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub hostname: String,
-    pub username: String,
-    /// Kept for the (simulated) SSH login; never part of an inventory.
-    #[serde(skip_serializing, default)]
-    pub password: String,
-    pub ssh_port: i64,
-    pub total_capacity: i64,
-    pub available_capacity: i64,
-    #[serde(rename = "type")]
-    pub r#type: String,
-    /// Enabled or Disabled.
-    pub state: String,
-    /// Connecting or Connected (the simulator always connects).
-    pub status: String,
-    #[serde(with = "zstack_kernel::time")]
-    pub create_date: DateTime<Utc>,
-    #[serde(with = "zstack_kernel::time")]
-    pub last_op_date: DateTime<Utc>,
+zstack_kernel::resource_table! {
+    table "backup_storage" for BACKUP_STORAGE;
+    query APIQueryBackupStorageMsg "/backup-storage" as "backupStorage";
+    inventory Model = "org.zstack.header.storage.backup.BackupStorageInventory";
+    migration "m0410_backup_storage";
+    remove crate::handlers::remove;
+    extend query;
+    reply BackupStorageInventory = crate::handlers::inventory;
+    columns {
+        name: String [255],
+        url: String [2048],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        description: Option<String> [2048],
+        hostname: String [255],
+        username: String [255],
+        /// Kept for the (simulated) SSH login; never part of an inventory, nor of a query.
+        #[serde(skip_serializing, default)]
+        password: String [255],
+        ssh_port: i64,
+        total_capacity: i64,
+        available_capacity: i64,
+        r#type: String [64],
+        /// Enabled or Disabled.
+        state: String [32],
+        /// Connecting or Connected (the simulator always connects).
+        status: String [32],
+    }
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+/// The storage table and its zone attachment table.
+pub fn migration() -> CreateTables {
+    ZONES.migration(declared::migration())
+}
 
-impl ActiveModelBehavior for ActiveModel {}
+/// Queries see the attached zones (`attachedZoneUuids`, `backupStorage.zone`), never the
+/// password.
+fn query(mut meta: QueryMeta) -> QueryMeta {
+    meta.fields.retain(|f| f.name != "password");
+    ZONES.query(meta, "attachedZoneUuids", "zone")
+}
 
 /// What the APIs answer: the row and the zones it is attached to (queries answer the same through their list
 /// field).
@@ -59,30 +66,8 @@ impl Inventory for BackupStorageInventory {
 
 /// Which zones a backup storage serves (`BackupStorageZoneRefVO`).
 /// The join table's attach, detach and cleanup.
-pub const ZONES: zstack_kernel::resource::Link = zstack_kernel::resource::Link {
-    table: zone_ref::TABLE,
+pub const ZONES: Link = Link {
+    table: "backup_storage_zone_ref",
     from: ("backup_storage_uuid", "backup storage"),
     to: ("zone_uuid", "zone"),
 };
-
-pub mod zone_ref {
-    use chrono::{DateTime, Utc};
-    use sea_orm::entity::prelude::*;
-
-    pub const TABLE: &str = "backup_storage_zone_ref";
-
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-    #[sea_orm(table_name = "backup_storage_zone_ref")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub backup_storage_uuid: String,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub zone_uuid: String,
-        pub create_date: DateTime<Utc>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}

@@ -1,11 +1,11 @@
 //! What each backup storage API does. Storage is simulated: it connects at once and has the
 //! capacity it was declared with.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set};
-use zstack_kernel::api::{EmptyReply, InventoryReply};
+use sea_orm::ActiveValue::Set;
+use zstack_kernel::api::InventoryReply;
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest};
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{create_resource, delete_rows, enable_disable, find, set_state};
+use zstack_kernel::resource::{create_resource, delete_rows, find};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
@@ -14,8 +14,7 @@ use crate::entity::{
 };
 use crate::messages::{
     APIAddImageStoreBackupStorageMsg, APIAddSftpBackupStorageMsg, APIAttachBackupStorageToZoneMsg,
-    APIChangeBackupStorageStateMsg, APIDeleteBackupStorageMsg, APIDetachBackupStorageFromZoneMsg,
-    APIReconnectBackupStorageMsg, APIUpdateBackupStorageMsg,
+    APIDetachBackupStorageFromZoneMsg,
 };
 
 /// What the simulator declares when the caller gives no capacity: 1 TiB.
@@ -62,7 +61,7 @@ async fn add(node: &NodeContext, ctx: &MsgContext, new: NewStorage) -> ApiResult
 }
 
 /// The row with the zones it is attached to.
-async fn inventory(node: &NodeContext, storage: Model) -> ApiResult<BackupStorageInventory> {
+pub async fn inventory(node: &NodeContext, storage: Model) -> ApiResult<BackupStorageInventory> {
     let attached_zone_uuids = ZONES.linked(&node.db, &storage.uuid).await?;
     Ok(BackupStorageInventory {
         storage,
@@ -70,24 +69,31 @@ async fn inventory(node: &NodeContext, storage: Model) -> ApiResult<BackupStorag
     })
 }
 
+/// The storage an add API describes (both carry the same fields), of type `type`.
+macro_rules! new_storage {
+    ($msg:ident, $type:literal) => {
+        NewStorage {
+            uuid: $msg.resource_uuid,
+            name: $msg.name,
+            description: $msg.description,
+            url: $msg.url,
+            hostname: $msg.hostname,
+            username: $msg.username,
+            password: $msg.password,
+            ssh_port: $msg.ssh_port,
+            r#type: $type,
+            total_capacity: $msg.total_capacity,
+        }
+    };
+}
+
 pub async fn add_image_store(
     node: NodeContext,
     msg: APIAddImageStoreBackupStorageMsg,
     ctx: MsgContext,
 ) -> ApiResult<InventoryReply<BackupStorageInventory>> {
-    let new = NewStorage {
-        uuid: msg.resource_uuid,
-        name: msg.name,
-        description: msg.description,
-        url: msg.url,
-        hostname: msg.hostname,
-        username: msg.username,
-        password: msg.password,
-        ssh_port: msg.ssh_port,
-        r#type: "ImageStoreBackupStorage",
-        total_capacity: msg.total_capacity,
-    };
-    Ok(inventory(&node, add(&node, &ctx, new).await?).await?.into())
+    let bs = add(&node, &ctx, new_storage!(msg, "ImageStoreBackupStorage")).await?;
+    Ok(inventory(&node, bs).await?.into())
 }
 
 pub async fn add_sftp(
@@ -95,66 +101,8 @@ pub async fn add_sftp(
     msg: APIAddSftpBackupStorageMsg,
     ctx: MsgContext,
 ) -> ApiResult<InventoryReply<BackupStorageInventory>> {
-    let new = NewStorage {
-        uuid: msg.resource_uuid,
-        name: msg.name,
-        description: msg.description,
-        url: msg.url,
-        hostname: msg.hostname,
-        username: msg.username,
-        password: msg.password,
-        ssh_port: msg.ssh_port,
-        r#type: "SftpBackupStorage",
-        total_capacity: msg.total_capacity,
-    };
-    Ok(inventory(&node, add(&node, &ctx, new).await?).await?.into())
-}
-
-pub async fn update(
-    node: NodeContext,
-    msg: APIUpdateBackupStorageMsg,
-    _ctx: MsgContext,
-) -> ApiResult<InventoryReply<BackupStorageInventory>> {
-    let bs = find::<BackupStorage, _>(&node.db, WHAT, &msg.uuid).await?;
-    let mut active: ActiveModel = bs.into();
-    if let Some(name) = msg.name {
-        active.name = Set(name);
-    }
-    if let Some(description) = msg.description {
-        active.description = Set(Some(description));
-    }
-    active.last_op_date = Set(now());
-    Ok(inventory(&node, active.update(&node.db).await?)
-        .await?
-        .into())
-}
-
-pub async fn change_state(
-    node: NodeContext,
-    msg: APIChangeBackupStorageStateMsg,
-    _ctx: MsgContext,
-) -> ApiResult<InventoryReply<BackupStorageInventory>> {
-    let bs =
-        set_state::<BackupStorage>(&node.db, WHAT, &msg.uuid, enable_disable(&msg.state_event)?)
-            .await?;
+    let bs = add(&node, &ctx, new_storage!(msg, "SftpBackupStorage")).await?;
     Ok(inventory(&node, bs).await?.into())
-}
-
-pub async fn reconnect(
-    node: NodeContext,
-    msg: APIReconnectBackupStorageMsg,
-    _ctx: MsgContext,
-) -> ApiResult<InventoryReply<BackupStorageInventory>> {
-    let bs = find::<BackupStorage, _>(&node.db, WHAT, &msg.uuid).await?;
-    let mut active: ActiveModel = bs.into();
-    active.status = Set("Connecting".into());
-    let bs = active.update(&node.db).await?;
-    let mut active: ActiveModel = bs.into();
-    active.status = Set("Connected".into());
-    active.last_op_date = Set(now());
-    Ok(inventory(&node, active.update(&node.db).await?)
-        .await?
-        .into())
 }
 
 pub async fn attach(
@@ -178,21 +126,9 @@ pub async fn detach(
 }
 
 /// Deletes backup storage after its children (the image copies it holds).
-async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
+pub async fn remove(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
     ZONES.forget_from(&node.db, &uuids).await?;
     delete_rows(&node.db, BACKUP_STORAGE, &uuids).await
-}
-
-pub async fn delete(
-    node: NodeContext,
-    msg: APIDeleteBackupStorageMsg,
-    ctx: MsgContext,
-) -> ApiResult<EmptyReply> {
-    let mode = msg.delete_mode.as_deref();
-    node.delete_one(&ctx, BACKUP_STORAGE, msg.uuid, mode, |uuids| {
-        remove_rows(&node, uuids)
-    })
-    .await
 }
 
 /// A zone's going only detaches its backup storage: the storage may serve other zones.

@@ -4,38 +4,34 @@ mod capacity;
 pub mod entity;
 mod handlers;
 pub mod messages;
-pub mod migration;
 
-use zstack_kernel::query::Relation;
+use zstack_kernel::family::handlers::{change_state, delete, reconnect, update};
 use zstack_kernel::{ErrorCode, NodeContext};
 
 pub use entity::BACKUP_STORAGE;
-pub use messages::BackupStorageQuery;
+use entity::Entity as BackupStorage;
+use messages::{
+    APIChangeBackupStorageStateMsg, APIDeleteBackupStorageMsg, APIReconnectBackupStorageMsg,
+    APIUpdateBackupStorageMsg,
+};
 
 pub const SERVICE_ID: &str = "backupStorage";
 
-zstack_kernel::family!(SERVICE_ID, start, [migration::migration()]);
+zstack_kernel::family!(SERVICE_ID, start, [entity::migration()]);
 
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
-    node.queries.relate(
-        "zone",
-        Relation::new("backupStorage", "backupStorage", "uuid", "uuid").via(
-            entity::zone_ref::TABLE,
-            "zone_uuid",
-            "backup_storage_uuid",
-        ),
-    );
+    node.queries
+        .relate("zone", entity::ZONES.back("backupStorage"));
     node.service(SERVICE_ID)
-        .resource(entity::BACKUP_STORAGE)
+        .table::<BackupStorage>()
         .api(handlers::add_image_store)
         .api(handlers::add_sftp)
-        .api(handlers::update)
-        .api(handlers::change_state)
-        .api(handlers::reconnect)
-        .api(handlers::delete)
+        .api(update::<BackupStorage, APIUpdateBackupStorageMsg>)
+        .api(change_state::<BackupStorage, APIChangeBackupStorageStateMsg>)
+        .api(reconnect::<BackupStorage, APIReconnectBackupStorageMsg>)
+        .api(delete::<BackupStorage, APIDeleteBackupStorageMsg>)
         .api(handlers::attach)
         .api(handlers::detach)
-        .query::<BackupStorageQuery>()
         .query::<messages::ImageStoreBackupStorageQuery>()
         .query::<messages::SftpBackupStorageQuery>()
         .handle(capacity::allocate)

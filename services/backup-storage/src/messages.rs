@@ -1,11 +1,11 @@
 //! The backup storage APIs.
 
 use zstack_header::zone::ZONE;
-use zstack_kernel::api::{EmptyReply, InventoryReply, Route, checks};
+use zstack_kernel::api::{InventoryReply, Route, checks};
 use zstack_kernel::api_message;
-use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
+use zstack_kernel::query::{QueryMeta, Queryable};
 
-use crate::entity::{BACKUP_STORAGE, BackupStorageInventory, zone_ref};
+use crate::entity::{BACKUP_STORAGE, BackupStorageInventory, Entity};
 
 api_message! {
     /// Adds a simulated image store.
@@ -47,48 +47,12 @@ api_message! {
     reply = InventoryReply<BackupStorageInventory>;
 }
 
-api_message! {
-    /// Changes a backup storage's name or description.
-    pub struct APIUpdateBackupStorageMsg {
-        uuid: String => checks().resource(BACKUP_STORAGE),
-        name: Option<String> => checks().max_len(255),
-        description: Option<String> => checks().max_len(2048),
-    }
-    route = Route::action("/backup-storage/{uuid}/actions");
-    reply = InventoryReply<BackupStorageInventory>;
-    resource = uuid;
-}
-
-api_message! {
-    /// Enables or disables a backup storage.
-    pub struct APIChangeBackupStorageStateMsg {
-        uuid: String => checks().resource(BACKUP_STORAGE),
-        state_event: String => checks().valid_values(&["enable", "disable"]),
-    }
-    route = Route::action("/backup-storage/{uuid}/actions");
-    reply = InventoryReply<BackupStorageInventory>;
-    resource = uuid;
-}
-
-api_message! {
-    /// Reconnects a backup storage (the simulator answers at once).
-    pub struct APIReconnectBackupStorageMsg {
-        uuid: String => checks().resource(BACKUP_STORAGE),
-    }
-    route = Route::action("/backup-storage/{uuid}/actions");
-    reply = InventoryReply<BackupStorageInventory>;
-    resource = uuid;
-}
-
-api_message! {
-    /// Deletes a backup storage, its image copies and its zone attachments.
-    pub struct APIDeleteBackupStorageMsg {
-        uuid: String => checks().uuid().references(BACKUP_STORAGE),
-        delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
-    }
-    route = Route::delete("/backup-storage/{uuid}");
-    reply = EmptyReply;
-    resource = uuid;
+zstack_kernel::standard_apis! {
+    of BACKUP_STORAGE, inventory BackupStorageInventory, path "/backup-storage";
+    update APIUpdateBackupStorageMsg;
+    change_state APIChangeBackupStorageStateMsg;
+    reconnect APIReconnectBackupStorageMsg;
+    delete APIDeleteBackupStorageMsg;
 }
 
 api_message! {
@@ -113,51 +77,6 @@ api_message! {
     resource = backup_storage_uuid;
 }
 
-/// `GET /backup-storage`, `GET /backup-storage/{uuid}`.
-pub struct BackupStorageQuery;
-
-impl Queryable for BackupStorageQuery {
-    const QUERY_API: &'static str = "APIQueryBackupStorageMsg";
-    const PATH: &'static str = "/backup-storage";
-    const PATH_BY_UUID: Option<&'static str> = Some("/backup-storage/{uuid}");
-
-    fn meta() -> QueryMeta {
-        QueryMeta::new(
-            "backupStorage",
-            BACKUP_STORAGE.table,
-            "org.zstack.header.storage.backup.BackupStorageInventory",
-        )
-        .field("uuid", FieldKind::Str)
-        .field("name", FieldKind::Str)
-        .field("url", FieldKind::Str)
-        .field("description", FieldKind::Str)
-        .field("hostname", FieldKind::Str)
-        .field("username", FieldKind::Str)
-        .field("sshPort", FieldKind::Int)
-        .field("totalCapacity", FieldKind::Int)
-        .field("availableCapacity", FieldKind::Int)
-        .field("type", FieldKind::Str)
-        .field("state", FieldKind::Str)
-        .field("status", FieldKind::Str)
-        .field("createDate", FieldKind::Date)
-        .field("lastOpDate", FieldKind::Date)
-        .values(
-            "attachedZoneUuids",
-            zone_ref::TABLE,
-            "backup_storage_uuid",
-            "zone_uuid",
-            "create_date",
-        )
-        .relation_via(
-            "zone",
-            "zone",
-            "uuid",
-            (zone_ref::TABLE, "backup_storage_uuid", "zone_uuid"),
-            "uuid",
-        )
-    }
-}
-
 /// `GET /backup-storage/image-store`: image-store backup storage only.
 pub struct ImageStoreBackupStorageQuery;
 
@@ -167,7 +86,7 @@ impl Queryable for ImageStoreBackupStorageQuery {
     const PATH_BY_UUID: Option<&'static str> = None;
 
     fn meta() -> QueryMeta {
-        BackupStorageQuery::meta().typed(
+        <Entity as Queryable>::meta().typed(
             "imageStoreBackupStorage",
             "org.zstack.storage.backup.imagestore.ImageStoreBackupStorageInventory",
             "type",
@@ -185,7 +104,7 @@ impl Queryable for SftpBackupStorageQuery {
     const PATH_BY_UUID: Option<&'static str> = None;
 
     fn meta() -> QueryMeta {
-        BackupStorageQuery::meta().typed(
+        <Entity as Queryable>::meta().typed(
             "sftpBackupStorage",
             "org.zstack.storage.backup.sftp.SftpBackupStorageInventory",
             "type",

@@ -1,50 +1,121 @@
 //! The image table, its backup-storage copies, the download progress rows, and the image
 //! inventory (`ImageInventory`).
 
-use chrono::{DateTime, Utc};
-use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 pub use zstack_header::image::IMAGE;
 use zstack_kernel::api::Inventory;
+use zstack_kernel::query::QueryMeta;
+use zstack_kernel::resource::Link;
+use zstack_kernel::schema::CreateTables;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "image")]
-#[serde(rename_all = "camelCase")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub uuid: String,
-    pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub url: String,
-    pub media_type: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub guest_os_type: Option<String>,
-    pub architecture: String,
-    pub platform: String,
-    pub format: String,
-    pub system: bool,
-    pub virtio: bool,
-    /// Enabled or Disabled.
-    pub state: String,
-    /// Downloading, Ready or Deleted.
-    pub status: String,
-    pub size: i64,
-    pub actual_size: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub md5_sum: Option<String>,
-    #[serde(rename = "type")]
-    pub r#type: String,
-    #[serde(with = "zstack_kernel::time")]
-    pub create_date: DateTime<Utc>,
-    #[serde(with = "zstack_kernel::time")]
-    pub last_op_date: DateTime<Utc>,
+zstack_kernel::resource_table! {
+    table "image" for IMAGE;
+    query APIQueryImageMsg "/images" as "image";
+    inventory Model = "org.zstack.header.image.ImageInventory";
+    migration "m0500_image";
+    remove crate::handlers::remove;
+    extend copies;
+    columns {
+        name: String [255],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        description: Option<String> [2048],
+        url: String [2048],
+        media_type: String [64],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        guest_os_type: Option<String> [255],
+        architecture: String [32],
+        platform: String [64],
+        format: String [64],
+        system: bool,
+        virtio: bool,
+        /// Enabled or Disabled.
+        state: String [32],
+        /// Downloading, Ready or Deleted.
+        status: String [32],
+        size: i64,
+        actual_size: i64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        md5_sum: Option<String> [255],
+        r#type: String [64],
+    }
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+/// The image table, its backup-storage copies and the task progress rows.
+pub fn migration() -> CreateTables {
+    use sea_orm_migration::prelude::{Index, Table};
+    use sea_orm_migration::schema::{big_integer, string_len, timestamp_with_time_zone};
+    declared::migration()
+        .table(
+            Table::create()
+                .table(backup_storage_ref::TABLE)
+                .col(string_len("image_uuid", 32))
+                .col(string_len("backup_storage_uuid", 32))
+                .col(string_len("install_path", 2048))
+                .col(string_len("status", 32))
+                .col(timestamp_with_time_zone("create_date"))
+                .col(timestamp_with_time_zone("last_op_date"))
+                .primary_key(Index::create().col("image_uuid").col("backup_storage_uuid")),
+        )
+        .index(
+            Index::create()
+                .name("idx_image_backup_storage_ref_bs_uuid")
+                .table(backup_storage_ref::TABLE)
+                .col("backup_storage_uuid"),
+        )
+        .table(
+            Table::create()
+                .table("task_progress")
+                .col(string_len("uuid", 32).primary_key())
+                .col(string_len("api_id", 64))
+                .col(string_len("task_name", 255))
+                .col(string_len("task_uuid", 32))
+                .col(string_len("content", 2048))
+                .col(string_len("type", 32))
+                .col(big_integer("time"))
+                .col(timestamp_with_time_zone("create_date")),
+        )
+        .index(
+            Index::create()
+                .name("idx_task_progress_api_id")
+                .table("task_progress")
+                .col("api_id"),
+        )
+}
 
-impl ActiveModelBehavior for ActiveModel {}
+/// Which backup storage holds a copy of an image: the copies' cleanup, and the way from a
+/// backup storage to its images in queries.
+pub const COPIES: Link = Link {
+    table: backup_storage_ref::TABLE,
+    from: ("image_uuid", "image"),
+    to: ("backup_storage_uuid", "backup storage"),
+};
+
+/// The copies in queries: `backupStorageRefs`, and `image.backupStorage`.
+fn copies(meta: QueryMeta) -> QueryMeta {
+    use zstack_kernel::query::FieldKind::{Date, Str};
+    let (table, from, to) = (COPIES.table, COPIES.from.0, COPIES.to.0);
+    meta.rows(
+        "backupStorageRefs",
+        table,
+        from,
+        &[
+            ("imageUuid", Str),
+            ("backupStorageUuid", Str),
+            ("installPath", Str),
+            ("status", Str),
+            ("createDate", Date),
+            ("lastOpDate", Date),
+        ],
+        "create_date",
+    )
+    .relation_via(
+        "backupStorage",
+        "backupStorage",
+        "uuid",
+        (table, from, to),
+        "uuid",
+    )
+}
 
 /// An image with its backup-storage copies, as the AddImage reply carries it (queries return
 /// the image columns alone).
@@ -133,6 +204,7 @@ pub mod task_progress {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::DateTime;
 
     /// Replies cross nodes as JSON: the flattened inventory must read back what it wrote.
     #[test]

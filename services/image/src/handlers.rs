@@ -14,16 +14,15 @@ use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::error::{argerr, operr};
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{create_resource, enable_disable, find, set_state};
+use zstack_kernel::resource::{create_resource, delete_rows, find};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
 use crate::entity::{
-    ActiveModel, Column, Entity as Image, IMAGE, ImageInventory, backup_storage_ref, task_progress,
+    ActiveModel, COPIES, Entity as Image, IMAGE, ImageInventory, backup_storage_ref, task_progress,
 };
 use crate::messages::{
-    APIAddImageMsg, APIChangeImageStateMsg, APIDeleteImageMsg, APIExpungeImageMsg,
-    APIRecoverImageMsg, APIUpdateImageMsg,
+    APIAddImageMsg, APIDeleteImageMsg, APIExpungeImageMsg, APIRecoverImageMsg, APIUpdateImageMsg,
 };
 
 /// The simulated size of a downloaded image when its URL gives none: 1 GiB.
@@ -254,16 +253,6 @@ pub async fn update(
     Ok(ImageInventory::from(active.update(&node.db).await?).into())
 }
 
-pub async fn change_state(
-    node: NodeContext,
-    msg: APIChangeImageStateMsg,
-    _ctx: MsgContext,
-) -> ApiResult<InventoryReply<ImageInventory>> {
-    let image =
-        set_state::<Image>(&node.db, WHAT, &msg.uuid, enable_disable(&msg.state_event)?).await?;
-    Ok(ImageInventory::from(image).into())
-}
-
 /// Marks the image Deleted: it keeps its copies (and their capacity) until expunged.
 pub async fn delete(
     node: NodeContext,
@@ -286,16 +275,9 @@ pub async fn delete(
 }
 
 /// Removes images and their copies, after their children.
-async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
-    backup_storage_ref::Entity::delete_many()
-        .filter(backup_storage_ref::Column::ImageUuid.is_in(uuids.clone()))
-        .exec(&node.db)
-        .await?;
-    Image::delete_many()
-        .filter(Column::Uuid.is_in(uuids))
-        .exec(&node.db)
-        .await?;
-    Ok(())
+pub async fn remove(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
+    COPIES.forget_from(&node.db, &uuids).await?;
+    delete_rows(&node.db, IMAGE, &uuids).await
 }
 
 pub async fn expunge(
@@ -320,7 +302,7 @@ pub async fn expunge(
         IMAGE.vo_name,
         vec![image.uuid.clone()],
         DeleteMode::Enforcing,
-        |uuids| remove_rows(&node, uuids),
+        |uuids| remove(&node, uuids),
     )
     .await?;
     give_back(&node, &holders, image.size).await?;
@@ -382,12 +364,7 @@ pub async fn backup_storage_gone(node: NodeContext, req: CascadeRequest) -> ApiR
             .cascade_to(IMAGE.vo_name, orphans, &req, |_| async { Ok(()) })
             .await;
     }
-    backup_storage_ref::Entity::delete_many()
-        .filter(backup_storage_ref::Column::BackupStorageUuid.is_in(req.parent_uuids.clone()))
-        .exec(&node.db)
-        .await?;
-    node.cascade_to(IMAGE.vo_name, orphans, &req, |uuids| {
-        remove_rows(&node, uuids)
-    })
-    .await
+    COPIES.forget_to(&node.db, &req.parent_uuids).await?;
+    node.cascade_to(IMAGE.vo_name, orphans, &req, |uuids| remove(&node, uuids))
+        .await
 }

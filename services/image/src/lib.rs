@@ -3,36 +3,29 @@
 pub mod entity;
 mod handlers;
 pub mod messages;
-pub mod migration;
 
-use zstack_kernel::query::Relation;
+use zstack_kernel::family::handlers::change_state;
 use zstack_kernel::{ErrorCode, NodeContext};
 
+use entity::Entity as Image;
 pub use entity::IMAGE;
-pub use messages::ImageQuery;
+use messages::APIChangeImageStateMsg;
 
 pub const SERVICE_ID: &str = "image";
 
-zstack_kernel::family!(SERVICE_ID, start, [migration::migration()]);
+zstack_kernel::family!(SERVICE_ID, start, [entity::migration()]);
 
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
-    node.queries.relate(
-        "backupStorage",
-        Relation::new("image", "image", "uuid", "uuid").via(
-            entity::backup_storage_ref::TABLE,
-            "backup_storage_uuid",
-            "image_uuid",
-        ),
-    );
+    node.queries
+        .relate("backupStorage", entity::COPIES.back("image"));
     node.service(SERVICE_ID)
-        .resource(entity::IMAGE)
+        .table::<Image>()
         .api(handlers::add)
         .api(handlers::update)
-        .api(handlers::change_state)
+        .api(change_state::<Image, APIChangeImageStateMsg>)
         .api(handlers::delete)
         .api(handlers::expunge)
         .api(handlers::recover)
-        .query::<ImageQuery>()
         .cascade::<handlers::ImageCascade, _, _>(handlers::backup_storage_gone)
         .start()
 }

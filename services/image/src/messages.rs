@@ -3,9 +3,8 @@
 use zstack_header::backup_storage::BACKUP_STORAGE;
 use zstack_kernel::api::{EmptyReply, InventoryReply, Route, checks};
 use zstack_kernel::api_message;
-use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
 
-use crate::entity::{IMAGE, ImageInventory, backup_storage_ref};
+use crate::entity::{IMAGE, ImageInventory, Model};
 
 api_message! {
     /// Adds an image from a URL to backup storage (the download is simulated).
@@ -47,15 +46,9 @@ api_message! {
     resource = uuid;
 }
 
-api_message! {
-    /// Enables or disables an image.
-    pub struct APIChangeImageStateMsg {
-        uuid: String => checks().resource(IMAGE),
-        state_event: String => checks().valid_values(&["enable", "disable"]),
-    }
-    route = Route::action("/images/{uuid}/actions");
-    reply = InventoryReply<ImageInventory>;
-    resource = uuid;
+zstack_kernel::standard_apis! {
+    of IMAGE, inventory Model, path "/images";
+    change_state APIChangeImageStateMsg;
 }
 
 api_message! {
@@ -90,65 +83,4 @@ api_message! {
     route = Route::action("/images/{uuid}/actions");
     reply = InventoryReply<ImageInventory>;
     resource = uuid;
-}
-
-/// `GET /images`, `GET /images/{uuid}`.
-pub struct ImageQuery;
-
-impl Queryable for ImageQuery {
-    const QUERY_API: &'static str = "APIQueryImageMsg";
-    const PATH: &'static str = "/images";
-    const PATH_BY_UUID: Option<&'static str> = Some("/images/{uuid}");
-
-    fn meta() -> QueryMeta {
-        QueryMeta::new(
-            "image",
-            IMAGE.table,
-            "org.zstack.header.image.ImageInventory",
-        )
-        .field("uuid", FieldKind::Str)
-        .field("name", FieldKind::Str)
-        .field("description", FieldKind::Str)
-        .field("url", FieldKind::Str)
-        .field("mediaType", FieldKind::Str)
-        .field("guestOsType", FieldKind::Str)
-        .field("architecture", FieldKind::Str)
-        .field("platform", FieldKind::Str)
-        .field("format", FieldKind::Str)
-        .field("system", FieldKind::Bool)
-        .field("virtio", FieldKind::Bool)
-        .field("state", FieldKind::Str)
-        .field("status", FieldKind::Str)
-        .field("size", FieldKind::Int)
-        .field("actualSize", FieldKind::Int)
-        .field("md5Sum", FieldKind::Str)
-        .field("type", FieldKind::Str)
-        .field("createDate", FieldKind::Date)
-        .field("lastOpDate", FieldKind::Date)
-        .rows(
-            "backupStorageRefs",
-            backup_storage_ref::TABLE,
-            "image_uuid",
-            &[
-                ("imageUuid", FieldKind::Str),
-                ("backupStorageUuid", FieldKind::Str),
-                ("installPath", FieldKind::Str),
-                ("status", FieldKind::Str),
-                ("createDate", FieldKind::Date),
-                ("lastOpDate", FieldKind::Date),
-            ],
-            "create_date",
-        )
-        .relation_via(
-            "backupStorage",
-            "backupStorage",
-            "uuid",
-            (
-                backup_storage_ref::TABLE,
-                "image_uuid",
-                "backup_storage_uuid",
-            ),
-            "uuid",
-        )
-    }
 }

@@ -1,9 +1,9 @@
 //! What each L2 network API does.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use zstack_header::cluster::GetClusterMsg;
-use zstack_header::l2_network::{self as contract, GetL2NetworkMsg, L2NetworkInventory};
-use zstack_kernel::api::{EmptyReply, InventoryReply};
+use zstack_header::l2_network::L2NetworkInventory;
+use zstack_kernel::api::InventoryReply;
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest};
 use zstack_kernel::error::operr;
 use zstack_kernel::message::new_uuid;
@@ -13,17 +13,16 @@ use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
 use crate::entity::{
     ActiveModel, CLUSTERS, Column, Entity as L2Network, L2_NETWORK, Model, NO_VLAN, VLAN,
-    cluster_ref,
 };
 use crate::messages::{
     APIAttachL2NetworkToClusterMsg, APICreateL2NoVlanNetworkMsg, APICreateL2VlanNetworkMsg,
-    APIDeleteL2NetworkMsg, APIDetachL2NetworkFromClusterMsg, APIUpdateL2NetworkMsg,
+    APIDetachL2NetworkFromClusterMsg,
 };
 
 const WHAT: &str = "L2 network";
 
 /// The network with the clusters it is attached to.
-async fn inventory(node: &NodeContext, network: Model) -> ApiResult<L2NetworkInventory> {
+pub async fn inventory(node: &NodeContext, network: Model) -> ApiResult<L2NetworkInventory> {
     let attached_cluster_uuids = CLUSTERS.linked(&node.db, &network.uuid).await?;
     Ok(L2NetworkInventory {
         network: network.into(),
@@ -31,39 +30,25 @@ async fn inventory(node: &NodeContext, network: Model) -> ApiResult<L2NetworkInv
     })
 }
 
-async fn create(
-    node: &NodeContext,
-    ctx: &MsgContext,
-    resource_uuid: Option<String>,
-    row: impl FnOnce(String) -> ActiveModel,
-) -> ApiResult<InventoryReply<L2NetworkInventory>> {
-    let uuid = resource_uuid.unwrap_or_else(new_uuid);
-    let network =
-        create_resource(node, &node.db, ctx, L2_NETWORK, &uuid, row(uuid.clone())).await?;
-    Ok(inventory(node, network).await?.into())
-}
-
-fn new_row(
-    uuid: String,
-    name: String,
-    description: Option<String>,
-    zone_uuid: String,
-    physical_interface: String,
-    r#type: &str,
-    vlan: Option<i64>,
-) -> ActiveModel {
-    let at = now();
-    ActiveModel {
-        uuid: Set(uuid),
-        name: Set(name),
-        description: Set(description),
-        zone_uuid: Set(zone_uuid),
-        physical_interface: Set(physical_interface),
-        r#type: Set(r#type.into()),
-        vlan: Set(vlan),
-        create_date: Set(at),
-        last_op_date: Set(at),
-    }
+/// Creates the network a create API describes (both carry the same fields), of `type`.
+macro_rules! create {
+    ($node:ident, $ctx:ident, $msg:ident, $type:expr, $vlan:expr) => {{
+        let uuid = $msg.resource_uuid.unwrap_or_else(new_uuid);
+        let at = now();
+        let row = ActiveModel {
+            uuid: Set(uuid.clone()),
+            name: Set($msg.name),
+            description: Set($msg.description),
+            zone_uuid: Set($msg.zone_uuid),
+            physical_interface: Set($msg.physical_interface),
+            r#type: Set($type.into()),
+            vlan: Set($vlan),
+            create_date: Set(at),
+            last_op_date: Set(at),
+        };
+        let network = create_resource(&$node, &$node.db, &$ctx, L2_NETWORK, &uuid, row).await?;
+        Ok(inventory(&$node, network).await?.into())
+    }};
 }
 
 pub async fn create_no_vlan(
@@ -71,18 +56,7 @@ pub async fn create_no_vlan(
     msg: APICreateL2NoVlanNetworkMsg,
     ctx: MsgContext,
 ) -> ApiResult<InventoryReply<L2NetworkInventory>> {
-    create(&node, &ctx, msg.resource_uuid, |uuid| {
-        new_row(
-            uuid,
-            msg.name,
-            msg.description,
-            msg.zone_uuid,
-            msg.physical_interface,
-            NO_VLAN,
-            None,
-        )
-    })
-    .await
+    create!(node, ctx, msg, NO_VLAN, None)
 }
 
 pub async fn create_vlan(
@@ -90,36 +64,7 @@ pub async fn create_vlan(
     msg: APICreateL2VlanNetworkMsg,
     ctx: MsgContext,
 ) -> ApiResult<InventoryReply<L2NetworkInventory>> {
-    create(&node, &ctx, msg.resource_uuid, |uuid| {
-        new_row(
-            uuid,
-            msg.name,
-            msg.description,
-            msg.zone_uuid,
-            msg.physical_interface,
-            VLAN,
-            Some(msg.vlan),
-        )
-    })
-    .await
-}
-
-pub async fn update(
-    node: NodeContext,
-    msg: APIUpdateL2NetworkMsg,
-    _ctx: MsgContext,
-) -> ApiResult<InventoryReply<L2NetworkInventory>> {
-    let network = find::<L2Network, _>(&node.db, WHAT, &msg.uuid).await?;
-    let mut active: ActiveModel = network.into();
-    if let Some(name) = msg.name {
-        active.name = Set(name);
-    }
-    if let Some(description) = msg.description {
-        active.description = Set(Some(description));
-    }
-    active.last_op_date = Set(now());
-    let network = active.update(&node.db).await?;
-    Ok(inventory(&node, network).await?.into())
+    create!(node, ctx, msg, VLAN, Some(msg.vlan))
 }
 
 /// Another L2 network attached to `cluster_uuid` that uses the same wire as `network`: the
@@ -129,14 +74,8 @@ async fn clash(
     network: &Model,
     cluster_uuid: &str,
 ) -> ApiResult<Option<Model>> {
-    let attached: Vec<String> = cluster_ref::Entity::find()
-        .filter(cluster_ref::Column::ClusterUuid.eq(cluster_uuid))
-        .all(&node.db)
-        .await?
-        .into_iter()
-        .map(|r| r.l2_network_uuid)
-        .filter(|uuid| *uuid != network.uuid)
-        .collect();
+    let mut attached = CLUSTERS.linking(&node.db, cluster_uuid).await?;
+    attached.retain(|uuid| *uuid != network.uuid);
     if attached.is_empty() {
         return Ok(None);
     }
@@ -199,54 +138,10 @@ pub async fn detach_cluster(
     Ok(inventory(&node, network).await?.into())
 }
 
-pub async fn get(
-    node: NodeContext,
-    msg: GetL2NetworkMsg,
-    _ctx: MsgContext,
-) -> ApiResult<contract::L2Network> {
-    Ok(find::<L2Network, _>(&node.db, WHAT, &msg.uuid)
-        .await?
-        .into())
-}
-
 /// Deletes L2 networks after their children (L3 networks), then their attachments.
-async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
+pub async fn remove(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
     CLUSTERS.forget_from(&node.db, &uuids).await?;
     delete_rows(&node.db, L2_NETWORK, &uuids).await
-}
-
-pub async fn delete(
-    node: NodeContext,
-    msg: APIDeleteL2NetworkMsg,
-    ctx: MsgContext,
-) -> ApiResult<EmptyReply> {
-    let mode = msg.delete_mode.as_deref();
-    node.delete_one(&ctx, L2_NETWORK, msg.uuid, mode, |uuids| {
-        remove_rows(&node, uuids)
-    })
-    .await
-}
-
-/// L2 networks go when their zone goes.
-pub struct L2NetworkCascade;
-
-impl CascadeFamily for L2NetworkCascade {
-    const MESSAGE: &'static str = "L2NetworkCascadeMsg";
-    const PARENTS: &'static [&'static str] = &["ZoneVO"];
-}
-
-pub async fn zone_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
-    let uuids: Vec<String> = L2Network::find()
-        .filter(Column::ZoneUuid.is_in(req.parent_uuids.clone()))
-        .all(&node.db)
-        .await?
-        .into_iter()
-        .map(|n| n.uuid)
-        .collect();
-    node.cascade_to(L2_NETWORK.vo_name, uuids, &req, |uuids| {
-        remove_rows(&node, uuids)
-    })
-    .await
 }
 
 /// A cluster going takes its L2 attachments with it; the L2 networks stay.

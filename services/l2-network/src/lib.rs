@@ -3,43 +3,31 @@
 pub mod entity;
 mod handlers;
 pub mod messages;
-pub mod migration;
 
-use zstack_kernel::query::Relation;
+use zstack_kernel::family::handlers::{delete, get, update};
 use zstack_kernel::{ErrorCode, NodeContext};
 
-pub use messages::L2NetworkQuery;
-pub use zstack_header::l2_network::{GetL2NetworkMsg, L2_NETWORK, L2Network, L2NetworkInventory};
+use entity::Entity as L2Network;
+pub use messages::{APIDeleteL2NetworkMsg, APIUpdateL2NetworkMsg};
+pub use zstack_header::l2_network::{GetL2NetworkMsg, L2_NETWORK, L2NetworkInventory};
 
 pub const SERVICE_ID: &str = "l2Network";
 
-zstack_kernel::family!(SERVICE_ID, start, [migration::migration()]);
+zstack_kernel::family!(SERVICE_ID, start, [entity::migration()]);
 
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
-    node.queries.relate(
-        "zone",
-        Relation::new("l2Network", "l2Network", "uuid", "zoneUuid"),
-    );
-    node.queries.relate(
-        "cluster",
-        Relation::new("l2Network", "l2Network", "uuid", "uuid").via(
-            entity::cluster_ref::TABLE,
-            "cluster_uuid",
-            "l2_network_uuid",
-        ),
-    );
+    node.queries
+        .relate("cluster", entity::CLUSTERS.back("l2Network"));
     node.service(SERVICE_ID)
-        .resource(entity::L2_NETWORK)
+        .table::<L2Network>()
         .api(handlers::create_no_vlan)
         .api(handlers::create_vlan)
-        .api(handlers::update)
-        .api(handlers::delete)
+        .api(update::<L2Network, APIUpdateL2NetworkMsg>)
+        .api(delete::<L2Network, APIDeleteL2NetworkMsg>)
         .api(handlers::attach_cluster)
         .api(handlers::detach_cluster)
-        .query::<L2NetworkQuery>()
-        .handle(handlers::get)
+        .handle(get::<L2Network, GetL2NetworkMsg>)
         .query::<messages::L2VlanNetworkQuery>()
-        .cascade::<handlers::L2NetworkCascade, _, _>(handlers::zone_gone)
         .cascade::<handlers::L2ClusterRefCascade, _, _>(handlers::cluster_gone)
         .start()
 }

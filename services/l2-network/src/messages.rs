@@ -3,11 +3,11 @@
 use zstack_header::cluster::CLUSTER;
 use zstack_header::l2_network::L2NetworkInventory;
 use zstack_header::zone::ZONE;
-use zstack_kernel::api::{EmptyReply, InventoryReply, Route, checks};
+use zstack_kernel::api::{InventoryReply, Route, checks};
 use zstack_kernel::api_message;
-use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
+use zstack_kernel::query::{QueryMeta, Queryable};
 
-use crate::entity::{L2_NETWORK, NO_VLAN, VLAN};
+use crate::entity::{Entity, L2_NETWORK, NO_VLAN, VLAN};
 
 api_message! {
     /// Creates an L2 network without VLAN on a host interface of a zone.
@@ -38,27 +38,10 @@ api_message! {
     reply = InventoryReply<L2NetworkInventory>;
 }
 
-api_message! {
-    /// Changes an L2 network's name or description.
-    pub struct APIUpdateL2NetworkMsg {
-        uuid: String => checks().resource(L2_NETWORK),
-        name: Option<String> => checks().max_len(255),
-        description: Option<String> => checks().max_len(2048),
-    }
-    route = Route::action("/l2-networks/{uuid}/actions");
-    reply = InventoryReply<L2NetworkInventory>;
-    resource = uuid;
-}
-
-api_message! {
-    /// Deletes an L2 network and, first, its L3 networks.
-    pub struct APIDeleteL2NetworkMsg {
-        uuid: String => checks().uuid().references(L2_NETWORK),
-        delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
-    }
-    route = Route::delete("/l2-networks/{uuid}");
-    reply = EmptyReply;
-    resource = uuid;
+zstack_kernel::standard_apis! {
+    of L2_NETWORK, inventory L2NetworkInventory, path "/l2-networks";
+    update APIUpdateL2NetworkMsg;
+    delete APIDeleteL2NetworkMsg;
 }
 
 api_message! {
@@ -85,51 +68,6 @@ api_message! {
     resource = cluster_uuid;
 }
 
-/// `GET /l2-networks`, `GET /l2-networks/{uuid}`.
-pub struct L2NetworkQuery;
-
-impl Queryable for L2NetworkQuery {
-    const QUERY_API: &'static str = "APIQueryL2NetworkMsg";
-    const PATH: &'static str = "/l2-networks";
-    const PATH_BY_UUID: Option<&'static str> = Some("/l2-networks/{uuid}");
-
-    fn meta() -> QueryMeta {
-        QueryMeta::new(
-            "l2Network",
-            L2_NETWORK.table,
-            "org.zstack.header.network.l2.L2NetworkInventory",
-        )
-        .field("uuid", FieldKind::Str)
-        .field("name", FieldKind::Str)
-        .field("description", FieldKind::Str)
-        .field("zoneUuid", FieldKind::Str)
-        .field("physicalInterface", FieldKind::Str)
-        .field("type", FieldKind::Str)
-        .field("vlan", FieldKind::Int)
-        .field("createDate", FieldKind::Date)
-        .field("lastOpDate", FieldKind::Date)
-        .relation("zone", "zone", "zoneUuid", "uuid")
-        .values(
-            "attachedClusterUuids",
-            crate::entity::cluster_ref::TABLE,
-            "l2_network_uuid",
-            "cluster_uuid",
-            "create_date",
-        )
-        .relation_via(
-            "cluster",
-            "cluster",
-            "uuid",
-            (
-                crate::entity::cluster_ref::TABLE,
-                "l2_network_uuid",
-                "cluster_uuid",
-            ),
-            "uuid",
-        )
-    }
-}
-
 /// `GET /l2-networks/vlan`: the VLAN networks only.
 pub struct L2VlanNetworkQuery;
 
@@ -139,7 +77,7 @@ impl Queryable for L2VlanNetworkQuery {
     const PATH_BY_UUID: Option<&'static str> = None;
 
     fn meta() -> QueryMeta {
-        L2NetworkQuery::meta().typed(
+        <Entity as Queryable>::meta().typed(
             "l2VlanNetwork",
             "org.zstack.header.network.l2.L2VlanNetworkInventory",
             "type",

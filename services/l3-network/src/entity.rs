@@ -1,42 +1,104 @@
 //! The L3 network table with its IP ranges, DNS servers and network services, and their
 //! inventories.
 
-use chrono::{DateTime, Utc};
-use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 pub use zstack_header::l3_network::{IP_RANGE, L3_NETWORK};
 use zstack_kernel::api::Inventory;
+use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
+use zstack_kernel::schema::CreateTables;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "l3_network")]
-#[serde(rename_all = "camelCase")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub uuid: String,
-    pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(rename = "type")]
-    pub r#type: String,
-    pub zone_uuid: String,
-    pub l2_network_uuid: String,
-    pub state: String,
-    pub system: bool,
-    /// Public, Private or System.
-    pub category: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dns_domain: Option<String>,
-    pub ip_version: i64,
-    #[serde(with = "zstack_kernel::time")]
-    pub create_date: DateTime<Utc>,
-    #[serde(with = "zstack_kernel::time")]
-    pub last_op_date: DateTime<Utc>,
+zstack_kernel::resource_table! {
+    table "l3_network" for L3_NETWORK;
+    query APIQueryL3NetworkMsg "/l3-networks" as "l3Network";
+    inventory Model = "org.zstack.header.network.l3.L3NetworkInventory";
+    migration "m0710_l3_network";
+    cascade "L3NetworkCascadeMsg" { "L2NetworkVO" => l2_network_uuid }
+    remove crate::handlers::remove;
+    extend lists;
+    reply L3NetworkInventory = crate::handlers::inventory;
+    columns {
+        name: String [255],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        description: Option<String> [2048],
+        r#type: String [64],
+        zone_uuid: String [32] => "zone",
+        l2_network_uuid: String [32] => "l2Network",
+        state: String [32],
+        system: bool,
+        /// Public, Private or System.
+        category: String [32],
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dns_domain: Option<String> [255],
+        ip_version: i64,
+    }
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+/// The networks, their IP ranges, DNS servers and network services.
+pub fn migration() -> CreateTables {
+    use sea_orm_migration::prelude::{Index, Table};
+    use sea_orm_migration::schema::{big_pk_auto, string_len, timestamp_with_time_zone};
+    declared::migration()
+        .and(ip_range::migration())
+        .table(
+            Table::create()
+                .table("l3_network_dns")
+                .col(big_pk_auto("id"))
+                .col(string_len("l3_network_uuid", 32))
+                .col(string_len("dns", 64))
+                .col(timestamp_with_time_zone("create_date")),
+        )
+        .index(
+            Index::create()
+                .name("idx_l3_network_dns_unique")
+                .table("l3_network_dns")
+                .col("l3_network_uuid")
+                .col("dns")
+                .unique(),
+        )
+        .table(
+            Table::create()
+                .table("network_service_l3_network_ref")
+                .col(string_len("l3_network_uuid", 32))
+                .col(string_len("network_service_provider_uuid", 255))
+                .col(string_len("network_service_type", 64))
+                .primary_key(
+                    Index::create()
+                        .col("l3_network_uuid")
+                        .col("network_service_provider_uuid")
+                        .col("network_service_type"),
+                ),
+        )
+}
 
-impl ActiveModelBehavior for ActiveModel {}
+/// What queries of a network list beside its columns: its IP ranges (also a relation), DNS
+/// servers and network services.
+fn lists(meta: QueryMeta) -> QueryMeta {
+    let range_fields: Vec<(&'static str, FieldKind)> = <ip_range::Entity as Queryable>::meta()
+        .fields
+        .iter()
+        .map(|f| (f.name, f.kind))
+        .collect();
+    meta.relation("ipRanges", "ipRange", "uuid", "l3NetworkUuid")
+        .values("dns", "l3_network_dns", "l3_network_uuid", "dns", "id")
+        .rows(
+            "ipRanges",
+            IP_RANGE.table,
+            "l3_network_uuid",
+            &range_fields,
+            "create_date",
+        )
+        .rows(
+            "networkServices",
+            "network_service_l3_network_ref",
+            "l3_network_uuid",
+            &[
+                ("l3NetworkUuid", FieldKind::Str),
+                ("networkServiceProviderUuid", FieldKind::Str),
+                ("networkServiceType", FieldKind::Str),
+            ],
+            "network_service_type",
+        )
+}
 
 /// A network service a provider gives an L3 network (`NetworkServiceL3NetworkRefInventory`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -67,43 +129,36 @@ impl Inventory for L3NetworkInventory {
     const VO_NAME: Option<&'static str> = Some("L3NetworkVO");
 }
 
-/// Ranges of addresses an L3 network hands out (`IpRangeInventory`).
+/// Ranges of addresses an L3 network hands out (`IpRangeInventory`), created with the networks
+/// in m0710_l3_network.
 pub mod ip_range {
-    use chrono::{DateTime, Utc};
-    use sea_orm::entity::prelude::*;
-    use serde::{Deserialize, Serialize};
-    use zstack_kernel::api::Inventory;
+    use zstack_kernel::query::QueryMeta;
 
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
-    #[sea_orm(table_name = "ip_range")]
-    #[serde(rename_all = "camelCase")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub uuid: String,
-        pub l3_network_uuid: String,
-        pub name: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub description: Option<String>,
-        pub start_ip: String,
-        pub end_ip: String,
-        pub netmask: String,
-        pub gateway: String,
-        pub network_cidr: String,
-        pub ip_version: i64,
-        #[serde(with = "zstack_kernel::time")]
-        pub create_date: DateTime<Utc>,
-        #[serde(with = "zstack_kernel::time")]
-        pub last_op_date: DateTime<Utc>,
+    pub use zstack_header::l3_network::IP_RANGE;
+
+    zstack_kernel::resource_table! {
+        table "ip_range" for IP_RANGE;
+        query APIQueryIpRangeMsg "/l3-networks/ip-ranges" as "ipRange";
+        inventory Model = "org.zstack.header.network.l3.IpRangeInventory";
+        migration "m0710_l3_network";
+        extend network;
+        columns {
+            l3_network_uuid: String [32, index],
+            name: String [255],
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            description: Option<String> [2048],
+            start_ip: String [64],
+            end_ip: String [64],
+            netmask: String [64],
+            gateway: String [64],
+            network_cidr: String [64],
+            ip_version: i64,
+        }
     }
 
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-
-    impl Inventory for Model {
-        const CLASS: &'static str = "org.zstack.header.network.l3.IpRangeInventory";
-        const VO_NAME: Option<&'static str> = Some("IpRangeVO");
+    /// `ipRange.l3Network`; the network reaches its ranges as `ipRanges`.
+    fn network(meta: QueryMeta) -> QueryMeta {
+        meta.relation("l3Network", "l3Network", "l3NetworkUuid", "uuid")
     }
 }
 

@@ -7,13 +7,10 @@ use sea_orm::{
 };
 use serde_json::Value;
 use zstack_header::l2_network::GetL2NetworkMsg;
-use zstack_kernel::api::{EmptyReply, InventoryReply};
-use zstack_kernel::cascade::{CascadeFamily, CascadeRequest};
+use zstack_kernel::api::InventoryReply;
 use zstack_kernel::error::{argerr, operr};
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{
-    children, create_resource, delete_rows, delete_where, enable_disable, find, set_state,
-};
+use zstack_kernel::resource::{create_resource, delete_rows, delete_where, find};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext};
 
@@ -24,15 +21,15 @@ use crate::entity::{
 use crate::ip;
 use crate::messages::{
     APIAddDnsToL3NetworkMsg, APIAddIpRangeByNetworkCidrMsg, APIAddIpRangeMsg,
-    APIAttachNetworkServiceToL3NetworkMsg, APIChangeL3NetworkStateMsg, APICreateL3NetworkMsg,
-    APIDeleteIpRangeMsg, APIDeleteL3NetworkMsg, APIDetachNetworkServiceFromL3NetworkMsg,
-    APIRemoveDnsFromL3NetworkMsg, APIUpdateL3NetworkMsg, SERVICE_TYPES,
+    APIAttachNetworkServiceToL3NetworkMsg, APICreateL3NetworkMsg,
+    APIDetachNetworkServiceFromL3NetworkMsg, APIRemoveDnsFromL3NetworkMsg, APIUpdateL3NetworkMsg,
+    SERVICE_TYPES,
 };
 
 const WHAT: &str = "L3 network";
 
 /// The network with its DNS servers, IP ranges and network services.
-async fn inventory(node: &NodeContext, network: Model) -> ApiResult<L3NetworkInventory> {
+pub async fn inventory(node: &NodeContext, network: Model) -> ApiResult<L3NetworkInventory> {
     let uuid = network.uuid.clone();
     let dns = dns::Entity::find()
         .filter(dns::Column::L3NetworkUuid.eq(uuid.clone()))
@@ -132,20 +129,9 @@ pub async fn update(
     Ok(inventory(&node, network).await?.into())
 }
 
-pub async fn change_state(
-    node: NodeContext,
-    msg: APIChangeL3NetworkStateMsg,
-    _ctx: MsgContext,
-) -> ApiResult<InventoryReply<L3NetworkInventory>> {
-    let network =
-        set_state::<L3Network>(&node.db, WHAT, &msg.uuid, enable_disable(&msg.state_event)?)
-            .await?;
-    Ok(inventory(&node, network).await?.into())
-}
-
 /// Deletes L3 networks after their children: other families' first, then their own IP
 /// ranges, DNS servers and network services.
-async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
+pub async fn remove(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
     for table in [
         "ip_range",
         "l3_network_dns",
@@ -154,34 +140,6 @@ async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
         delete_where(&node.db, table, "l3_network_uuid", &uuids).await?;
     }
     delete_rows(&node.db, L3_NETWORK, &uuids).await
-}
-
-pub async fn delete(
-    node: NodeContext,
-    msg: APIDeleteL3NetworkMsg,
-    ctx: MsgContext,
-) -> ApiResult<EmptyReply> {
-    let mode = msg.delete_mode.as_deref();
-    node.delete_one(&ctx, L3_NETWORK, msg.uuid, mode, |uuids| {
-        remove_rows(&node, uuids)
-    })
-    .await
-}
-
-/// L3 networks go when their L2 network goes.
-pub struct L3NetworkCascade;
-
-impl CascadeFamily for L3NetworkCascade {
-    const MESSAGE: &'static str = "L3NetworkCascadeMsg";
-    const PARENTS: &'static [&'static str] = &["L2NetworkVO"];
-}
-
-pub async fn l2_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
-    let uuids = children(&node.db, L3_NETWORK, "l2_network_uuid", &req.parent_uuids).await?;
-    node.cascade_to(L3_NETWORK.vo_name, uuids, &req, |uuids| {
-        remove_rows(&node, uuids)
-    })
-    .await
 }
 
 /// Stores a checked range after making sure it shares no address with the L3's other ranges.
@@ -278,19 +236,6 @@ pub async fn add_ip_range_by_cidr(
         msg.resource_uuid,
         range,
     )
-    .await
-}
-
-pub async fn delete_ip_range(
-    node: NodeContext,
-    msg: APIDeleteIpRangeMsg,
-    ctx: MsgContext,
-) -> ApiResult<EmptyReply> {
-    let mode = msg.delete_mode.as_deref();
-    let db = &node.db;
-    node.delete_one(&ctx, IP_RANGE, msg.uuid, mode, |uuids| async move {
-        delete_rows(db, IP_RANGE, &uuids).await
-    })
     .await
 }
 

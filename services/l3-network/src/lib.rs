@@ -4,43 +4,32 @@ pub mod entity;
 mod handlers;
 mod ip;
 pub mod messages;
-pub mod migration;
 
-use zstack_kernel::query::Relation;
+use zstack_kernel::family::handlers::{change_state, delete};
 use zstack_kernel::{ErrorCode, NodeContext};
 
+use entity::{Entity as L3Network, ip_range::Entity as IpRange};
 pub use entity::{IP_RANGE, L3_NETWORK};
-pub use messages::{IpRangeQuery, L3NetworkQuery};
+use messages::{APIChangeL3NetworkStateMsg, APIDeleteIpRangeMsg, APIDeleteL3NetworkMsg};
 
 pub const SERVICE_ID: &str = "l3Network";
 
-zstack_kernel::family!(SERVICE_ID, start, [migration::migration()]);
+zstack_kernel::family!(SERVICE_ID, start, [entity::migration()]);
 
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
-    node.queries.relate(
-        "l2Network",
-        Relation::new("l3Network", "l3Network", "uuid", "l2NetworkUuid"),
-    );
-    node.queries.relate(
-        "zone",
-        Relation::new("l3Network", "l3Network", "uuid", "zoneUuid"),
-    );
     node.service(SERVICE_ID)
-        .resource(entity::L3_NETWORK)
-        .resource(entity::IP_RANGE)
+        .table::<L3Network>()
+        .table::<IpRange>()
         .api(handlers::create)
         .api(handlers::update)
-        .api(handlers::change_state)
-        .api(handlers::delete)
+        .api(change_state::<L3Network, APIChangeL3NetworkStateMsg>)
+        .api(delete::<L3Network, APIDeleteL3NetworkMsg>)
         .api(handlers::add_ip_range)
         .api(handlers::add_ip_range_by_cidr)
-        .api(handlers::delete_ip_range)
+        .api(delete::<IpRange, APIDeleteIpRangeMsg>)
         .api(handlers::add_dns)
         .api(handlers::remove_dns)
         .api(handlers::attach_services)
         .api(handlers::detach_services)
-        .query::<L3NetworkQuery>()
-        .query::<IpRangeQuery>()
-        .cascade::<handlers::L3NetworkCascade, _, _>(handlers::l2_gone)
         .start()
 }

@@ -2,9 +2,8 @@
 
 use serde_json::Value;
 use zstack_header::l2_network::L2_NETWORK;
-use zstack_kernel::api::{EmptyReply, InventoryReply, Route, checks};
+use zstack_kernel::api::{InventoryReply, Route, checks};
 use zstack_kernel::api_message;
-use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
 
 use crate::entity::{IP_RANGE, L3_NETWORK, L3NetworkInventory, ip_range};
 
@@ -55,26 +54,10 @@ api_message! {
     resource = uuid;
 }
 
-api_message! {
-    /// Enables or disables an L3 network.
-    pub struct APIChangeL3NetworkStateMsg {
-        uuid: String => checks().resource(L3_NETWORK),
-        state_event: String => checks().valid_values(&["enable", "disable"]),
-    }
-    route = Route::action("/l3-networks/{uuid}/actions");
-    reply = InventoryReply<L3NetworkInventory>;
-    resource = uuid;
-}
-
-api_message! {
-    /// Deletes an L3 network with its IP ranges, DNS servers and network services.
-    pub struct APIDeleteL3NetworkMsg {
-        uuid: String => checks().uuid().references(L3_NETWORK),
-        delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
-    }
-    route = Route::delete("/l3-networks/{uuid}");
-    reply = EmptyReply;
-    resource = uuid;
+zstack_kernel::standard_apis! {
+    of L3_NETWORK, inventory L3NetworkInventory, path "/l3-networks";
+    change_state APIChangeL3NetworkStateMsg;
+    delete APIDeleteL3NetworkMsg;
 }
 
 api_message! {
@@ -110,15 +93,9 @@ api_message! {
     resource = l3_network_uuid;
 }
 
-api_message! {
-    /// Deletes an IP range.
-    pub struct APIDeleteIpRangeMsg {
-        uuid: String => checks().uuid().references(IP_RANGE),
-        delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
-    }
-    route = Route::delete("/l3-networks/ip-ranges/{uuid}");
-    reply = EmptyReply;
-    resource = uuid;
+zstack_kernel::standard_apis! {
+    of IP_RANGE, inventory ip_range::Model, path "/l3-networks/ip-ranges";
+    delete APIDeleteIpRangeMsg;
 }
 
 api_message! {
@@ -165,99 +142,4 @@ api_message! {
     route = Route::delete("/l3-networks/{l3NetworkUuid}/network-services");
     reply = InventoryReply<L3NetworkInventory>;
     resource = l3_network_uuid;
-}
-
-/// `GET /l3-networks`, `GET /l3-networks/{uuid}`.
-pub struct L3NetworkQuery;
-
-impl Queryable for L3NetworkQuery {
-    const QUERY_API: &'static str = "APIQueryL3NetworkMsg";
-    const PATH: &'static str = "/l3-networks";
-    const PATH_BY_UUID: Option<&'static str> = Some("/l3-networks/{uuid}");
-
-    fn meta() -> QueryMeta {
-        QueryMeta::new(
-            "l3Network",
-            L3_NETWORK.table,
-            "org.zstack.header.network.l3.L3NetworkInventory",
-        )
-        .field("uuid", FieldKind::Str)
-        .field("name", FieldKind::Str)
-        .field("description", FieldKind::Str)
-        .field("type", FieldKind::Str)
-        .field("zoneUuid", FieldKind::Str)
-        .field("l2NetworkUuid", FieldKind::Str)
-        .field("state", FieldKind::Str)
-        .field("system", FieldKind::Bool)
-        .field("category", FieldKind::Str)
-        .field("dnsDomain", FieldKind::Str)
-        .field("ipVersion", FieldKind::Int)
-        .field("createDate", FieldKind::Date)
-        .field("lastOpDate", FieldKind::Date)
-        .relation("l2Network", "l2Network", "l2NetworkUuid", "uuid")
-        .relation("zone", "zone", "zoneUuid", "uuid")
-        .relation("ipRanges", "ipRange", "uuid", "l3NetworkUuid")
-        .values("dns", "l3_network_dns", "l3_network_uuid", "dns", "id")
-        .rows(
-            "ipRanges",
-            IP_RANGE.table,
-            "l3_network_uuid",
-            &[
-                ("uuid", FieldKind::Str),
-                ("l3NetworkUuid", FieldKind::Str),
-                ("name", FieldKind::Str),
-                ("description", FieldKind::Str),
-                ("startIp", FieldKind::Str),
-                ("endIp", FieldKind::Str),
-                ("netmask", FieldKind::Str),
-                ("gateway", FieldKind::Str),
-                ("networkCidr", FieldKind::Str),
-                ("ipVersion", FieldKind::Int),
-                ("createDate", FieldKind::Date),
-                ("lastOpDate", FieldKind::Date),
-            ],
-            "create_date",
-        )
-        .rows(
-            "networkServices",
-            "network_service_l3_network_ref",
-            "l3_network_uuid",
-            &[
-                ("l3NetworkUuid", FieldKind::Str),
-                ("networkServiceProviderUuid", FieldKind::Str),
-                ("networkServiceType", FieldKind::Str),
-            ],
-            "network_service_type",
-        )
-    }
-}
-
-/// `GET /l3-networks/ip-ranges`, `GET /l3-networks/ip-ranges/{uuid}`.
-pub struct IpRangeQuery;
-
-impl Queryable for IpRangeQuery {
-    const QUERY_API: &'static str = "APIQueryIpRangeMsg";
-    const PATH: &'static str = "/l3-networks/ip-ranges";
-    const PATH_BY_UUID: Option<&'static str> = Some("/l3-networks/ip-ranges/{uuid}");
-
-    fn meta() -> QueryMeta {
-        QueryMeta::new(
-            "ipRange",
-            IP_RANGE.table,
-            "org.zstack.header.network.l3.IpRangeInventory",
-        )
-        .field("uuid", FieldKind::Str)
-        .field("l3NetworkUuid", FieldKind::Str)
-        .field("name", FieldKind::Str)
-        .field("description", FieldKind::Str)
-        .field("startIp", FieldKind::Str)
-        .field("endIp", FieldKind::Str)
-        .field("netmask", FieldKind::Str)
-        .field("gateway", FieldKind::Str)
-        .field("networkCidr", FieldKind::Str)
-        .field("ipVersion", FieldKind::Int)
-        .field("createDate", FieldKind::Date)
-        .field("lastOpDate", FieldKind::Date)
-        .relation("l3Network", "l3Network", "l3NetworkUuid", "uuid")
-    }
 }

@@ -3,13 +3,11 @@
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 use zstack_header::cluster::GetClusterMsg;
-use zstack_kernel::api::{EmptyReply, InventoryReply};
+use zstack_kernel::api::InventoryReply;
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest};
 use zstack_kernel::error::{argerr, operr};
 use zstack_kernel::message::new_uuid;
-use zstack_kernel::resource::{
-    children, create_resource, delete_rows, enable_disable, find, set_state,
-};
+use zstack_kernel::resource::{create_resource, delete_rows, enable_disable, find, set_state};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
@@ -19,8 +17,7 @@ use crate::entity::{
 };
 use crate::messages::{
     APIAddLocalPrimaryStorageMsg, APIAddNfsPrimaryStorageMsg, APIAttachPrimaryStorageToClusterMsg,
-    APIChangePrimaryStorageStateMsg, APIDeletePrimaryStorageMsg,
-    APIDetachPrimaryStorageFromClusterMsg, APIReconnectPrimaryStorageMsg,
+    APIChangePrimaryStorageStateMsg, APIDetachPrimaryStorageFromClusterMsg,
     APIUpdatePrimaryStorageMsg,
 };
 
@@ -90,7 +87,7 @@ async fn add(node: &NodeContext, ctx: &MsgContext, new: NewStorage) -> ApiResult
 }
 
 /// The row with the clusters it is attached to.
-async fn inventory(node: &NodeContext, storage: Model) -> ApiResult<PrimaryStorageInventory> {
+pub async fn inventory(node: &NodeContext, storage: Model) -> ApiResult<PrimaryStorageInventory> {
     let attached_cluster_uuids = CLUSTERS.linked(&node.db, &storage.uuid).await?;
     Ok(PrimaryStorageInventory {
         storage,
@@ -98,21 +95,28 @@ async fn inventory(node: &NodeContext, storage: Model) -> ApiResult<PrimaryStora
     })
 }
 
+/// The storage an add API describes (both carry the same fields), of type `type`.
+macro_rules! new_storage {
+    ($msg:ident, $type:literal) => {
+        NewStorage {
+            uuid: $msg.resource_uuid,
+            zone_uuid: $msg.zone_uuid,
+            name: $msg.name,
+            description: $msg.description,
+            url: $msg.url,
+            r#type: $type,
+            total_capacity: $msg.total_capacity,
+        }
+    };
+}
+
 pub async fn add_local(
     node: NodeContext,
     msg: APIAddLocalPrimaryStorageMsg,
     ctx: MsgContext,
 ) -> ApiResult<InventoryReply<PrimaryStorageInventory>> {
-    let new = NewStorage {
-        uuid: msg.resource_uuid,
-        zone_uuid: msg.zone_uuid,
-        name: msg.name,
-        description: msg.description,
-        url: msg.url,
-        r#type: "LocalStorage",
-        total_capacity: msg.total_capacity,
-    };
-    Ok(inventory(&node, add(&node, &ctx, new).await?).await?.into())
+    let ps = add(&node, &ctx, new_storage!(msg, "LocalStorage")).await?;
+    Ok(inventory(&node, ps).await?.into())
 }
 
 pub async fn add_nfs(
@@ -121,16 +125,8 @@ pub async fn add_nfs(
     ctx: MsgContext,
 ) -> ApiResult<InventoryReply<PrimaryStorageInventory>> {
     check_nfs_url(&msg.url)?;
-    let new = NewStorage {
-        uuid: msg.resource_uuid,
-        zone_uuid: msg.zone_uuid,
-        name: msg.name,
-        description: msg.description,
-        url: msg.url,
-        r#type: "NFS",
-        total_capacity: msg.total_capacity,
-    };
-    Ok(inventory(&node, add(&node, &ctx, new).await?).await?.into())
+    let ps = add(&node, &ctx, new_storage!(msg, "NFS")).await?;
+    Ok(inventory(&node, ps).await?.into())
 }
 
 pub async fn update(
@@ -174,23 +170,6 @@ pub async fn change_state(
     Ok(inventory(&node, ps).await?.into())
 }
 
-pub async fn reconnect(
-    node: NodeContext,
-    msg: APIReconnectPrimaryStorageMsg,
-    _ctx: MsgContext,
-) -> ApiResult<InventoryReply<PrimaryStorageInventory>> {
-    let ps = find::<PrimaryStorage, _>(&node.db, WHAT, &msg.uuid).await?;
-    let mut active: ActiveModel = ps.into();
-    active.status = Set("Connecting".into());
-    let ps = active.update(&node.db).await?;
-    let mut active: ActiveModel = ps.into();
-    active.status = Set("Connected".into());
-    active.last_op_date = Set(now());
-    Ok(inventory(&node, active.update(&node.db).await?)
-        .await?
-        .into())
-}
-
 pub async fn attach(
     node: NodeContext,
     msg: APIAttachPrimaryStorageToClusterMsg,
@@ -226,41 +205,23 @@ pub async fn detach(
 }
 
 /// Deletes primary storage after its children, detaching it from its clusters first.
-async fn remove_rows(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
+pub async fn remove(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
     CLUSTERS.forget_from(&node.db, &uuids).await?;
     delete_rows(&node.db, PRIMARY_STORAGE, &uuids).await
 }
 
-pub async fn delete(
-    node: NodeContext,
-    msg: APIDeletePrimaryStorageMsg,
-    ctx: MsgContext,
-) -> ApiResult<EmptyReply> {
-    let mode = msg.delete_mode.as_deref();
-    node.delete_one(&ctx, PRIMARY_STORAGE, msg.uuid, mode, |uuids| {
-        remove_rows(&node, uuids)
-    })
-    .await
+/// A cluster's going only detaches its primary storage (the zone's going takes it, through the
+/// declared cascade).
+pub struct ClusterRefCascade;
+
+impl CascadeFamily for ClusterRefCascade {
+    const MESSAGE: &'static str = "PrimaryStorageClusterRefCascadeMsg";
+    const PARENTS: &'static [&'static str] = &["ClusterVO"];
 }
 
-/// A zone's primary storage goes with the zone; a cluster's going only detaches it.
-pub struct PrimaryStorageCascade;
-
-impl CascadeFamily for PrimaryStorageCascade {
-    const MESSAGE: &'static str = "PrimaryStorageCascadeMsg";
-    const PARENTS: &'static [&'static str] = &["ZoneVO", "ClusterVO"];
-}
-
-pub async fn parent_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
-    if req.parent_type == "ClusterVO" {
-        if !req.check_only {
-            CLUSTERS.forget_to(&node.db, &req.parent_uuids).await?;
-        }
-        return Ok(());
+pub async fn cluster_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<()> {
+    if !req.check_only {
+        CLUSTERS.forget_to(&node.db, &req.parent_uuids).await?;
     }
-    let uuids = children(&node.db, PRIMARY_STORAGE, "zone_uuid", &req.parent_uuids).await?;
-    node.cascade_to(PRIMARY_STORAGE.vo_name, uuids, &req, |uuids| {
-        remove_rows(&node, uuids)
-    })
-    .await
+    Ok(())
 }

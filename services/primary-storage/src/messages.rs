@@ -2,11 +2,10 @@
 
 use zstack_header::cluster::CLUSTER;
 use zstack_header::zone::ZONE;
-use zstack_kernel::api::{EmptyReply, InventoryReply, Route, checks};
+use zstack_kernel::api::{InventoryReply, Route, checks};
 use zstack_kernel::api_message;
-use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
 
-use crate::entity::{PRIMARY_STORAGE, PrimaryStorageInventory, cluster_ref};
+use crate::entity::{PRIMARY_STORAGE, PrimaryStorageInventory};
 
 api_message! {
     /// Adds simulated local storage (the hosts' own disks) to a zone.
@@ -64,25 +63,10 @@ api_message! {
     resource = uuid;
 }
 
-api_message! {
-    /// Reconnects a primary storage (the simulator answers at once).
-    pub struct APIReconnectPrimaryStorageMsg {
-        uuid: String => checks().resource(PRIMARY_STORAGE),
-    }
-    route = Route::action("/primary-storage/{uuid}/actions");
-    reply = InventoryReply<PrimaryStorageInventory>;
-    resource = uuid;
-}
-
-api_message! {
-    /// Deletes a primary storage after detaching it from its clusters.
-    pub struct APIDeletePrimaryStorageMsg {
-        uuid: String => checks().uuid().references(PRIMARY_STORAGE),
-        delete_mode: Option<String> => checks().valid_values(&["Permissive", "Enforcing"]),
-    }
-    route = Route::delete("/primary-storage/{uuid}");
-    reply = EmptyReply;
-    resource = uuid;
+zstack_kernel::standard_apis! {
+    of PRIMARY_STORAGE, inventory PrimaryStorageInventory, path "/primary-storage";
+    reconnect APIReconnectPrimaryStorageMsg;
+    delete APIDeletePrimaryStorageMsg;
 }
 
 api_message! {
@@ -105,52 +89,4 @@ api_message! {
     route = Route::delete("/clusters/{clusterUuid}/primary-storage/{primaryStorageUuid}");
     reply = InventoryReply<PrimaryStorageInventory>;
     resource = primary_storage_uuid;
-}
-
-/// `GET /primary-storage`, `GET /primary-storage/{uuid}`.
-pub struct PrimaryStorageQuery;
-
-impl Queryable for PrimaryStorageQuery {
-    const QUERY_API: &'static str = "APIQueryPrimaryStorageMsg";
-    const PATH: &'static str = "/primary-storage";
-    const PATH_BY_UUID: Option<&'static str> = Some("/primary-storage/{uuid}");
-
-    fn meta() -> QueryMeta {
-        QueryMeta::new(
-            "primaryStorage",
-            PRIMARY_STORAGE.table,
-            "org.zstack.header.storage.primary.PrimaryStorageInventory",
-        )
-        .field("uuid", FieldKind::Str)
-        .field("zoneUuid", FieldKind::Str)
-        .field("name", FieldKind::Str)
-        .field("url", FieldKind::Str)
-        .field("description", FieldKind::Str)
-        .field("totalCapacity", FieldKind::Int)
-        .field("availableCapacity", FieldKind::Int)
-        .field("totalPhysicalCapacity", FieldKind::Int)
-        .field("availablePhysicalCapacity", FieldKind::Int)
-        .field("systemUsedCapacity", FieldKind::Int)
-        .field("type", FieldKind::Str)
-        .field("state", FieldKind::Str)
-        .field("status", FieldKind::Str)
-        .field("mountPath", FieldKind::Str)
-        .field("createDate", FieldKind::Date)
-        .field("lastOpDate", FieldKind::Date)
-        .values(
-            "attachedClusterUuids",
-            "primary_storage_cluster_ref",
-            "primary_storage_uuid",
-            "cluster_uuid",
-            "create_date",
-        )
-        .relation("zone", "zone", "zoneUuid", "uuid")
-        .relation_via(
-            "cluster",
-            "cluster",
-            "uuid",
-            (cluster_ref::TABLE, "primary_storage_uuid", "cluster_uuid"),
-            "uuid",
-        )
-    }
 }
