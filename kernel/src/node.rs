@@ -1,6 +1,7 @@
 //! What every part of a running node shares: its configuration, database, bus and registries,
 //! and the builder through which a service declares its APIs and starts.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,6 +58,9 @@ pub struct NodeConfig {
     /// after which that address is refused for that account until the window ends (0: never).
     pub login_max_failures: u32,
     pub login_failure_window: Duration,
+    /// Settings of one service, by name (`<service>.<setting>`): handed over as the node was
+    /// given them, read only by the service that owns the name.
+    pub settings: BTreeMap<String, String>,
 }
 
 impl NodeConfig {
@@ -82,7 +86,13 @@ impl NodeConfig {
             body_timeout: Duration::from_secs(30),
             login_max_failures: 5,
             login_failure_window: Duration::from_secs(60),
+            settings: BTreeMap::new(),
         }
+    }
+
+    /// Setting `name` of a service (see [`settings`](Self::settings)), if the node was given it.
+    pub fn setting(&self, name: &str) -> Option<&str> {
+        self.settings.get(name).map(String::as_str)
     }
 }
 
