@@ -414,6 +414,30 @@ async fn reload_license_rereads_the_database_on_the_nodes_named() {
         (json!(5), json!(40))
     );
 
+    // Another node's ReloadLicense reaches this one as an event: it reloads only when named.
+    let third = license(&private, IssuedType::Paid, 7, 70, 30);
+    db.execute_unprepared(&format!("UPDATE license SET license = '{third}'"))
+        .await
+        .unwrap();
+    let from_elsewhere = |nodes: Vec<String>| json!({"from": "fedcba9876543210fedcba9876543210", "managementNodeUuids": nodes});
+    t.bus().dispatch_remote_event(
+        "LicenseReloadEvent",
+        from_elsewhere(vec!["0123456789abcdef0123456789abcdef".into()]),
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(license_info(&t).await["hostNum"], 5);
+    t.bus()
+        .dispatch_remote_event("LicenseReloadEvent", from_elsewhere(vec![me.clone()]));
+    let mut seen = Value::Null;
+    for _ in 0..100 {
+        seen = license_info(&t).await["hostNum"].clone();
+        if seen == 7 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(seen, 7);
+
     // A row that does not verify grants nothing: the node runs as Free after reloading it.
     db.execute_unprepared("UPDATE license SET license = 'forged'")
         .await
