@@ -129,6 +129,10 @@ pub struct Settings {
     /// Seconds of the failed-login window, counted from the first failure.
     #[arg(long, env = "ZSTACK_LOGIN_FAILURE_WINDOW", default_value_t = 60)]
     pub login_failure_window: u64,
+    /// A file holding the public key of the license issuer to trust instead of the built-in one
+    /// (the `license.pub` that `zstack license keygen` writes).
+    #[arg(long, env = "ZSTACK_LICENSE_PUBLIC_KEY")]
+    pub license_public_key: Option<String>,
 }
 
 fn parse_delay(text: &str) -> Result<(String, u64), String> {
@@ -206,11 +210,17 @@ impl Settings {
         config.progress_delete_delay = Duration::from_secs(self.progress_delete_delay);
         config.progress_ttl = Duration::from_secs(self.progress_ttl);
         config.settings.insert(
-            "notification.retention",
+            "notification.retention".to_string(),
             self.notification_retention.to_string(),
         );
         config.login_max_failures = self.login_max_failures;
         config.login_failure_window = Duration::from_secs(self.login_failure_window.max(1));
+        if let Some(path) = &self.license_public_key {
+            config.settings.insert(
+                zstack_license::PUBLIC_KEY_FILE_SETTING.to_string(),
+                path.clone(),
+            );
+        }
         config
     }
 

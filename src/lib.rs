@@ -1,6 +1,7 @@
 //! The zstack-rs management node: the one place where the kernel and the services are composed.
 
 pub mod config;
+pub mod license;
 
 use std::net::TcpListener;
 use std::sync::Arc;

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 use zstack::Settings;
+use zstack::license::LicenseCommand;
 
 /// zstack-rs: a ZStack-compatible IaaS management node.
 #[derive(Parser)]
@@ -15,7 +16,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Runs a management node.
-    Serve(Settings),
+    Serve(Box<Settings>),
+    /// Issues licenses: makes an issuer key pair, signs licenses with it.
+    #[command(subcommand)]
+    License(LicenseCommand),
 }
 
 #[actix_web::main]
@@ -25,7 +29,18 @@ async fn main() -> ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    let Command::Serve(settings) = Cli::parse().command;
+    let settings = match Cli::parse().command {
+        Command::Serve(settings) => *settings,
+        Command::License(command) => {
+            return match zstack::license::run(&command, &mut std::io::stdout().lock()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(why) => {
+                    eprintln!("zstack license: {why}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+    };
     let node = match zstack::start(&settings).await {
         Ok(node) => node,
         Err(e) => {

@@ -1,6 +1,7 @@
 //! What every part of a running node shares: its configuration, database, bus and registries,
 //! and the builder through which a service declares its APIs and starts.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,8 +34,6 @@ pub struct NodeConfig {
     /// How long a finished job stays pollable.
     pub job_retention: Duration,
     pub session_timeout: Duration,
-    /// Settings of single services (`notification.retention`), as flags gave them.
-    pub settings: std::collections::BTreeMap<&'static str, String>,
     /// How long an API's task progress stays after the API ends (ZStack: 300 s).
     pub progress_delete_delay: Duration,
     /// How long any task progress stays at most (ZStack: 1 day).
@@ -63,6 +62,9 @@ pub struct NodeConfig {
     /// after which that address is refused for that account until the window ends (0: never).
     pub login_max_failures: u32,
     pub login_failure_window: Duration,
+    /// Settings of one service, by name (`<service>.<setting>`): handed over as the node was
+    /// given them, read only by the service that owns the name.
+    pub settings: BTreeMap<String, String>,
 }
 
 impl NodeConfig {
@@ -84,7 +86,6 @@ impl NodeConfig {
             sync_api_timeout: Duration::from_secs(5 * 60),
             job_retention: Duration::from_secs(2 * 24 * 3600),
             session_timeout: Duration::from_secs(7200),
-            settings: std::collections::BTreeMap::new(),
             progress_delete_delay: Duration::from_secs(300),
             progress_ttl: Duration::from_secs(24 * 3600),
             heartbeat_interval: Duration::from_secs(5),
@@ -100,7 +101,13 @@ impl NodeConfig {
             body_timeout: Duration::from_secs(30),
             login_max_failures: 5,
             login_failure_window: Duration::from_secs(60),
+            settings: BTreeMap::new(),
         }
+    }
+
+    /// Setting `name` of a service (see [`settings`](Self::settings)), if the node was given it.
+    pub fn setting(&self, name: &str) -> Option<&str> {
+        self.settings.get(name).map(String::as_str)
     }
 }
 

@@ -23,6 +23,7 @@ mod hostile_query;
 mod http_edges;
 mod image;
 mod injection;
+mod license;
 mod management_node;
 mod metrics;
 mod network;

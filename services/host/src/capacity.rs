@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
+use zstack_header::host::{GetHostUsageMsg, HostUsage};
 use zstack_kernel::error::argerr;
 use zstack_kernel::tags::ListSystemTagsMsg;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
@@ -75,6 +76,35 @@ pub async fn get_cpu_memory_capacity(
         total_memory: totals.2,
         available_memory: (totals.3 - reserved).max(0),
     })
+}
+
+/// Every host and their CPUs together, for limits over all hosts (a license's).
+pub async fn usage(
+    node: NodeContext,
+    _msg: GetHostUsageMsg,
+    _ctx: MsgContext,
+) -> ApiResult<HostUsage> {
+    let (host_num, cpu_num) = Host::find()
+        .select_only()
+        .expr_as(
+            Func::cast_as(Func::count(Expr::col(Column::Uuid)), "BIGINT"),
+            "host_num",
+        )
+        .expr_as(
+            Func::cast_as(
+                Func::coalesce([
+                    Expr::from(Func::sum(Expr::col(Column::CpuNum))),
+                    Expr::val(0i64),
+                ]),
+                "BIGINT",
+            ),
+            "cpu_num",
+        )
+        .into_tuple::<(i64, i64)>()
+        .one(&node.db)
+        .await?
+        .unwrap_or_default();
+    Ok(HostUsage { host_num, cpu_num })
 }
 
 pub const RESERVED_MEMORY: &str = "reservedMemory::{size}";

@@ -29,5 +29,6 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(handlers::reconnect)
         .api(delete::<Host, APIDeleteHostMsg>)
         .api(capacity::get_cpu_memory_capacity)
+        .handle(capacity::usage)
         .start()
 }
