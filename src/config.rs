@@ -100,6 +100,10 @@ pub struct Settings {
     #[arg(long, env = "ZSTACK_PROGRESS_TTL", default_value_t = 86400,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub progress_ttl: u64,
+    /// Seconds between pings of simulated hosts and storage.
+    #[arg(long, env = "ZSTACK_PING_INTERVAL", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub ping_interval: u64,
     /// Seconds a notification is kept.
     #[arg(long, env = "ZSTACK_NOTIFICATION_RETENTION", default_value_t = 30 * 24 * 3600,
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -209,6 +213,7 @@ impl Settings {
         config.body_timeout = Duration::from_secs(self.body_timeout.max(1));
         config.progress_delete_delay = Duration::from_secs(self.progress_delete_delay);
         config.progress_ttl = Duration::from_secs(self.progress_ttl);
+        config.ping_interval = Duration::from_secs(self.ping_interval);
         config.settings.insert(
             "notification.retention".to_string(),
             self.notification_retention.to_string(),

@@ -22,6 +22,7 @@ pub mod progress;
 pub mod query;
 pub mod resource;
 pub mod schema;
+pub mod simulator;
 pub mod tags;
 pub mod time;
 

@@ -34,6 +34,8 @@ pub struct NodeConfig {
     /// How long a finished job stays pollable.
     pub job_retention: Duration,
     pub session_timeout: Duration,
+    /// How often simulated hosts and storage are pinged.
+    pub ping_interval: Duration,
     /// How long an API's task progress stays after the API ends (ZStack: 300 s).
     pub progress_delete_delay: Duration,
     /// How long any task progress stays at most (ZStack: 1 day).
@@ -86,6 +88,7 @@ impl NodeConfig {
             sync_api_timeout: Duration::from_secs(5 * 60),
             job_retention: Duration::from_secs(2 * 24 * 3600),
             session_timeout: Duration::from_secs(7200),
+            ping_interval: Duration::from_secs(60),
             progress_delete_delay: Duration::from_secs(300),
             progress_ttl: Duration::from_secs(24 * 3600),
             heartbeat_interval: Duration::from_secs(5),

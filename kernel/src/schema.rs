@@ -132,5 +132,6 @@ pub fn kernel_migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(crate::resource::registry::migration()),
         Box::new(crate::jobs::store::work_migration()),
         Box::new(crate::jobs::store::account_migration()),
+        Box::new(crate::simulator::migration()),
     ]
 }

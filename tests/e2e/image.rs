@@ -50,43 +50,6 @@ async fn image(t: &TestNode, sid: &str, uuid: &str) -> Value {
     t.get(&format!("/images/{uuid}"), sid).await.body["inventories"][0].clone()
 }
 
-/// The progress rows stored for API `api_id`, oldest first: (content, type, task uuid, task name).
-async fn progress_rows(t: &TestNode, api_id: &str) -> Vec<(String, String, String, String)> {
-    let db = Database::connect(t.db.url.as_str())
-        .await
-        .expect("the test database");
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        sea_orm::DatabaseBackend::Postgres => {
-            "SELECT content, type, task_uuid, task_name FROM task_progress WHERE api_id = $1 ORDER BY time, create_date"
-        }
-        _ => {
-            "SELECT content, type, task_uuid, task_name FROM task_progress WHERE api_id = ? ORDER BY time, create_date"
-        }
-    };
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [api_id.into()],
-        ))
-        .await
-        .expect("task_progress rows");
-    let out = rows
-        .iter()
-        .map(|r| {
-            (
-                r.try_get::<String>("", "content").expect("content"),
-                r.try_get::<String>("", "type").expect("type"),
-                r.try_get::<String>("", "task_uuid").expect("task_uuid"),
-                r.try_get::<String>("", "task_name").expect("task_name"),
-            )
-        })
-        .collect();
-    db.close().await.expect("close");
-    out
-}
-
 #[actix_web::test]
 async fn adding_an_image_downloads_it_with_progress_and_takes_backup_storage_capacity() {
     let t = TestNode::start().await;
@@ -119,14 +82,22 @@ async fn adding_an_image_downloads_it_with_progress_and_takes_backup_storage_cap
         .await;
     assert_eq!(accepted.status, 202, "{:?}", accepted.body);
     let location = accepted.body["location"].as_str().expect("a location");
-    // While the job runs the image is visible, Downloading.
+    // While the job runs the image is visible, Downloading, and its progress can be polled.
     let mut seen_downloading = false;
-    for _ in 0..100 {
+    let mut progress_seen: Vec<String> = Vec::new();
+    for _ in 0..200 {
         let rsp = t.get("/images?q=name=img1", &sid).await;
         if rsp.body["inventories"][0]["status"] == "Downloading" {
             seen_downloading = true;
             assert_eq!(rsp.body["inventories"][0]["size"], 0);
-            break;
+        }
+        let progress = t.get(&format!("/task-progresses/{api_id}"), &sid).await;
+        assert_eq!(progress.status, 200, "{:?}", progress.body);
+        if let Some(p) = progress.body["inventories"][0]["subTasks"][0]["content"].as_str() {
+            progress_seen.push(p.to_string());
+            if p == "100" {
+                break;
+            }
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -163,13 +134,44 @@ async fn adding_an_image_downloads_it_with_progress_and_takes_backup_storage_cap
     assert_eq!(refs[0]["status"], "Ready");
     assert!(refs[0]["installPath"].as_str().unwrap().contains(&img1));
 
-    // Progress 0..100 was stored under the API id.
-    let rows = progress_rows(&t, &api_id).await;
-    let contents: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
-    assert_eq!(contents, ["0", "25", "50", "75", "100"]);
-    assert!(rows.iter().all(|r| r.1 == "Progress"
-        && r.2 == img1
-        && r.3 == "org.zstack.header.image.APIAddImageMsg"));
+    // The whole tree: the download stage with its progress 0..100 under it.
+    let all = t
+        .get(&format!("/task-progresses/{api_id}?all=true"), &sid)
+        .await;
+    assert_eq!(all.status, 200, "{:?}", all.body);
+    let stage = &all.body["inventories"][0];
+    assert_eq!(stage["type"], "Task");
+    assert_eq!(stage["taskName"], "APIAddImageMsg");
+    assert!(stage.get("parentUuid").is_none(), "{stage}");
+    let steps: Vec<&str> = stage["subTasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            assert_eq!(p["type"], "Progress");
+            assert_eq!(p["parentUuid"], stage["taskUuid"]);
+            p["content"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "0", "10", "20", "30", "40", "50", "60", "70", "80", "90", "100"
+        ]
+    );
+    assert_eq!(stage["subTasks"][10]["currentStep"], 10);
+    assert_eq!(stage["subTasks"][10]["totalSteps"], 10);
+    // By default, the latest entry inside the stages above it.
+    let latest = t.get(&format!("/task-progresses/{api_id}"), &sid).await;
+    let chain = &latest.body["inventories"];
+    assert_eq!(chain.as_array().unwrap().len(), 1);
+    assert_eq!(chain[0]["taskUuid"], stage["taskUuid"]);
+    assert_eq!(chain[0]["subTasks"].as_array().unwrap().len(), 1);
+    assert_eq!(chain[0]["subTasks"][0]["content"], "100");
+    assert!(
+        progress_seen.iter().any(|p| p != "100"),
+        "progress was visible during the download: {progress_seen:?}"
+    );
 
     // The copy took its size from the backup storage.
     assert_eq!(available(&t, &sid, &bs1).await, 8 * GB);

@@ -36,6 +36,7 @@ mod query;
 mod rest_rules;
 mod seed_compat;
 mod shutdown;
+mod simulator;
 mod storage;
 mod tags;
 mod webhook;

@@ -90,9 +90,9 @@ where
     M: Reconnect,
 {
     let status = column::<T>("status")?;
-    let mut active = find::<T, _>(&node.db, T::QUERY, msg.target())
-        .await?
-        .into_active_model();
+    let found = find::<T, _>(&node.db, T::QUERY, msg.target()).await?;
+    crate::simulator::reconnecting(&node, T::OF, msg.target()).await?;
+    let mut active = found.into_active_model();
     active.set(status, "Connecting".into());
     let mut active = active.update(&node.db).await?.into_active_model();
     active.set(status, "Connected".into());

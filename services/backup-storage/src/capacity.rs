@@ -28,6 +28,7 @@ pub async fn allocate(
             bs.uuid, bs.name, bs.state, msg.purpose
         )));
     }
+    zstack_kernel::simulator::operate(&node.db, crate::entity::BACKUP_STORAGE, &uuid).await?;
     // The condition keeps racing allocations from overcommitting the storage.
     let taken = BackupStorage::update_many()
         .col_expr(

@@ -22,6 +22,7 @@ zstack_kernel::family!(SERVICE_ID, start, [entity::migration()]);
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.queries
         .relate("zone", entity::ZONES.back("backupStorage"));
+    zstack_kernel::simulator::spawn_pinger(node, BACKUP_STORAGE, SERVICE_ID);
     node.service(SERVICE_ID)
         .table::<BackupStorage>()
         .api(handlers::add_image_store)

@@ -153,6 +153,7 @@ pub async fn reconnect(
             host.uuid
         )));
     }
+    zstack_kernel::simulator::reconnecting(&node, HOST, &msg.uuid).await?;
     let mut active: ActiveModel = host.into();
     active.status = Set("Connecting".into());
     let host = active.update(&node.db).await?;

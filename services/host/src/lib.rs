@@ -18,6 +18,7 @@ pub const SERVICE_ID: &str = "host";
 zstack_kernel::family!(SERVICE_ID, start, [entity::migration()]);
 
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
+    zstack_kernel::simulator::spawn_pinger(node, HOST, SERVICE_ID);
     node.service(SERVICE_ID)
         .table::<Host>()
         .system_tag(HOST.vo_name, capacity::RESERVED_MEMORY)

@@ -62,6 +62,7 @@ pub fn migration() -> CreateTables {
                 .table(backup_storage_ref::TABLE)
                 .col("backup_storage_uuid"),
         )
+        // Progress before the task-progress service; nothing writes it any more.
         .table(
             Table::create()
                 .table("task_progress")
@@ -165,34 +166,6 @@ pub mod backup_storage_ref {
         pub create_date: DateTime<Utc>,
         #[serde(with = "zstack_kernel::time")]
         pub last_op_date: DateTime<Utc>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// One progress report of a long task, keyed by the API id that started it (`TaskProgressVO`).
-pub mod task_progress {
-    use chrono::{DateTime, Utc};
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-    #[sea_orm(table_name = "task_progress")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub uuid: String,
-        pub api_id: String,
-        pub task_name: String,
-        pub task_uuid: String,
-        /// The percentage done, as text ("40").
-        pub content: String,
-        /// Progress or Task.
-        pub r#type: String,
-        /// When it was reported, in milliseconds since the epoch.
-        pub time: i64,
-        pub create_date: DateTime<Utc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

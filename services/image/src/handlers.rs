@@ -7,9 +7,11 @@ use std::time::Duration;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use zstack_header::backup_storage::BACKUP_STORAGE;
 use zstack_header::backup_storage::{
     AllocateBackupStorageCapacityMsg, AllocatedCapacity, ReturnBackupStorageCapacityMsg,
 };
+use zstack_header::notification::NotifyMsg;
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::error::{argerr, operr};
@@ -17,9 +19,10 @@ use zstack_kernel::message::new_uuid;
 use zstack_kernel::resource::{create_resource, delete_rows, find};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
+use zstack_kernel::{progress, simulator};
 
 use crate::entity::{
-    ActiveModel, COPIES, Entity as Image, IMAGE, ImageInventory, backup_storage_ref, task_progress,
+    ActiveModel, COPIES, Entity as Image, IMAGE, ImageInventory, backup_storage_ref,
 };
 use crate::messages::{
     APIAddImageMsg, APIDeleteImageMsg, APIExpungeImageMsg, APIRecoverImageMsg, APIUpdateImageMsg,
@@ -28,9 +31,12 @@ use crate::messages::{
 /// The simulated size of a downloaded image when its URL gives none: 1 GiB.
 pub const DEFAULT_SIZE: i64 = 1 << 30;
 
-/// The progress reported during the simulated download, one step every `STEP_DELAY`.
-const STEPS: &[u32] = &[0, 25, 50, 75, 100];
-const STEP_DELAY: Duration = Duration::from_millis(125);
+/// The progress steps of a simulated download.
+const STEPS: i64 = 10;
+/// How long a download takes when no backup storage has a simulator bandwidth set.
+const DEFAULT_DOWNLOAD: Duration = Duration::from_millis(500);
+/// The longest a simulated download takes, whatever the bandwidth.
+const MAX_DOWNLOAD: Duration = Duration::from_secs(24 * 3600);
 
 const WHAT: &str = "image";
 
@@ -63,27 +69,62 @@ async fn refs_of(node: &NodeContext, uuid: &str) -> ApiResult<Vec<backup_storage
         .await?)
 }
 
-async fn report_progress(
-    node: &NodeContext,
-    api_id: &str,
-    image_uuid: &str,
-    percent: u32,
-) -> ApiResult<()> {
-    let at = now();
-    let row = task_progress::ActiveModel {
-        uuid: Set(new_uuid()),
-        api_id: Set(api_id.to_string()),
-        // ZStack names a task by the class of the API message that started it.
-        task_name: Set("org.zstack.header.image.APIAddImageMsg".into()),
-        task_uuid: Set(image_uuid.to_string()),
-        content: Set(percent.to_string()),
-        r#type: Set("Progress".into()),
-        time: Set(at.timestamp_millis()),
-        create_date: Set(at),
+/// Downloads the image to its backup storage (simulated): at the pace of the slowest one's
+/// simulator bandwidth, reporting progress in steps; fails when one becomes unreachable.
+async fn download(node: &NodeContext, bs_uuids: &[String], size: i64) -> ApiResult<()> {
+    let mut bandwidth: Option<i64> = None;
+    for bs in bs_uuids {
+        if let Some(b) = simulator::state(&node.db, bs).await?.bandwidth {
+            bandwidth = Some(bandwidth.map_or(b, |slowest| slowest.min(b)));
+        }
+    }
+    let total = match bandwidth {
+        Some(b) => Duration::from_secs_f64(size as f64 / b as f64).min(MAX_DOWNLOAD),
+        None => DEFAULT_DOWNLOAD,
     };
-    task_progress::Entity::insert(row)
-        .exec_without_returning(&node.db)
-        .await?;
+    let bus = &node.bus;
+    progress::stage(bus, "Download the image to backup storage", async {
+        progress::report(bus, "0", Some((0, STEPS)));
+        for step in 1..=STEPS {
+            tokio::time::sleep(total / STEPS as u32).await;
+            for bs in bs_uuids {
+                if !simulator::state(&node.db, bs).await?.connected {
+                    return Err(simulator::unreachable(BACKUP_STORAGE, bs));
+                }
+            }
+            progress::report(bus, (step * 100 / STEPS).to_string(), Some((step, STEPS)));
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// A download that failed: the image and its copies go, the capacity comes back, and
+/// operators are told.
+async fn download_failed(
+    node: &NodeContext,
+    image: &crate::entity::Model,
+    bs_uuids: &[String],
+    size: i64,
+    error: &zstack_kernel::ErrorCode,
+) -> ApiResult<()> {
+    remove(node, vec![image.uuid.clone()]).await?;
+    zstack_kernel::resource::registry::release(&node.db, IMAGE, std::slice::from_ref(&image.uuid)).await?;
+    give_back(node, bs_uuids, size).await?;
+    node.bus.send(NotifyMsg {
+        sender: "system".into(),
+        name: "image".into(),
+        content: "the download of image[uuid:%s, name:%s] failed: %s".into(),
+        arguments: vec![
+            image.uuid.clone(),
+            image.name.clone(),
+            error.details.clone().unwrap_or_default(),
+        ],
+        r#type: "Error".into(),
+        resource_uuid: Some(image.uuid.clone()),
+        resource_type: Some(IMAGE.vo_name.into()),
+        opaque: None,
+    });
     Ok(())
 }
 
@@ -182,11 +223,9 @@ pub async fn add(
             .await?;
     }
 
-    for (i, percent) in STEPS.iter().enumerate() {
-        if i > 0 {
-            tokio::time::sleep(STEP_DELAY).await;
-        }
-        report_progress(&node, &ctx.id, &uuid, *percent).await?;
+    if let Err(e) = download(&node, &reserved, size).await {
+        download_failed(&node, &image, &reserved, size, &e).await?;
+        return Err(e);
     }
 
     let done = now();

@@ -18,6 +18,7 @@ zstack_kernel::family!(SERVICE_ID, start, [entity::migration()]);
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.queries
         .relate("cluster", entity::CLUSTERS.back("primaryStorage"));
+    zstack_kernel::simulator::spawn_pinger(node, PRIMARY_STORAGE, SERVICE_ID);
     node.service(SERVICE_ID)
         .table::<PrimaryStorage>()
         .api(handlers::add_local)
