@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use reqwest::Method;
-use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{Value, json};
 
 use crate::common::{Rsp, TestNode, is_zstack_date};

@@ -109,7 +109,8 @@ async fn download_failed(
     error: &zstack_kernel::ErrorCode,
 ) -> ApiResult<()> {
     remove(node, vec![image.uuid.clone()]).await?;
-    zstack_kernel::resource::registry::release(&node.db, IMAGE, std::slice::from_ref(&image.uuid)).await?;
+    zstack_kernel::resource::registry::release(&node.db, IMAGE, std::slice::from_ref(&image.uuid))
+        .await?;
     give_back(node, bs_uuids, size).await?;
     node.bus.send(NotifyMsg {
         sender: "system".into(),
