@@ -172,3 +172,115 @@ async fn delete_parameters_come_from_a_json_body_too_and_a_null_body_is_no_param
     );
     t.stop().await;
 }
+
+/// `GET` or an async API with `X-JSON-Schema: true`, waited for: the reply's `schema` map.
+async fn schema_of(
+    t: &TestNode,
+    sid: &str,
+    method: Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let rsp = t
+        .send(method, path, Some(sid), body, &[("X-JSON-Schema", "true")])
+        .await;
+    let rsp = if rsp.status == 202 {
+        t.wait_job_as(rsp.body["location"].as_str().unwrap(), sid)
+            .await
+    } else {
+        rsp
+    };
+    assert_eq!(rsp.status, 200, "{path}: {:?}", rsp.body);
+    rsp.body["schema"].clone()
+}
+
+#[actix_web::test]
+async fn the_schema_map_names_concrete_classes_and_nested_inventories() {
+    let t = TestNode::start().await;
+    let sid = t.login().await;
+    let zone = t.create_zone(&sid, json!({"name": "z"})).await;
+    let zone = zone["uuid"].as_str().unwrap();
+    let schema = schema_of(
+        &t,
+        &sid,
+        Method::POST,
+        "/backup-storage/image-store",
+        Some(
+            json!({"params": {"name": "bs", "url": "/bs", "hostname": "10.1.0.1",
+            "username": "root", "password": "secret", "totalCapacity": 100 * GB}}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        schema["inventory"],
+        "org.zstack.storage.backup.imagestore.ImageStoreBackupStorageInventory"
+    );
+    let bs = t.get("/backup-storage", &sid).await.body["inventories"][0]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let queried = schema_of(&t, &sid, Method::GET, "/backup-storage", None).await;
+    assert_eq!(
+        queried["inventories[0]"],
+        "org.zstack.storage.backup.imagestore.ImageStoreBackupStorageInventory"
+    );
+    t.call_async(
+        Method::POST,
+        &format!("/zones/{zone}/backup-storage/{bs}"),
+        &sid,
+        Some(json!({"params": {}})),
+    )
+    .await;
+    let image = schema_of(
+        &t,
+        &sid,
+        Method::POST,
+        "/images",
+        Some(
+            json!({"params": {"name": "i", "url": "http://x/i.qcow2", "backupStorageUuids": [bs]}}),
+        ),
+    )
+    .await;
+    assert_eq!(image["inventory"], "org.zstack.header.image.ImageInventory");
+    assert_eq!(
+        image["inventory.backupStorageRefs[0]"],
+        "org.zstack.header.image.ImageBackupStorageRefInventory"
+    );
+
+    let l2 = t
+        .create(
+            &sid,
+            "/l2-networks/vlan",
+            json!({"name": "v", "zoneUuid": zone, "physicalInterface": "eth0", "vlan": 10}),
+        )
+        .await;
+    let l2s = schema_of(&t, &sid, Method::GET, "/l2-networks", None).await;
+    assert_eq!(
+        l2s["inventories[0]"],
+        "org.zstack.header.network.l2.L2VlanNetworkInventory"
+    );
+    let l3 = t
+        .create(
+            &sid,
+            "/l3-networks",
+            json!({"name": "l3", "l2NetworkUuid": l2["uuid"]}),
+        )
+        .await;
+    t.create(
+        &sid,
+        &format!("/l3-networks/{}/ip-ranges", l3["uuid"].as_str().unwrap()),
+        json!({"name": "r", "startIp": "10.0.0.10", "endIp": "10.0.0.100",
+               "netmask": "255.255.255.0", "gateway": "10.0.0.1"}),
+    )
+    .await;
+    let l3s = schema_of(&t, &sid, Method::GET, "/l3-networks", None).await;
+    assert_eq!(
+        l3s["inventories[0]"],
+        "org.zstack.header.network.l3.L3NetworkInventory"
+    );
+    assert_eq!(
+        l3s["inventories[0].ipRanges[0]"],
+        "org.zstack.header.network.l3.IpRangeInventory"
+    );
+    t.stop().await;
+}

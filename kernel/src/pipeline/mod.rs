@@ -222,6 +222,7 @@ impl Pipeline {
             step.after(node, &call, &body).await?;
         }
         Ok(if call.with_schema {
+            let schema = node.queries.refine_schema(&body, schema);
             add_schema(body, schema)
         } else {
             body

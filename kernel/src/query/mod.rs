@@ -111,6 +111,9 @@ pub struct ListField {
     pub fields: Vec<Field>,
     pub scalar: bool,
     pub order_by: &'static str,
+    /// The ZStack class of each object (when the objects are not another queryable resource,
+    /// whose class is found by its table).
+    pub class: Option<&'static str>,
 }
 
 impl QueryMeta {
@@ -223,6 +226,7 @@ impl QueryMeta {
             }],
             scalar: true,
             order_by: order_column,
+            class: None,
         });
         self
     }
@@ -252,6 +256,7 @@ impl QueryMeta {
                 .collect(),
             scalar: false,
             order_by: order_column,
+            class: None,
         });
         self
     }
@@ -268,6 +273,14 @@ impl QueryMeta {
         self.resource = resource;
         self.inventory_class = inventory_class;
         self.scope.push((field, value));
+        self
+    }
+
+    /// The ZStack class of the objects of list field `name`.
+    pub fn list_class(mut self, name: &str, class: &'static str) -> Self {
+        for list in self.lists.iter_mut().filter(|l| l.name == name) {
+            list.class = Some(class);
+        }
         self
     }
 
@@ -440,6 +453,51 @@ impl QueryRegistry {
 
     pub fn get(&self, resource: &str) -> Option<Arc<QueryMeta>> {
         self.metas.read(|metas| metas.get(resource).cloned())
+    }
+
+    /// The `schema` map of a reply, as ZStack's JSON schema builder makes it: each inventory
+    /// under the concrete class of its type (an image-store backup storage is an
+    /// `ImageStoreBackupStorageInventory`), and each object in its list fields under its own
+    /// class (`inventory.backupStorageRefs[0]`).
+    pub fn refine_schema(&self, body: &Value, schema: crate::api::Schema) -> crate::api::Schema {
+        self.metas.read(|metas| {
+            let mut out = Vec::with_capacity(schema.len());
+            for (path, class) in schema {
+                let base = metas.values().find(|m| m.inventory_class == class).cloned();
+                let (Some(meta), Some(Value::Object(object))) = (base, at_path(body, &path)) else {
+                    out.push((path, class));
+                    continue;
+                };
+                let concrete = metas
+                    .values()
+                    .find(|m| {
+                        m.table == meta.table
+                            && !m.scope.is_empty()
+                            && m.scope.iter().all(|(field, value)| {
+                                object.get(*field).and_then(Value::as_str) == Some(*value)
+                            })
+                    })
+                    .map_or(class, |m| m.inventory_class);
+                for list in meta.lists.iter().filter(|l| !l.scalar) {
+                    let Some(Value::Array(items)) = object.get(list.name) else {
+                        continue;
+                    };
+                    let item_class = list.class.or_else(|| {
+                        metas
+                            .values()
+                            .find(|m| m.table == list.table && m.scope.is_empty())
+                            .map(|m| m.inventory_class)
+                    });
+                    if let Some(item_class) = item_class {
+                        for j in 0..items.len() {
+                            out.push((format!("{path}.{}[{j}]", list.name), item_class));
+                        }
+                    }
+                }
+                out.push((path, concrete));
+            }
+            out
+        })
     }
 
     /// Ends start-up: the metadata is final and read without a lock.
@@ -634,4 +692,20 @@ impl ApiReply for QueryReply {
             .map(|(i, _)| (format!("inventories[{i}]"), self.inventory_class))
             .collect()
     }
+}
+
+/// The value at a schema path (`inventory`, `inventories[3]`, `inventory.ipRanges[0]`).
+fn at_path<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut at = body;
+    for part in path.split('.') {
+        let (name, index) = match part.split_once('[') {
+            Some((name, rest)) => (name, rest.strip_suffix(']')?.parse::<usize>().ok()),
+            None => (part, None),
+        };
+        at = at.get(name)?;
+        if let Some(i) = index {
+            at = at.get(i)?;
+        }
+    }
+    Some(at)
 }

@@ -109,6 +109,10 @@ fn copies(meta: QueryMeta) -> QueryMeta {
         ],
         "create_date",
     )
+    .list_class(
+        "backupStorageRefs",
+        "org.zstack.header.image.ImageBackupStorageRefInventory",
+    )
     .relation_via(
         "backupStorage",
         "backupStorage",

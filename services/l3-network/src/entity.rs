@@ -98,6 +98,10 @@ fn lists(meta: QueryMeta) -> QueryMeta {
             ],
             "network_service_type",
         )
+        .list_class(
+            "networkServices",
+            "org.zstack.header.network.l3.NetworkServiceL3NetworkRefInventory",
+        )
 }
 
 /// A network service a provider gives an L3 network (`NetworkServiceL3NetworkRefInventory`).
