@@ -284,3 +284,107 @@ async fn the_schema_map_names_concrete_classes_and_nested_inventories() {
     );
     t.stop().await;
 }
+
+#[actix_web::test]
+async fn list_fields_kept_in_mapping_tables_are_queryable() {
+    let t = TestNode::start().await;
+    let sid = t.login().await;
+    let zone = t.create_zone(&sid, json!({"name": "z"})).await;
+    let zone = zone["uuid"].as_str().unwrap().to_string();
+    let mut storages = Vec::new();
+    for name in ["bs1", "bs2"] {
+        let bs = t
+            .create(
+                &sid,
+                "/backup-storage/image-store",
+                json!({"name": name, "url": format!("/{name}"), "hostname": "10.1.0.1",
+                       "username": "root", "password": "secret", "totalCapacity": 100 * GB}),
+            )
+            .await;
+        storages.push(bs["uuid"].as_str().unwrap().to_string());
+    }
+    t.call_async(
+        Method::POST,
+        &format!("/zones/{zone}/backup-storage/{}", storages[0]),
+        &sid,
+        Some(json!({"params": {}})),
+    )
+    .await;
+    let names = |rsp: crate::common::Rsp| -> Vec<String> {
+        assert_eq!(rsp.status, 200, "{:?}", rsp.body);
+        rsp.body["inventories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let attached = t
+        .get(&format!("/backup-storage?q=attachedZoneUuids={zone}"), &sid)
+        .await;
+    assert_eq!(names(attached), vec!["bs1"]);
+    let image = t
+        .create(
+            &sid,
+            "/images",
+            json!({"name": "img", "url": "http://x/i.qcow2", "backupStorageUuids": [storages[0]]}),
+        )
+        .await;
+    assert_eq!(image["name"], "img");
+    let on_bs1 = t
+        .get(
+            &format!(
+                "/images?q=backupStorageRefs.backupStorageUuid={}",
+                storages[0]
+            ),
+            &sid,
+        )
+        .await;
+    assert_eq!(names(on_bs1), vec!["img"]);
+    let on_bs2 = t
+        .get(
+            &format!(
+                "/images?q=backupStorageRefs.backupStorageUuid={}",
+                storages[1]
+            ),
+            &sid,
+        )
+        .await;
+    assert!(names(on_bs2).is_empty());
+    let bad = t.get("/images?q=backupStorageRefs.nothing=x", &sid).await;
+    assert_eq!(bad.code(), "SYS.1007", "{:?}", bad.body);
+
+    let cluster = t
+        .create(
+            &sid,
+            "/clusters",
+            json!({"name": "c", "zoneUuid": zone, "hypervisorType": "Simulator"}),
+        )
+        .await;
+    let cluster = cluster["uuid"].as_str().unwrap();
+    let l2 = t
+        .create(
+            &sid,
+            "/l2-networks/no-vlan",
+            json!({"name": "l2", "zoneUuid": zone, "physicalInterface": "eth0"}),
+        )
+        .await;
+    t.call_async(
+        Method::POST,
+        &format!(
+            "/l2-networks/{}/clusters/{cluster}",
+            l2["uuid"].as_str().unwrap()
+        ),
+        &sid,
+        Some(json!({})),
+    )
+    .await;
+    let l2s = t
+        .get(
+            &format!("/l2-networks?q=attachedClusterUuids?={cluster},x"),
+            &sid,
+        )
+        .await;
+    assert_eq!(names(l2s), vec!["l2"]);
+    t.stop().await;
+}

@@ -89,7 +89,18 @@ fn condition_expr(
     let mut hops: Vec<Hop> = Vec::with_capacity(relations.len());
     let mut walked = String::new();
     let mut here = meta.clone();
-    for name in relations {
+    // A list field of objects ends the walk: `backupStorageRefs.backupStorageUuid`.
+    let mut in_list: Option<super::ListField> = None;
+    for (i, name) in relations.iter().enumerate() {
+        if i + 1 == relations.len()
+            && !here.relations.iter().any(|r| r.name == *name)
+            && let Some(list) = here.lists.iter().find(|l| l.name == *name && !l.scalar)
+        {
+            in_list = Some(list.clone());
+            walked.push_str(name);
+            walked.push('.');
+            break;
+        }
         let relation = here
             .relations
             .iter()
@@ -111,11 +122,51 @@ fn condition_expr(
         });
         here = target;
     }
-    let mut expr = leaf_expr(registry, &here, last, &walked, cond)?;
+    // A list field of plain values: `attachedClusterUuids=...`.
+    if in_list.is_none()
+        && here.find_field(last).is_none()
+        && let Some(list) = here.lists.iter().find(|l| l.name == *last && l.scalar)
+    {
+        in_list = Some(list.clone());
+    }
+    let mut expr = match &in_list {
+        None => leaf_expr(registry, &here, last, &walked, cond)?,
+        Some(list) => {
+            let rows = list_meta(list);
+            let inner = leaf_expr(registry, &rows, last, &walked, cond)?;
+            let pk = own_field(&here, here.primary_key, "primary key")?;
+            let sub = Query::select()
+                .column((list.table, list.key))
+                .from(list.table)
+                .and_where(inner)
+                .to_owned();
+            Expr::col((here.table, pk.column.clone())).in_subquery(sub)
+        }
+    };
     for hop in hops.iter().rev() {
         expr = hop_expr(hop, expr)?;
     }
     Ok(expr)
+}
+
+/// The rows of a list field as a resource of their own, for conditions on them: an object
+/// list's fields, or a value list's one value under the list's name.
+fn list_meta(list: &super::ListField) -> QueryMeta {
+    let mut meta = QueryMeta::new(list.name, list.table, list.class.unwrap_or(list.name));
+    meta.fields = if list.scalar {
+        list.fields
+            .iter()
+            .take(1)
+            .map(|f| super::Field {
+                name: list.name,
+                column: f.column.clone(),
+                kind: f.kind,
+            })
+            .collect()
+    } else {
+        list.fields.clone()
+    };
+    meta
 }
 
 /// `from.local IN (SELECT target.remote FROM target WHERE inner)`, through the join table if the
