@@ -719,3 +719,41 @@ async fn a_whole_data_center_is_built_through_rest_queried_across_families_and_d
     assert_eq!(names("/zones?q=backupStorage.name=store").await, ["other"]);
     t.stop().await;
 }
+
+#[actix_web::test]
+async fn capacity_answers_each_resource_asked_for_and_refuses_unknown_ones() {
+    let dc = build().await;
+    let query = format!("?clusterUuids={}&clusterUuids={}", dc.id("c1"), dc.id("c3"));
+    let (status, body) = capacity(&dc, &query).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["resourceType"], "ClusterVO");
+    let data = body["capacityData"].as_array().unwrap();
+    assert_eq!(data.len(), 2);
+    assert_eq!(data[0]["resourceUuid"], dc.id("c1"));
+    assert_eq!(data[0]["totalCpu"], 24);
+    assert_eq!(data[0]["totalMemory"], 48 * GB);
+    assert_eq!(data[1]["resourceUuid"], dc.id("c3"));
+    let sum: i64 = data
+        .iter()
+        .map(|d| d["managedCpuNum"].as_i64().unwrap())
+        .sum();
+    assert_eq!(body["managedCpuNum"].as_i64().unwrap(), sum);
+    assert!(sum > 0);
+    let (_, all) = capacity(&dc, "?all=true").await;
+    assert_eq!(all["managedCpuNum"], 60, "{all}");
+    assert_eq!(all["capacityData"], serde_json::json!([]));
+    let (_, host) = capacity(&dc, &format!("?hostUuids={}", dc.id("h3"))).await;
+    assert_eq!(host["resourceType"], "HostVO");
+    assert_eq!(host["capacityData"][0]["totalCpu"], 4);
+    // A uuid that names nothing is refused, not counted as zero.
+    let missing = "0123456789abcdef0123456789abcdef";
+    let rsp =
+        dc.t.get(
+            &format!("/hosts/capacities/cpu-memory?zoneUuids={missing}"),
+            &dc.sid,
+        )
+        .await;
+    assert_eq!(rsp.code(), "SYS.1003", "{:?}", rsp.body);
+    assert!(rsp.details().contains(missing));
+    dc.t.stop().await;
+}

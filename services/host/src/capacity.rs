@@ -14,7 +14,7 @@ use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 use crate::entity::HOST;
 
 use crate::entity::{Column, Entity as Host};
-use crate::messages::{APIGetCpuMemoryCapacityMsg, CpuMemoryCapacityReply};
+use crate::messages::{APIGetCpuMemoryCapacityMsg, CapacityData, CpuMemoryCapacityReply};
 
 pub async fn get_cpu_memory_capacity(
     node: NodeContext,
@@ -33,17 +33,57 @@ pub async fn get_cpu_memory_capacity(
     let mut counted = Condition::all()
         .add(Column::State.eq("Enabled"))
         .add(Column::Status.eq("Connected"));
-    if !all {
-        counted = counted.add(
-            Condition::any()
-                .add(Column::ZoneUuid.is_in(zones))
-                .add(Column::ClusterUuid.is_in(clusters))
-                .add(Column::Uuid.is_in(hosts)),
-        );
-    }
     if let Some(hypervisor) = msg.hypervisor_type {
         counted = counted.add(Column::HypervisorType.eq(hypervisor));
     }
+    let asked = if all {
+        counted.clone()
+    } else {
+        counted.clone().add(
+            Condition::any()
+                .add(Column::ZoneUuid.is_in(zones.clone()))
+                .add(Column::ClusterUuid.is_in(clusters.clone()))
+                .add(Column::Uuid.is_in(hosts.clone())),
+        )
+    };
+    let whole = capacity(&node, asked, String::new()).await?;
+    // One entry per resource asked for; the most specific kind asked names them.
+    let mut capacity_data = Vec::new();
+    for (uuids, column) in [
+        (&zones, Column::ZoneUuid),
+        (&clusters, Column::ClusterUuid),
+        (&hosts, Column::Uuid),
+    ] {
+        for uuid in uuids {
+            let one = counted.clone().add(column.eq(uuid.clone()));
+            capacity_data.push(capacity(&node, one, uuid.clone()).await?);
+        }
+    }
+    let resource_type = [
+        (&hosts, "HostVO"),
+        (&clusters, "ClusterVO"),
+        (&zones, "ZoneVO"),
+    ]
+    .into_iter()
+    .find(|(uuids, _)| !uuids.is_empty())
+    .map(|(_, vo)| vo.to_string());
+    Ok(CpuMemoryCapacityReply {
+        total_cpu: whole.total_cpu,
+        available_cpu: whole.available_cpu,
+        total_memory: whole.total_memory,
+        available_memory: whole.available_memory,
+        managed_cpu_num: whole.managed_cpu_num,
+        resource_type,
+        capacity_data,
+    })
+}
+
+/// The capacity of the hosts `counted` selects, under `resource_uuid`.
+async fn capacity(
+    node: &NodeContext,
+    counted: Condition,
+    resource_uuid: String,
+) -> ApiResult<CapacityData> {
     let query = Host::find().select_only().filter(counted.clone());
     // PostgreSQL sums BIGINT into NUMERIC, and an empty set into NULL.
     let sum =
@@ -65,16 +105,19 @@ pub async fn get_cpu_memory_capacity(
             Func::cast_as(sum(Column::AvailableMemoryCapacity), "BIGINT"),
             "available_memory",
         )
-        .into_tuple::<(i64, i64, i64, i64)>()
+        .expr_as(Func::cast_as(sum(Column::CpuNum), "BIGINT"), "cpu_num")
+        .into_tuple::<(i64, i64, i64, i64, i64)>()
         .one(&node.db)
         .await?
         .unwrap_or_default();
-    let reserved = reserved_memory(&node, counted).await?;
-    Ok(CpuMemoryCapacityReply {
+    let reserved = reserved_memory(node, counted).await?;
+    Ok(CapacityData {
+        resource_uuid,
         total_cpu: totals.0,
         available_cpu: totals.1,
         total_memory: totals.2,
         available_memory: (totals.3 - reserved).max(0),
+        managed_cpu_num: totals.4,
     })
 }
 

@@ -81,9 +81,9 @@ api_message! {
     /// Total and available CPU and memory of the Enabled and Connected hosts in the given zones,
     /// clusters and hosts, or of all of them.
     pub struct APIGetCpuMemoryCapacityMsg {
-        zone_uuids: Option<Vec<String>> => checks().references(ZONE),
-        cluster_uuids: Option<Vec<String>> => checks().references(CLUSTER),
-        host_uuids: Option<Vec<String>> => checks().references(HOST),
+        zone_uuids: Option<Vec<String>> => checks().resource(ZONE).references(ZONE),
+        cluster_uuids: Option<Vec<String>> => checks().resource(CLUSTER).references(CLUSTER),
+        host_uuids: Option<Vec<String>> => checks().resource(HOST).references(HOST),
         hypervisor_type: Option<String>,
         all: Option<bool>,
     }
@@ -98,6 +98,25 @@ pub struct CpuMemoryCapacityReply {
     pub available_cpu: i64,
     pub total_memory: i64,
     pub available_memory: i64,
+    /// The CPUs of the hosts counted.
+    pub managed_cpu_num: i64,
+    /// The kind of the resources in `capacityData` (`HostVO`, `ClusterVO`, `ZoneVO`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    /// One entry for each resource asked for.
+    pub capacity_data: Vec<CapacityData>,
+}
+
+/// The capacity of one of the resources asked for.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CapacityData {
+    pub resource_uuid: String,
+    pub total_cpu: i64,
+    pub available_cpu: i64,
+    pub total_memory: i64,
+    pub available_memory: i64,
+    pub managed_cpu_num: i64,
 }
 
 impl ApiReply for CpuMemoryCapacityReply {}
