@@ -183,9 +183,10 @@ async fn l2_networks_are_created_queried_updated_and_refuse_bad_input() {
     let inv = &rsp.body["inventories"][0];
     assert_eq!(inv["zoneUuid"], net.id("z1"));
     assert_eq!(inv["vlan"], 10);
+    // A VLAN network is typed by its concrete class, as ZStack's schema builder does.
     assert_eq!(
         rsp.body["schema"]["inventories[0]"],
-        "org.zstack.header.network.l2.L2NetworkInventory"
+        "org.zstack.header.network.l2.L2VlanNetworkInventory"
     );
 
     let done = net
