@@ -36,7 +36,8 @@ api_message! {
 api_message! {
     /// Deletes notifications.
     pub struct APIDeleteNotificationsMsg {
-        uuids: Vec<String> => checks().max_len(1000),
+        // The seed's curl example sends none: nothing is deleted.
+        uuids: Option<Vec<String>> => checks().max_len(1000),
     }
     route = Route::delete("/notifications");
     reply = EmptyReply;
@@ -150,7 +151,7 @@ pub async fn delete(
     _ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     Notification::delete_many()
-        .filter(Column::Uuid.is_in(msg.uuids))
+        .filter(Column::Uuid.is_in(msg.uuids.unwrap_or_default()))
         .exec(&node.db)
         .await?;
     Ok(EmptyReply {})

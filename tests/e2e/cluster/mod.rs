@@ -9,6 +9,7 @@ mod deploy;
 mod failover;
 mod membership;
 mod placement;
+mod progress;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
