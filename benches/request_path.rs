@@ -13,7 +13,10 @@
 //!
 //! Knobs: `BENCH_SECONDS` (per measurement, 5), `BENCH_CONNECTIONS` (32), `BENCH_CLIENT_THREADS`
 //! (2), `BENCH_CREATE_CLIENTS` (64), `BENCH_DRIFT_REQUESTS` (1,000,000; 0 skips the drift run),
-//! `BENCH_NODE_BIN` (another `zstack` binary to measure, e.g. an older build).
+//! `BENCH_NODE_BIN` (another `zstack` binary to measure, e.g. an older build),
+//! `BENCH_COMPARE_NODE_ARGS` (flags of a second node, e.g. `--api-notifications=false`: CreateZone
+//! is then measured on both nodes in turn, twice each, and the second's figure given against the
+//! first's).
 
 #![allow(
     clippy::unwrap_used,
@@ -167,6 +170,49 @@ async fn run() {
     println!("{line}");
     lines.push(line);
 
+    if let Ok(args) = std::env::var("BENCH_COMPARE_NODE_ARGS") {
+        let args: Vec<String> = args.split_whitespace().map(String::from).collect();
+        let other_db = BenchDb::new().await;
+        let other = Server::node_with(&other_db.url, &args);
+        wait_idle(&other).await;
+        let other_session = login(other.addr).await;
+        let other_host = other.addr.to_string();
+        let mut rates = [Vec::new(), Vec::new()];
+        for _ in 0..2 {
+            for (i, (addr, host, session)) in [
+                (node.addr, &host, &session),
+                (other.addr, &other_host, &other_session),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let run = load(
+                    addr,
+                    Work::Create {
+                        host: host.clone(),
+                        session: session.clone(),
+                    },
+                    creators,
+                    threads,
+                    Stop::After(seconds),
+                );
+                rates[i].push(run.rate());
+            }
+        }
+        let mean = |v: &Vec<f64>| v.iter().sum::<f64>() / v.len() as f64;
+        let line = format!(
+            "async CreateZone, in turn: node {:>8.0} jobs/s   node with [{}] {:>8.0} jobs/s   ratio {:>5.1}%",
+            mean(&rates[0]),
+            args.join(" "),
+            mean(&rates[1]),
+            mean(&rates[1]) / mean(&rates[0]) * 100.0,
+        );
+        println!("{line}");
+        lines.push(line);
+        let mut other = other;
+        other.stop();
+    }
+
     let mut drift = None;
     if drift_total > 0 {
         if served < drift_total {
@@ -306,6 +352,10 @@ struct Server {
 
 impl Server {
     fn node(db_url: &str) -> Self {
+        Self::node_with(db_url, &[])
+    }
+
+    fn node_with(db_url: &str, extra: &[String]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -316,6 +366,7 @@ impl Server {
         let child = Command::new(bin)
             .args(["serve", "--bind", "127.0.0.1", "--port", &port.to_string()])
             .args(["--db-url", db_url, "--http-workers", WORKERS])
+            .args(extra)
             // The node's own default.
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())

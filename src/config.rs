@@ -104,6 +104,9 @@ pub struct Settings {
     #[arg(long, env = "ZSTACK_PING_INTERVAL", default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub ping_interval: u64,
+    /// Whether finished APIs are notified (resource status changes always are).
+    #[arg(long, env = "ZSTACK_API_NOTIFICATIONS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub api_notifications: bool,
     /// Seconds a notification is kept.
     #[arg(long, env = "ZSTACK_NOTIFICATION_RETENTION", default_value_t = 30 * 24 * 3600,
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -214,6 +217,10 @@ impl Settings {
         config.progress_delete_delay = Duration::from_secs(self.progress_delete_delay);
         config.progress_ttl = Duration::from_secs(self.progress_ttl);
         config.ping_interval = Duration::from_secs(self.ping_interval);
+        config.settings.insert(
+            "notification.apis".to_string(),
+            self.api_notifications.to_string(),
+        );
         config.settings.insert(
             "notification.retention".to_string(),
             self.notification_retention.to_string(),

@@ -140,3 +140,14 @@ async fn notifications_are_marked_read_and_deleted_with_uuids_in_the_body() {
     assert_eq!(left[0]["uuid"], uuids[1]);
     t.stop().await;
 }
+
+#[actix_web::test]
+async fn api_notifications_can_be_turned_off() {
+    let t = TestNode::start_with(|s| s.api_notifications = false).await;
+    let sid = t.login().await;
+    t.create_zone(&sid, json!({"name": "quiet"})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rsp = t.get("/notifications", &sid).await;
+    assert_eq!(rsp.body["inventories"], json!([]), "{:?}", rsp.body);
+    t.stop().await;
+}

@@ -24,8 +24,10 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
             on_status.push(handlers::status_changed(e));
         }
     }));
+    let apis = node.config.setting("notification.apis") != Some("false");
     std::mem::forget(node.bus.subscribe(move |e: &ApiJobCompleted| {
-        if handlers::mine(&n2, &e.api_id)
+        if apis
+            && handlers::mine(&n2, &e.api_id)
             && let Some(notice) = handlers::api_finished(&n2, e)
         {
             on_api.push(notice);
