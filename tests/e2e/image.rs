@@ -430,3 +430,44 @@ async fn deleting_a_backup_storage_takes_its_image_copies() {
     );
     t.stop().await;
 }
+
+#[actix_web::test]
+async fn task_progress_goes_a_delay_after_its_api_ends() {
+    let t = TestNode::start_with(|s| s.progress_delete_delay = 1).await;
+    let sid = t.login().await;
+    let z1 = uuid_of(&t.create_zone(&sid, json!({ "name": "z1" })).await);
+    let bs1 = backup_storage(&t, &sid, "bs1", 10 * GB).await;
+    t.call_async(
+        Method::POST,
+        &format!("/zones/{z1}/backup-storage/{bs1}"),
+        &sid,
+        Some(json!({ "params": {} })),
+    )
+    .await;
+    let api_id = uuid::Uuid::new_v4().simple().to_string();
+    let accepted = t
+        .send(
+            Method::POST,
+            "/images",
+            Some(&sid),
+            Some(json!({ "params": {"name": "i", "url": "http://x/i.qcow2", "backupStorageUuids": [bs1]}})),
+            &[("X-Job-UUID", api_id.as_str())],
+        )
+        .await;
+    let done = t
+        .wait_job(accepted.body["location"].as_str().unwrap())
+        .await;
+    assert_eq!(done.status, 200);
+    let path = format!("/task-progresses/{api_id}?all=true");
+    assert_ne!(t.get(&path, &sid).await.body["inventories"], json!([]));
+    let mut gone = false;
+    for _ in 0..60 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if t.get(&path, &sid).await.body["inventories"] == json!([]) {
+            gone = true;
+            break;
+        }
+    }
+    assert!(gone, "the progress outlived its delete delay");
+    t.stop().await;
+}

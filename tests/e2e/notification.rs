@@ -151,3 +151,23 @@ async fn api_notifications_can_be_turned_off() {
     assert_eq!(rsp.body["inventories"], json!([]), "{:?}", rsp.body);
     t.stop().await;
 }
+
+#[actix_web::test]
+async fn notifications_older_than_the_retention_go() {
+    let t = TestNode::start_with(|s| s.notification_retention = 1).await;
+    let sid = t.login().await;
+    let zone = t.create_zone(&sid, json!({"name": "brief"})).await;
+    let uuid = zone["uuid"].as_str().unwrap();
+    let path = format!("/notifications?q=resourceUuid={uuid}");
+    eventually(&t, &sid, &path).await;
+    let mut gone = false;
+    for _ in 0..60 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if t.get(&path, &sid).await.body["inventories"] == json!([]) {
+            gone = true;
+            break;
+        }
+    }
+    assert!(gone, "the notification outlived its retention");
+    t.stop().await;
+}
