@@ -25,6 +25,7 @@ pub mod schema;
 pub mod simulator;
 pub mod tags;
 pub mod time;
+pub mod workflow;
 
 pub use error::{ApiError, ApiResult, ErrorCode};
 pub use message::{Message, MsgContext, SessionInfo};

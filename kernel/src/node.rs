@@ -129,6 +129,8 @@ pub struct NodeContext {
     pub pipeline: Arc<crate::pipeline::Pipeline>,
     /// What services write with every new resource, in its create's transaction.
     pub create_hooks: Arc<crate::resource::CreateHooks>,
+    /// Workflow steps made to fail on purpose.
+    pub flow_faults: Arc<crate::workflow::FlowFaults>,
 }
 
 impl NodeContext {
@@ -297,6 +299,7 @@ impl NodeContext {
             resources: Arc::new(ResourceTypes::default()),
             pipeline: Arc::new(crate::pipeline::Pipeline::default()),
             create_hooks: Arc::new(crate::resource::CreateHooks::default()),
+            flow_faults: Arc::new(crate::workflow::FlowFaults::default()),
         }
     }
 
