@@ -171,3 +171,69 @@ async fn notifications_older_than_the_retention_go() {
     assert!(gone, "the notification outlived its retention");
     t.stop().await;
 }
+
+/// The seed's examples of the notification and progress APIs, sent as written.
+#[actix_web::test]
+async fn the_seed_examples_answer_as_the_seed_shows() {
+    let t = TestNode::start().await;
+    let sid = t.login().await;
+    let zone = t.create_zone(&sid, json!({"name": "seeded"})).await;
+    let uuid = zone["uuid"].as_str().unwrap();
+    let found = eventually(&t, &sid, &format!("/notifications?q=resourceUuid={uuid}")).await;
+    let notification = found.body["inventories"][0]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // GET zstack/v1/notifications and GET zstack/v1/notifications/{uuid}
+    let all = t.get("/notifications", &sid).await;
+    assert_eq!(all.status, 200);
+    let one = t.get(&format!("/notifications/{notification}"), &sid).await;
+    assert_eq!(one.body["inventories"][0]["uuid"], notification);
+    for field in [
+        "name",
+        "content",
+        "arguments",
+        "resourceType",
+        "type",
+        "time",
+        "sender",
+        "status",
+    ] {
+        assert!(
+            one.body["inventories"][0].get(field).is_some(),
+            "{field}: {:?}",
+            one.body
+        );
+    }
+    // PUT zstack/v1/notifications/actions with the body as the seed writes it.
+    let read = t
+        .call_async(
+            Method::PUT,
+            "/notifications/actions",
+            &sid,
+            Some(
+                json!({"updateNotificationsStatus": {"uuids": [notification], "status": "Read"},
+                        "systemTags": [], "userTags": []}),
+            ),
+        )
+        .await;
+    assert_eq!(read.status, 200, "{:?}", read.body);
+    assert_eq!(read.body, json!({}));
+    // DELETE zstack/v1/notifications, as the curl example sends it (no body).
+    let accepted = t
+        .send(Method::DELETE, "/notifications", Some(&sid), None, &[])
+        .await;
+    assert_eq!(accepted.status, 202, "{:?}", accepted.body);
+    let done = t
+        .wait_job_as(accepted.body["location"].as_str().unwrap(), &sid)
+        .await;
+    assert_eq!(done.status, 200, "{:?}", done.body);
+    // GET zstack/v1/task-progresses/{apiId}?all=false: an API that reported nothing has none.
+    let api_id = "7b016e3d2b4647e9abe3183728f77e57";
+    let progress = t
+        .get(&format!("/task-progresses/{api_id}?all=false"), &sid)
+        .await;
+    assert_eq!(progress.status, 200, "{:?}", progress.body);
+    assert_eq!(progress.body["inventories"], json!([]));
+    t.stop().await;
+}
