@@ -251,7 +251,12 @@ async fn expunging_an_image_on_an_unreachable_storage_leaves_a_job_that_frees_it
 
     // It reconnects: the job deletes the bits and the bytes come back.
     simulate(&t, &sid, &down, json!({"connected": true})).await;
+    let back_at = Instant::now();
     wait_job_status(&t, &sid, &uuid, "Done").await;
+    println!(
+        "GC job Done {:?} after the storage came back (pings every 1 s)",
+        back_at.elapsed()
+    );
     assert!(files(&t, &sid, &down).await.is_empty());
     assert_eq!(available(&t, &sid, &down).await, 10 * GB);
 

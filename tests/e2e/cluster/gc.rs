@@ -45,6 +45,7 @@ async fn a_killed_nodes_gc_job_is_adopted_by_the_ring_owner_and_runs_on_its_even
         .expect("the job's node is one of the cluster's");
 
     cluster.nodes[owner].kill();
+    let killed_at = Instant::now();
     let alive: Vec<usize> = (0..3).filter(|&i| i != owner).collect();
     let heir = cluster.owner_among(&uuid, &alive);
     let api = &cluster.nodes[alive[0]].api;
@@ -54,6 +55,10 @@ async fn a_killed_nodes_gc_job_is_adopted_by_the_ring_owner_and_runs_on_its_even
     loop {
         let now = only_job(api, &sid, RUNNER).await;
         if now["managementNodeUuid"] == cluster.nodes[heir].uuid.as_str() {
+            println!(
+                "GC job adopted {:?} after its node was killed",
+                killed_at.elapsed()
+            );
             break;
         }
         assert!(
@@ -70,7 +75,12 @@ async fn a_killed_nodes_gc_job_is_adopted_by_the_ring_owner_and_runs_on_its_even
 
     // The storage comes back: whichever node pings it announces it, the heir runs the job.
     simulate(api, &sid, &bs, json!({"connected": true})).await;
+    let back_at = Instant::now();
     wait_job_status(api, &sid, &uuid, "Done").await;
+    println!(
+        "GC job Done {:?} after the storage came back",
+        back_at.elapsed()
+    );
     assert!(files(api, &sid, &bs).await.is_empty());
     assert_eq!(available(api, &sid, &bs).await, 10 * GB);
     cluster.stop().await;
