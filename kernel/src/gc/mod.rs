@@ -339,7 +339,9 @@ async fn on_event(node: &NodeContext, uuids: Vec<String>, status: Option<String>
 
 /// Takes over the unfinished jobs of node `from` (`None`: of every node that is not alive)
 /// that this node owns on the ring, and tries the event-based ones once. A job of a node known
-/// to be gone goes back to Idle even if it was Processing; one found by the scan only if Idle.
+/// to be gone goes back to Idle even if it was Processing; one found by the scan only if Idle,
+/// since its node may be alive and just missing from this node's view for a heartbeat (taking
+/// an Idle job from it is harmless: runs stay exclusive through [`store::claim`]).
 async fn adopt(node: &NodeContext, from: Option<&str>) -> ApiResult<usize> {
     let ring = node.bus.ring();
     if !ring.me().runs(SERVICE) || !ring.is_member(me(node)) {
