@@ -111,6 +111,15 @@ pub struct Settings {
     #[arg(long, env = "ZSTACK_NOTIFICATION_RETENTION", default_value_t = 30 * 24 * 3600,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub notification_retention: u64,
+    /// Seconds a finished (Done) GC job is kept before it is purged.
+    #[arg(long, env = "ZSTACK_GC_RETENTION", default_value_t = 14 * 24 * 3600,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub gc_retention: u64,
+    /// Seconds between two tries of a time-based GC job (cleanup that failed for a reason no
+    /// event will announce the end of).
+    #[arg(long, env = "ZSTACK_GC_INTERVAL", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub gc_interval: u64,
     /// Seconds any other database statement may run before the database stops it (0: no bound).
     #[arg(long, env = "ZSTACK_DB_STATEMENT_TIMEOUT", default_value_t = 60)]
     pub db_statement_timeout: u64,
@@ -224,6 +233,14 @@ impl Settings {
         config.settings.insert(
             "notification.retention".to_string(),
             self.notification_retention.to_string(),
+        );
+        config.settings.insert(
+            zstack_kernel::gc::RETENTION_SETTING.to_string(),
+            self.gc_retention.to_string(),
+        );
+        config.settings.insert(
+            zstack_kernel::gc::INTERVAL_SETTING.to_string(),
+            self.gc_interval.to_string(),
         );
         config.login_max_failures = self.login_max_failures;
         config.login_failure_window = Duration::from_secs(self.login_failure_window.max(1));

@@ -89,6 +89,7 @@ pub async fn start(settings: &Settings) -> Result<RunningNode, StartError> {
     }
     zstack_management_node::join(&node).await?;
     jobs::start(&node).await?;
+    zstack_gc::start_collector(&node).await?;
     let jobs = Arc::new(JobTracker::default());
     let server = gateway::server(node.clone(), listener, settings.http_workers, jobs.clone())
         .map_err(|source| StartError::Listen {

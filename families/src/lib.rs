@@ -13,6 +13,7 @@ pub const FAMILIES: &[Family] = &[
     zstack_tag::FAMILY,
     zstack_task_progress::FAMILY,
     zstack_notification::FAMILY,
+    zstack_gc::FAMILY,
     zstack_zone::FAMILY,
     zstack_cluster::FAMILY,
     zstack_host::FAMILY,

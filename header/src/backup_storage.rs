@@ -48,3 +48,34 @@ impl Message for ReturnBackupStorageCapacityMsg {
     const NAME: &'static str = "ReturnBackupStorageCapacityMsg";
     type Reply = EmptyReply;
 }
+
+/// Deletes an image's bits (the file at `install_path`) from a backup storage and gives the
+/// bytes they took back. Fails while the storage is unreachable; succeeds with nothing to do
+/// when the storage or the file is gone already.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteBitsOnBackupStorageMsg {
+    pub backup_storage_uuid: String,
+    pub install_path: String,
+}
+
+impl Message for DeleteBitsOnBackupStorageMsg {
+    const NAME: &'static str = "DeleteBitsOnBackupStorageMsg";
+    type Reply = EmptyReply;
+    fn queue_key(&self) -> Option<String> {
+        Some(self.backup_storage_uuid.clone())
+    }
+}
+
+/// The GC runner that deletes bits a backup storage could not delete when asked
+/// ([`DeleteBitsOnBackupStorageMsg`] again, until it succeeds).
+pub const DELETE_BITS_GC: &str = "BackupStorageDeleteBitGC";
+
+/// The context of a [`DELETE_BITS_GC`] job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteBitsGc {
+    pub image_uuid: String,
+    pub backup_storage_uuid: String,
+    pub install_path: String,
+}

@@ -20,3 +20,16 @@ pub struct ResourceStatusChanged {
 impl Event for ResourceStatusChanged {
     const NAME: &'static str = "ResourceStatusChanged";
 }
+
+/// Resources went for good: their rows are gone (published by every delete, cascades included).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceDeleted {
+    /// The VO name (`BackupStorageVO`).
+    pub resource_type: String,
+    pub resource_uuids: Vec<String>,
+}
+
+impl Event for ResourceDeleted {
+    const NAME: &'static str = "ResourceDeleted";
+}

@@ -11,6 +11,7 @@ pub mod events;
 pub mod family;
 pub mod frozen;
 pub mod gateway;
+pub mod gc;
 pub mod hostname;
 pub mod identity;
 pub mod jobs;

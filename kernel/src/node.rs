@@ -131,6 +131,8 @@ pub struct NodeContext {
     pub create_hooks: Arc<crate::resource::CreateHooks>,
     /// Workflow steps made to fail on purpose.
     pub flow_faults: Arc<crate::workflow::FlowFaults>,
+    /// The GC runners families registered, by name.
+    pub gc_runners: Arc<crate::gc::Runners>,
 }
 
 impl NodeContext {
@@ -248,6 +250,10 @@ impl NodeContext {
         if let Some(of) = self.resources.get(vo) {
             crate::resource::registry::release(&self.db, of, &uuids).await?;
         }
+        self.bus.publish(crate::events::ResourceDeleted {
+            resource_type: vo.to_string(),
+            resource_uuids: uuids,
+        });
         Ok(())
     }
 
@@ -300,11 +306,13 @@ impl NodeContext {
             pipeline: Arc::new(crate::pipeline::Pipeline::default()),
             create_hooks: Arc::new(crate::resource::CreateHooks::default()),
             flow_faults: Arc::new(crate::workflow::FlowFaults::default()),
+            gc_runners: Arc::new(crate::gc::Runners::default()),
         }
     }
 
     /// Ends start-up: what services declared (APIs, query metadata, cascades, tag patterns,
-    /// resource types, the pipeline, create hooks) is final, and requests read it without a lock.
+    /// resource types, the pipeline, create hooks, GC runners) is final, and requests read it
+    /// without a lock.
     pub fn freeze(&self) {
         self.apis.freeze();
         self.queries.freeze();
@@ -313,6 +321,7 @@ impl NodeContext {
         self.resources.freeze();
         self.pipeline.freeze();
         self.create_hooks.freeze();
+        self.gc_runners.freeze();
     }
 
     /// Starts declaring service `id`.
@@ -440,6 +449,18 @@ impl ServiceBuilder {
                 Ok(crate::api::EmptyReply {})
             }
         })
+    }
+
+    /// Registers GC runner `name` (a job's `runnerClass`): it takes a job's context and tries
+    /// the cleanup; `Ok` makes the job Done, an error leaves it to be tried again.
+    pub fn gc_runner<C, F, Fut>(self, name: &'static str, runner: F) -> Self
+    where
+        C: DeserializeOwned + Send + 'static,
+        F: Fn(NodeContext, C, crate::gc::Run) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), ErrorCode>> + Send + 'static,
+    {
+        let added = self.node.gc_runners.add(name, runner);
+        self.note(added)
     }
 
     fn note(mut self, added: Result<(), ErrorCode>) -> Self {

@@ -133,5 +133,8 @@ pub fn kernel_migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(crate::jobs::store::work_migration()),
         Box::new(crate::jobs::store::account_migration()),
         Box::new(crate::simulator::migration()),
+        Box::new(crate::simulator::type_migration()),
+        Box::new(crate::simulator::files_migration()),
+        Box::new(crate::gc::store::migration()),
     ]
 }

@@ -1,15 +1,19 @@
 //! Simulated hosts and storage misbehaving on demand (ZStack's simulator plugin, for tests and
 //! demos): each may be unreachable, slow, or download at a given bandwidth. The state lives in
 //! the database, so every node sees it; the families of simulated resources consult it on every
-//! operation ([`operate`]) and ping their resources with it ([`spawn_pinger`]).
+//! operation ([`operate`]) and ping their resources with it ([`spawn_pinger`]). Simulated
+//! storage also keeps the files written to it ([`put_file`], [`delete_file`]): the bits a real
+//! one would hold. A simulated machine outlives its record: deleting a host leaves the machine
+//! and its state, as deleting a real host leaves the server.
 
 use std::time::Duration;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm_migration::prelude::Index;
 use sea_orm_migration::prelude::Table;
 use sea_orm_migration::schema::{
-    big_integer, big_integer_null, boolean, string_len, timestamp_with_time_zone,
+    big_integer, big_integer_null, boolean, string_len, string_len_null, timestamp_with_time_zone,
 };
 use serde::{Deserialize, Serialize};
 
@@ -17,9 +21,11 @@ use crate::api::ResourceRef;
 use crate::error::{ApiError, ApiResult, operr};
 use crate::events::ResourceStatusChanged;
 use crate::node::NodeContext;
-use crate::schema::CreateTables;
+use crate::schema::{AddColumns, CreateTables};
 
 const TABLE: &str = "simulator_state";
+/// The files on simulated storage.
+pub const FILE_TABLE: &str = "simulator_file";
 
 /// How a simulated resource behaves; a resource never set behaves well.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,6 +70,45 @@ pub fn migration() -> CreateTables {
     )
 }
 
+/// The state remembers the type of the resource it simulates, for when the resource's record is
+/// gone and the machine is still there.
+pub fn type_migration() -> AddColumns {
+    AddColumns::new("m0031_simulator_state_type")
+        .column(TABLE, string_len_null("resource_type", 64))
+}
+
+/// The files written to simulated storage.
+pub fn files_migration() -> CreateTables {
+    CreateTables::new("m0032_simulator_file")
+        .table(
+            Table::create()
+                .table(FILE_TABLE)
+                .col(string_len("storage_uuid", 32))
+                .col(string_len("path", 2048))
+                .col(big_integer("size"))
+                .col(timestamp_with_time_zone("create_date")),
+        )
+        .index(
+            Index::create()
+                .name("idx_simulator_file_storage_uuid")
+                .table(FILE_TABLE)
+                .col("storage_uuid"),
+        )
+}
+
+/// The resource type (VO name) the simulator of `uuid` last acted as, if it was ever changed.
+pub async fn remembered_type<C: ConnectionTrait>(db: &C, uuid: &str) -> ApiResult<Option<String>> {
+    let select = Query::select()
+        .column(Alias::new("resource_type"))
+        .from(Alias::new(TABLE))
+        .and_where(Expr::col(Alias::new("uuid")).eq(uuid))
+        .to_owned();
+    Ok(match db.query_one(&select).await? {
+        Some(row) => row.try_get("", "resource_type")?,
+        None => None,
+    })
+}
+
 /// The state of simulated resource `uuid`.
 pub async fn state<C: ConnectionTrait>(db: &C, uuid: &str) -> ApiResult<SimulatorState> {
     let select = Query::select()
@@ -85,10 +130,12 @@ pub async fn state<C: ConnectionTrait>(db: &C, uuid: &str) -> ApiResult<Simulato
     })
 }
 
-/// Applies `change` to the state of `uuid`, and answers the new state.
+/// Applies `change` to the state of `uuid`, a resource of type `resource_type` (a VO name), and
+/// answers the new state.
 pub async fn change<C: ConnectionTrait>(
     db: &C,
     uuid: &str,
+    resource_type: &str,
     change: &StateChange,
 ) -> ApiResult<SimulatorState> {
     let mut now = state(db, uuid).await?;
@@ -110,6 +157,7 @@ pub async fn change<C: ConnectionTrait>(
             Alias::new("connected"),
             Alias::new("operation_delay_ms"),
             Alias::new("bandwidth"),
+            Alias::new("resource_type"),
             Alias::new("last_op_date"),
         ])
         .values([
@@ -117,6 +165,7 @@ pub async fn change<C: ConnectionTrait>(
             now.connected.into(),
             now.operation_delay_ms.into(),
             now.bandwidth.into(),
+            resource_type.into(),
             crate::time::now().into(),
         ])
         .map_err(|e| ApiError::Internal(e.to_string()))?
@@ -126,6 +175,7 @@ pub async fn change<C: ConnectionTrait>(
                     Alias::new("connected"),
                     Alias::new("operation_delay_ms"),
                     Alias::new("bandwidth"),
+                    Alias::new("resource_type"),
                     Alias::new("last_op_date"),
                 ])
                 .to_owned(),
@@ -249,4 +299,89 @@ pub async fn set_status(
         .and_where(Expr::col(Alias::new("status")).eq(from))
         .to_owned();
     Ok(db.execute(&update).await?.rows_affected() == 1)
+}
+
+/// A file on simulated storage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SimulatedFile {
+    pub path: String,
+    /// Bytes.
+    pub size: i64,
+}
+
+/// Writes file `path` of `size` bytes to simulated storage `storage` (again: the same path is
+/// written over).
+pub async fn put_file<C: ConnectionTrait>(
+    db: &C,
+    storage: &str,
+    path: &str,
+    size: i64,
+) -> ApiResult<()> {
+    delete_file(db, storage, path).await?;
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new(FILE_TABLE))
+        .columns([
+            Alias::new("storage_uuid"),
+            Alias::new("path"),
+            Alias::new("size"),
+            Alias::new("create_date"),
+        ])
+        .values([
+            storage.into(),
+            path.into(),
+            size.into(),
+            crate::time::now().into(),
+        ])
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    db.execute(&insert).await?;
+    Ok(())
+}
+
+/// Removes file `path` from simulated storage `storage`; answers its size, `None` when it was
+/// not there (so a second delete frees nothing twice).
+pub async fn delete_file<C: ConnectionTrait>(
+    db: &C,
+    storage: &str,
+    path: &str,
+) -> ApiResult<Option<i64>> {
+    let select = Query::select()
+        .column(Alias::new("size"))
+        .from(Alias::new(FILE_TABLE))
+        .and_where(Expr::col(Alias::new("storage_uuid")).eq(storage))
+        .and_where(Expr::col(Alias::new("path")).eq(path))
+        .to_owned();
+    let mut size = None;
+    for row in db.query_all(&select).await? {
+        let bytes: i64 = row.try_get("", "size")?;
+        size = Some(size.unwrap_or(0) + bytes);
+    }
+    if size.is_some() {
+        let delete = Query::delete()
+            .from_table(Alias::new(FILE_TABLE))
+            .and_where(Expr::col(Alias::new("storage_uuid")).eq(storage))
+            .and_where(Expr::col(Alias::new("path")).eq(path))
+            .to_owned();
+        db.execute(&delete).await?;
+    }
+    Ok(size)
+}
+
+/// The files on simulated storage `storage`, by path.
+pub async fn files<C: ConnectionTrait>(db: &C, storage: &str) -> ApiResult<Vec<SimulatedFile>> {
+    let select = Query::select()
+        .columns([Alias::new("path"), Alias::new("size")])
+        .from(Alias::new(FILE_TABLE))
+        .and_where(Expr::col(Alias::new("storage_uuid")).eq(storage))
+        .order_by(Alias::new("path"), sea_orm::Order::Asc)
+        .to_owned();
+    let mut out = Vec::new();
+    for row in db.query_all(&select).await? {
+        out.push(SimulatedFile {
+            path: row.try_get("", "path")?,
+            size: row.try_get("", "size")?,
+        });
+    }
+    Ok(out)
 }

@@ -17,6 +17,7 @@ mod basic_flow;
 mod cluster;
 mod credentials;
 mod datacenter;
+mod gc;
 mod hostile_jobs;
 mod hostile_ownership;
 mod hostile_query;

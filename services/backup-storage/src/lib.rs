@@ -37,6 +37,11 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .query::<messages::SftpBackupStorageQuery>()
         .handle(capacity::allocate)
         .handle(capacity::give_back)
+        .handle(capacity::delete_bits)
+        .gc_runner(
+            zstack_header::backup_storage::DELETE_BITS_GC,
+            capacity::delete_bits_later,
+        )
         .cascade::<handlers::BackupStorageCascade, _, _>(handlers::parent_gone)
         .start()
 }

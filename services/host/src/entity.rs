@@ -8,6 +8,7 @@ zstack_kernel::resource_table! {
     inventory Model = "org.zstack.header.host.HostInventory";
     migration "m0300_host";
     cascade "HostCascadeMsg" { "ClusterVO" => cluster_uuid }
+    remove crate::cleanup::remove;
     refuse crate::handlers::refuse_busy;
     columns {
         name: String [255],

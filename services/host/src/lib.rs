@@ -2,6 +2,7 @@
 //! and memory, their state and connection status, and the capacity API.
 
 mod capacity;
+mod cleanup;
 pub mod entity;
 mod handlers;
 pub mod messages;
@@ -31,5 +32,6 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(delete::<Host, APIDeleteHostMsg>)
         .api(capacity::get_cpu_memory_capacity)
         .handle(capacity::usage)
+        .gc_runner(cleanup::HOST_CLEANUP_GC, cleanup::clean_up)
         .start()
 }

@@ -233,3 +233,57 @@ mod tests {
         assert_eq!(back.backup_storage_refs, Some(vec![copy]));
     }
 }
+
+/// Records, on their simulated storage, the bits of the copies made before storage kept files:
+/// deleting them gives their capacity back like any other.
+pub struct RecordBits;
+
+mod record_bits {
+    use sea_orm_migration::prelude::*;
+
+    use super::{RecordBits, backup_storage_ref};
+
+    impl MigrationName for RecordBits {
+        fn name(&self) -> &str {
+            "m0510_image_bits"
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl MigrationTrait for RecordBits {
+        async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            let copies = Alias::new(backup_storage_ref::TABLE);
+            let image = Alias::new("image");
+            let select = Query::select()
+                .column((copies.clone(), Alias::new("backup_storage_uuid")))
+                .column((copies.clone(), Alias::new("install_path")))
+                .column((image.clone(), Alias::new("actual_size")))
+                .column((copies.clone(), Alias::new("create_date")))
+                .from(copies.clone())
+                .inner_join(
+                    image.clone(),
+                    Expr::col((image.clone(), Alias::new("uuid")))
+                        .equals((copies.clone(), Alias::new("image_uuid"))),
+                )
+                .and_where(Expr::col((copies, Alias::new("status"))).eq("Ready"))
+                .to_owned();
+            let insert = Query::insert()
+                .into_table(Alias::new(zstack_kernel::simulator::FILE_TABLE))
+                .columns([
+                    Alias::new("storage_uuid"),
+                    Alias::new("path"),
+                    Alias::new("size"),
+                    Alias::new("create_date"),
+                ])
+                .select_from(select)
+                .map_err(|e| DbErr::Custom(e.to_string()))?
+                .to_owned();
+            manager.get_connection().execute(&insert).await?;
+            Ok(())
+        }
+
+        async fn down(&self, _: &SchemaManager) -> Result<(), DbErr> {
+            Ok(())
+        }
+    }
+}

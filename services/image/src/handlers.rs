@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-use zstack_header::backup_storage::BACKUP_STORAGE;
 use zstack_header::backup_storage::{
-    AllocateBackupStorageCapacityMsg, AllocatedCapacity, ReturnBackupStorageCapacityMsg,
+    AllocateBackupStorageCapacityMsg, AllocatedCapacity, BACKUP_STORAGE, DELETE_BITS_GC,
+    DeleteBitsGc, DeleteBitsOnBackupStorageMsg, ReturnBackupStorageCapacityMsg,
 };
 use zstack_header::notification::NotifyMsg;
 use zstack_kernel::api::{EmptyReply, InventoryReply};
@@ -19,7 +19,7 @@ use zstack_kernel::message::new_uuid;
 use zstack_kernel::resource::{create_resource, delete_rows, find};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
-use zstack_kernel::{progress, simulator};
+use zstack_kernel::{gc, progress, simulator};
 
 use crate::entity::{
     ActiveModel, COPIES, Entity as Image, IMAGE, ImageInventory, backup_storage_ref,
@@ -51,6 +51,11 @@ fn simulated_size(url: &str) -> ApiResult<i64> {
             ))),
         },
     }
+}
+
+/// Where an image's bits go on a backup storage at `url`.
+fn install_path(url: &str, uuid: &str, format: &str) -> String {
+    format!("{}/images/{uuid}.{format}", url.trim_end_matches('/'))
 }
 
 async fn give_back(node: &NodeContext, bs_uuids: &[String], size: i64) -> ApiResult<()> {
@@ -210,11 +215,7 @@ pub async fn add(
         let row = backup_storage_ref::ActiveModel {
             image_uuid: Set(uuid.clone()),
             backup_storage_uuid: Set(bs.backup_storage_uuid.clone()),
-            install_path: Set(format!(
-                "{}/images/{uuid}.{}",
-                bs.url.trim_end_matches('/'),
-                image.format
-            )),
+            install_path: Set(install_path(&bs.url, &uuid, &image.format)),
             status: Set("Downloading".into()),
             create_date: Set(at),
             last_op_date: Set(at),
@@ -229,6 +230,11 @@ pub async fn add(
         return Err(e);
     }
 
+    // The bits are on each storage now.
+    for bs in &storages {
+        let path = install_path(&bs.url, &uuid, &image.format);
+        simulator::put_file(&node.db, &bs.backup_storage_uuid, &path, size).await?;
+    }
     let done = now();
     // A stable stand-in for the checksum the real download would compute.
     let md5 = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, msg.url.as_bytes())
@@ -332,11 +338,7 @@ pub async fn expunge(
             image.uuid, image.name, image.status
         )));
     }
-    let holders: Vec<String> = refs_of(&node, &image.uuid)
-        .await?
-        .into_iter()
-        .map(|r| r.backup_storage_uuid)
-        .collect();
+    let copies = refs_of(&node, &image.uuid).await?;
     node.delete_resources(
         &ctx,
         IMAGE.vo_name,
@@ -345,8 +347,48 @@ pub async fn expunge(
         |uuids| remove(&node, uuids),
     )
     .await?;
-    give_back(&node, &holders, image.size).await?;
+    for copy in copies {
+        delete_bits(&node, &image, copy).await?;
+    }
     Ok(EmptyReply {})
+}
+
+/// Deletes the bits of an expunged image's copy, which gives their capacity back; a storage
+/// that cannot do it now keeps both until a GC job does it. A storage known to be unreachable
+/// gets a job that waits for it to reconnect (or go); one that failed otherwise, a job that
+/// tries again every GC interval.
+async fn delete_bits(
+    node: &NodeContext,
+    image: &crate::entity::Model,
+    copy: backup_storage_ref::Model,
+) -> ApiResult<()> {
+    let bs = copy.backup_storage_uuid;
+    let now = DeleteBitsOnBackupStorageMsg {
+        backup_storage_uuid: bs.clone(),
+        install_path: copy.install_path.clone(),
+    };
+    let Err(e) = node.bus.call(now).await else {
+        return Ok(());
+    };
+    let schedule = if simulator::state(&node.db, &bs).await?.connected {
+        gc::Schedule::Every(gc::interval(node))
+    } else {
+        gc::Schedule::On(gc::Wake::connected(bs.clone()).or_deleted())
+    };
+    let job = gc::NewJob {
+        name: format!("gc-delete-bits-{}-on-backup-storage-{bs}", image.uuid),
+        runner: DELETE_BITS_GC,
+        context: DeleteBitsGc {
+            image_uuid: image.uuid.clone(),
+            backup_storage_uuid: bs.clone(),
+            install_path: copy.install_path,
+        },
+        schedule,
+    };
+    let job = gc::submit(node, &node.db, job).await?;
+    tracing::warn!(image = %image.uuid, backup_storage = %bs, gc_job = %job, error = %e,
+        "the bits of an expunged image stay on its backup storage until a GC job deletes them");
+    Ok(())
 }
 
 pub async fn recover(

@@ -13,7 +13,7 @@ use messages::APIChangeImageStateMsg;
 
 pub const SERVICE_ID: &str = "image";
 
-zstack_kernel::family!(SERVICE_ID, start, [entity::migration()]);
+zstack_kernel::family!(SERVICE_ID, start, [entity::migration(), entity::RecordBits]);
 
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.queries

@@ -7,6 +7,7 @@ mod broker;
 mod database;
 mod deploy;
 mod failover;
+mod gc;
 mod membership;
 mod placement;
 mod progress;
