@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use zstack_kernel::api::{ApiReply, EmptyReply, Route, Schema, checks};
@@ -204,10 +204,16 @@ pub fn spawn_cleaner(node: NodeContext) {
             tick.tick().await;
             let at = now().timestamp_millis();
             let oldest = at.saturating_sub(millis(node.config.progress_ttl));
+            // Every entry of an API whose time has come, those reported after it ended too.
+            let ended = sea_orm::sea_query::Query::select()
+                .column(Column::ApiId)
+                .from(crate::entity::Entity)
+                .and_where(Expr::col(Column::TimeToDelete).lte(at))
+                .to_owned();
             let gone = Progress::delete_many()
                 .filter(
                     sea_orm::Condition::any()
-                        .add(Column::TimeToDelete.lte(at))
+                        .add(Column::ApiId.in_subquery(ended))
                         .add(Column::Time.lt(oldest)),
                 )
                 .exec(&node.db)
