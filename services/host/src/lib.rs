@@ -5,6 +5,7 @@ mod capacity;
 pub mod entity;
 mod handlers;
 pub mod messages;
+mod reserve;
 
 use zstack_kernel::family::handlers::delete;
 use zstack_kernel::{ErrorCode, NodeContext};
@@ -31,5 +32,8 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(delete::<Host, APIDeleteHostMsg>)
         .api(capacity::get_cpu_memory_capacity)
         .handle(capacity::usage)
+        .handle(reserve::candidates)
+        .handle(reserve::reserve)
+        .handle(reserve::release)
         .start()
 }
