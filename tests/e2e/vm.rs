@@ -463,3 +463,132 @@ async fn a_vm_created_stopped_holds_no_host_capacity() {
     );
     t.stop().await;
 }
+
+/// Submits `n` CreateVm at once and waits for them all: the finished jobs' responses.
+async fn create_many(t: &TestNode, sid: &str, dc: &Dc, n: usize) -> Vec<Rsp> {
+    let submits = (0..n).map(|i| {
+        let body = json!({ "params": {
+            "name": format!("vm{i}"), "instanceOfferingUuid": dc.offering,
+            "imageUuid": dc.image, "l3NetworkUuids": [dc.l3],
+        }});
+        t.send(Method::POST, "/vm-instances", Some(sid), Some(body), &[])
+    });
+    let accepted = futures_util::future::join_all(submits).await;
+    let waits = accepted.iter().map(|a| {
+        assert_eq!(a.status, 202, "{:?}", a.body);
+        t.wait_job_as(a.body["location"].as_str().expect("a location"), sid)
+    });
+    futures_util::future::join_all(waits).await
+}
+
+#[actix_web::test]
+async fn racing_creates_never_over_commit_the_last_host_capacity() {
+    let t = TestNode::start().await;
+    let sid = t.login().await;
+    // Room for five VMs of 2 CPUs and 1 GiB; thirty race for it.
+    let dc = datacenter(&t, &sid, 10, 64 * GB).await;
+    let done = create_many(&t, &sid, &dc, 30).await;
+    let ok = done.iter().filter(|r| r.status == 200).count();
+    for r in done.iter().filter(|r| r.status != 200) {
+        assert_eq!(r.status, 503, "{:?}", r.body);
+        assert_eq!(r.code(), "SYS.1006", "{:?}", r.body);
+    }
+    assert_eq!(ok, 5);
+    let (cpu, memory, _) = capacity(&t, &sid, &dc).await;
+    assert_eq!((cpu, memory), (0, 59 * GB));
+    assert_eq!(count(&t, &sid, "/vm-instances").await, 5);
+    assert_eq!(count(&t, &sid, "/volumes").await, 5);
+    assert_eq!(count(&t, &sid, "/vm-instances/nics").await, 5);
+    t.stop().await;
+}
+
+#[actix_web::test]
+async fn racing_creates_share_out_the_last_addresses_once() {
+    let t = TestNode::start().await;
+    let sid = t.login().await;
+    // Room on the host for all; ten addresses for fifteen VMs.
+    let dc = datacenter(&t, &sid, 100, 100 * GB).await;
+    let done = create_many(&t, &sid, &dc, 15).await;
+    let ok = done.iter().filter(|r| r.status == 200).count();
+    assert_eq!(
+        ok,
+        10,
+        "{:?}",
+        done.iter().map(|r| r.details()).collect::<Vec<_>>()
+    );
+    for r in done.iter().filter(|r| r.status != 200) {
+        assert!(r.details().contains("AllocateIps"), "{}", r.details());
+    }
+    let nics = t.get("/vm-instances/nics", &sid).await.body["inventories"].clone();
+    let mut ips: Vec<String> = nics
+        .as_array()
+        .expect("nics")
+        .iter()
+        .map(|n| n["ip"].as_str().unwrap_or_default().to_string())
+        .collect();
+    ips.sort();
+    ips.dedup();
+    assert_eq!(ips.len(), 10);
+    // The failed ones gave their CPUs back.
+    let (cpu, _, _) = capacity(&t, &sid, &dc).await;
+    assert_eq!(cpu, 100 - 20);
+    t.stop().await;
+}
+
+#[actix_web::test]
+async fn operations_on_one_vm_run_one_at_a_time_in_arrival_order() {
+    let t = TestNode::start().await;
+    let sid = t.login().await;
+    let dc = datacenter(&t, &sid, 8, 8 * GB).await;
+    let rsp = create_vm(&t, &sid, &dc, "vm1", json!({})).await;
+    assert_eq!(rsp.status, 200, "{:?}", rsp.body);
+    let vm = uuid_of(&rsp.body["inventory"]);
+    // Each host operation takes a while, so unordered operations would overlap and see each
+    // other's intermediate states.
+    let rsp = t
+        .action(
+            &sid,
+            &format!("/simulators/{}/actions", dc.host),
+            "updateSimulatorState",
+            json!({ "operationDelayMs": 200 }),
+        )
+        .await;
+    assert_eq!(rsp.status, 200, "{:?}", rsp.body);
+    let mut accepted = Vec::new();
+    for action in [
+        "stopVmInstance",
+        "startVmInstance",
+        "stopVmInstance",
+        "startVmInstance",
+    ] {
+        let rsp = t
+            .send(
+                Method::PUT,
+                &format!("/vm-instances/{vm}/actions"),
+                Some(&sid),
+                Some(json!({ action: {} })),
+                &[],
+            )
+            .await;
+        assert_eq!(rsp.status, 202, "{:?}", rsp.body);
+        accepted.push(
+            rsp.body["location"]
+                .as_str()
+                .expect("a location")
+                .to_string(),
+        );
+    }
+    let mut states = Vec::new();
+    for location in &accepted {
+        let done = t.wait_job_as(location, &sid).await;
+        assert_eq!(done.status, 200, "{:?}", done.body);
+        states.push(
+            done.body["inventory"]["state"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        );
+    }
+    assert_eq!(states, ["Stopped", "Running", "Stopped", "Running"]);
+    t.stop().await;
+}
