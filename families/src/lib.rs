@@ -24,6 +24,8 @@ pub const FAMILIES: &[Family] = &[
     zstack_disk_offering::FAMILY,
     zstack_l2_network::FAMILY,
     zstack_l3_network::FAMILY,
+    zstack_volume::FAMILY,
+    zstack_vm_instance::FAMILY,
     zstack_simulator::FAMILY,
     zstack_license::FAMILY,
 ];

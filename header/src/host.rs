@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use zstack_kernel::Message;
-use zstack_kernel::api::ResourceRef;
+use zstack_kernel::api::{EmptyReply, ResourceRef};
 
 pub const HOST: ResourceRef = ResourceRef {
     table: "host",
@@ -31,4 +31,58 @@ pub struct HostUsage {
 impl Message for GetHostUsageMsg {
     const NAME: &'static str = "GetHostUsageMsg";
     type Reply = HostUsage;
+}
+
+/// The hosts that can take a VM: Enabled and Connected, in one of `cluster_uuids` (only
+/// `host_uuid` when given), with `cpu_num` CPUs and `memory_size` bytes free; most free memory
+/// first. Taking the capacity is [`ReserveHostCapacityMsg`]'s: a candidate may be gone by then.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListHostCandidatesMsg {
+    pub cluster_uuids: Vec<String>,
+    pub host_uuid: Option<String>,
+    pub cpu_num: i64,
+    pub memory_size: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HostCandidate {
+    pub uuid: String,
+    pub cluster_uuid: String,
+    pub zone_uuid: String,
+}
+
+impl Message for ListHostCandidatesMsg {
+    const NAME: &'static str = "ListHostCandidatesMsg";
+    type Reply = Vec<HostCandidate>;
+}
+
+/// Takes `cpu_num` CPUs and `memory_size` bytes of an Enabled and Connected host, or fails
+/// without taking anything: racing reservations never over-commit the host.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReserveHostCapacityMsg {
+    pub host_uuid: String,
+    pub cpu_num: i64,
+    pub memory_size: i64,
+}
+
+impl Message for ReserveHostCapacityMsg {
+    const NAME: &'static str = "ReserveHostCapacityMsg";
+    type Reply = EmptyReply;
+}
+
+/// Gives back what a [`ReserveHostCapacityMsg`] took.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReleaseHostCapacityMsg {
+    pub host_uuid: String,
+    pub cpu_num: i64,
+    pub memory_size: i64,
+}
+
+impl Message for ReleaseHostCapacityMsg {
+    const NAME: &'static str = "ReleaseHostCapacityMsg";
+    type Reply = EmptyReply;
 }

@@ -68,6 +68,17 @@ impl Message for GetL2NetworkMsg {
     }
 }
 
+/// The clusters an L2 network is attached to, oldest attachment first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GetL2NetworkClustersMsg {
+    pub uuid: String,
+}
+
+impl Message for GetL2NetworkClustersMsg {
+    const NAME: &'static str = "GetL2NetworkClustersMsg";
+    type Reply = Vec<String>;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

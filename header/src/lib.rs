@@ -16,4 +16,6 @@ pub mod l2_network;
 pub mod l3_network;
 pub mod notification;
 pub mod primary_storage;
+pub mod vm_instance;
+pub mod volume;
 pub mod zone;

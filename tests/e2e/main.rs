@@ -40,5 +40,6 @@ mod shutdown;
 mod simulator;
 mod storage;
 mod tags;
+mod vm;
 mod webhook;
 mod zone;

@@ -1,6 +1,7 @@
 //! The disk-offering service: sizes for data volumes.
 
 pub mod entity;
+mod get;
 mod handlers;
 pub mod messages;
 
@@ -19,6 +20,7 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.service(SERVICE_ID)
         .table::<DiskOffering>()
         .api(handlers::create)
+        .handle(get::get)
         .api(update::<DiskOffering, APIUpdateDiskOfferingMsg>)
         .api(change_state::<DiskOffering, APIChangeDiskOfferingStateMsg>)
         .api(delete::<DiskOffering, APIDeleteDiskOfferingMsg>)

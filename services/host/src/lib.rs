@@ -6,6 +6,7 @@ mod cleanup;
 pub mod entity;
 mod handlers;
 pub mod messages;
+mod reserve;
 
 use zstack_kernel::family::handlers::delete;
 use zstack_kernel::{ErrorCode, NodeContext};
@@ -33,5 +34,8 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(capacity::get_cpu_memory_capacity)
         .handle(capacity::usage)
         .gc_runner(cleanup::HOST_CLEANUP_GC, cleanup::clean_up)
+        .handle(reserve::candidates)
+        .handle(reserve::reserve)
+        .handle(reserve::release)
         .start()
 }

@@ -1,6 +1,7 @@
 //! The image service: images added from a URL to backup storage, with a simulated download.
 
 pub mod entity;
+mod get;
 mod handlers;
 pub mod messages;
 
@@ -26,6 +27,7 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(handlers::delete)
         .api(handlers::expunge)
         .api(handlers::recover)
+        .handle(get::get)
         .cascade::<handlers::ImageCascade, _, _>(handlers::backup_storage_gone)
         .start()
 }

@@ -1,6 +1,7 @@
 //! The instance-offering service: CPU and memory sizes for VMs.
 
 pub mod entity;
+mod get;
 mod handlers;
 pub mod messages;
 
@@ -19,6 +20,7 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.service(SERVICE_ID)
         .table::<InstanceOffering>()
         .api(handlers::create)
+        .handle(get::get)
         .api(handlers::update)
         .api(change_state::<InstanceOffering, APIChangeInstanceOfferingStateMsg>)
         .api(delete::<InstanceOffering, APIDeleteInstanceOfferingMsg>)

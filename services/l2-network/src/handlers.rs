@@ -159,3 +159,13 @@ pub async fn cluster_gone(node: NodeContext, req: CascadeRequest) -> ApiResult<(
     CLUSTERS.forget_to(&node.db, &req.parent_uuids).await?;
     Ok(())
 }
+
+/// The clusters an L2 network is attached to (`GetL2NetworkClustersMsg`).
+pub async fn clusters(
+    node: NodeContext,
+    msg: zstack_header::l2_network::GetL2NetworkClustersMsg,
+    _ctx: MsgContext,
+) -> ApiResult<Vec<String>> {
+    find::<crate::entity::Entity, _>(&node.db, "L2 network", &msg.uuid).await?;
+    crate::entity::CLUSTERS.linked(&node.db, &msg.uuid).await
+}

@@ -27,6 +27,7 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(handlers::attach_cluster)
         .api(handlers::detach_cluster)
         .handle(get::<L2Network, GetL2NetworkMsg>)
+        .handle(handlers::clusters)
         .query::<messages::L2VlanNetworkQuery>()
         .cascade::<handlers::L2ClusterRefCascade, _, _>(handlers::cluster_gone)
         .start()

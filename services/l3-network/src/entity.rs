@@ -207,3 +207,65 @@ pub mod service_ref {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// The addresses handed out (`UsedIpVO`): one row per address taken, unique per network, so
+/// that racing allocations of one address meet at the index.
+pub mod used_ip {
+    use chrono::{DateTime, Utc};
+    use sea_orm::entity::prelude::*;
+    use zstack_kernel::schema::CreateTables;
+
+    pub const TABLE: &str = "used_ip";
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "used_ip")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub uuid: String,
+        pub l3_network_uuid: String,
+        pub ip_range_uuid: String,
+        pub ip: String,
+        pub netmask: String,
+        pub gateway: String,
+        /// What holds the address (a VM NIC).
+        pub owner_uuid: String,
+        pub create_date: DateTime<Utc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    pub fn migration() -> CreateTables {
+        use sea_orm_migration::prelude::{Index, Table};
+        use sea_orm_migration::schema::{string_len, timestamp_with_time_zone};
+        CreateTables::new("m0711_used_ip")
+            .table(
+                Table::create()
+                    .table(TABLE)
+                    .col(string_len("uuid", 32).primary_key())
+                    .col(string_len("l3_network_uuid", 32))
+                    .col(string_len("ip_range_uuid", 32))
+                    .col(string_len("ip", 64))
+                    .col(string_len("netmask", 64))
+                    .col(string_len("gateway", 64))
+                    .col(string_len("owner_uuid", 32))
+                    .col(timestamp_with_time_zone("create_date")),
+            )
+            .index(
+                Index::create()
+                    .name("idx_used_ip_l3_ip")
+                    .table(TABLE)
+                    .col("l3_network_uuid")
+                    .col("ip")
+                    .unique(),
+            )
+            .index(
+                Index::create()
+                    .name("idx_used_ip_owner")
+                    .table(TABLE)
+                    .col("owner_uuid"),
+            )
+    }
+}

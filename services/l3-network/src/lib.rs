@@ -1,5 +1,6 @@
 //! The L3-network service: networks on an L2 network, with IP ranges, DNS and network services.
 
+mod alloc;
 pub mod entity;
 mod handlers;
 mod ip;
@@ -14,7 +15,11 @@ use messages::{APIChangeL3NetworkStateMsg, APIDeleteIpRangeMsg, APIDeleteL3Netwo
 
 pub const SERVICE_ID: &str = "l3Network";
 
-zstack_kernel::family!(SERVICE_ID, start, [entity::migration()]);
+zstack_kernel::family!(
+    SERVICE_ID,
+    start,
+    [entity::migration(), entity::used_ip::migration()]
+);
 
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.service(SERVICE_ID)
@@ -31,5 +36,8 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(handlers::remove_dns)
         .api(handlers::attach_services)
         .api(handlers::detach_services)
+        .handle(alloc::get)
+        .handle(alloc::allocate)
+        .handle(alloc::release)
         .start()
 }

@@ -1,5 +1,6 @@
 //! The primary-storage service: simulated local and NFS primary storage, attached to clusters.
 
+mod capacity;
 pub mod entity;
 mod handlers;
 pub mod messages;
@@ -29,6 +30,9 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(delete::<PrimaryStorage, APIDeletePrimaryStorageMsg>)
         .api(handlers::attach)
         .api(handlers::detach)
+        .handle(capacity::candidates)
+        .handle(capacity::allocate)
+        .handle(capacity::give_back)
         .cascade::<handlers::ClusterRefCascade, _, _>(handlers::cluster_gone)
         .start()
 }
