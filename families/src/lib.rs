@@ -25,6 +25,7 @@ pub const FAMILIES: &[Family] = &[
     zstack_l3_network::FAMILY,
     zstack_simulator::FAMILY,
     zstack_license::FAMILY,
+    zstack_longjob::FAMILY,
 ];
 
 pub struct Migrator;

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod bus;
+pub mod cancel;
 pub mod cascade;
 pub mod db;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod gateway;
 pub mod hostname;
 pub mod identity;
 pub mod jobs;
+pub mod longjob;
 pub mod message;
 pub mod node;
 pub mod node_ring;

@@ -24,6 +24,7 @@ mod http_edges;
 mod image;
 mod injection;
 mod license;
+mod longjob;
 mod management_node;
 mod metrics;
 mod network;

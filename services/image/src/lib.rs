@@ -27,5 +27,6 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(handlers::expunge)
         .api(handlers::recover)
         .cascade::<handlers::ImageCascade, _, _>(handlers::backup_storage_gone)
+        .long_job::<handlers::AddImageLongJob, _, _>(handlers::long_job)
         .start()
 }

@@ -7,6 +7,7 @@ mod broker;
 mod database;
 mod deploy;
 mod failover;
+mod longjob;
 mod membership;
 mod placement;
 
