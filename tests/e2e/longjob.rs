@@ -583,28 +583,36 @@ async fn another_account_sees_and_touches_only_its_own_long_jobs() {
     t.stop().await;
 }
 
-fn spawn(port: u16, db_url: &str, extra: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_zstack"))
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--db-url",
-            db_url,
-        ])
-        .args(extra)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the binary starts")
+/// A node process, SIGKILLed when dropped (a failing test leaves none behind).
+struct Proc(Child);
+
+impl Proc {
+    fn spawn(port: u16, db_url: &str, extra: &[&str]) -> Proc {
+        let child = Command::new(env!("CARGO_BIN_EXE_zstack"))
+            .args([
+                "serve",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--db-url",
+                db_url,
+            ])
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the binary starts");
+        Proc(child)
+    }
 }
 
-fn sigkill(child: &mut Child) {
-    let _ = child.kill();
-    let _ = child.wait();
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// A node process SIGKILLed with one long job Waiting (its start held) and one Running (a
@@ -614,7 +622,7 @@ async fn long_jobs_survive_a_sigkilled_node_and_go_on_when_it_starts_again() {
     let db = TestDb::new().await;
     let url = db.url.clone();
     let port = free_port();
-    let mut first = spawn(port, &url, &[]);
+    let first = Proc::spawn(port, &url, &[]);
     let t = client_for(port, db).await;
     let sid = t.login().await;
     let bs = image_store(&t, &sid).await;
@@ -637,10 +645,10 @@ async fn long_jobs_survive_a_sigkilled_node_and_go_on_when_it_starts_again() {
     }
     assert!(under_way);
     assert_eq!(long_job(&t, &sid, &running).await["state"], "Running");
-    sigkill(&mut first);
+    drop(first);
 
     // Started again, holding every long job's start for a minute.
-    let mut second = spawn(port, &url, &["--delay-message", "StartLongJobMsg=60000"]);
+    let second = Proc::spawn(port, &url, &["--delay-message", "StartLongJobMsg=60000"]);
     let t = client_for(port, t.db).await;
     let sid = t.login().await;
     let job = wait_state(&t, &sid, &running, "Succeeded", Duration::from_secs(30)).await;
@@ -666,9 +674,9 @@ async fn long_jobs_survive_a_sigkilled_node_and_go_on_when_it_starts_again() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let waiting = uuid_of(&waiting);
-    sigkill(&mut second);
+    drop(second);
 
-    let mut third = spawn(port, &url, &[]);
+    let third = Proc::spawn(port, &url, &[]);
     let t = client_for(port, t.db).await;
     let sid = t.login().await;
     let job = wait_state(&t, &sid, &waiting, "Succeeded", Duration::from_secs(30)).await;
@@ -683,6 +691,6 @@ async fn long_jobs_survive_a_sigkilled_node_and_go_on_when_it_starts_again() {
     );
     // Each image took its size once.
     assert_eq!(available(&t, &sid, &bs).await, 95 * GB);
-    sigkill(&mut third);
+    drop(third);
     t.db.drop_database().await;
 }
