@@ -163,17 +163,29 @@ pub async fn cancel(
             }
             State::Canceled => return Ok(EmptyReply {}),
             State::Waiting => {
-                let moved =
-                    store::transition(&node, &job.uuid, Event::Canceled, None, Changes::default())
-                        .await?;
+                let moved = store::transition(
+                    &node,
+                    &job.uuid,
+                    Event::Canceled,
+                    None,
+                    Some(state),
+                    Changes::default(),
+                )
+                .await?;
                 if moved.is_ok() {
                     return Ok(EmptyReply {});
                 }
             }
             State::Suspended => {
-                let moved =
-                    store::transition(&node, &job.uuid, Event::Canceling, None, Changes::default())
-                        .await?;
+                let moved = store::transition(
+                    &node,
+                    &job.uuid,
+                    Event::Canceling,
+                    None,
+                    Some(state),
+                    Changes::default(),
+                )
+                .await?;
                 if let Ok(canceling) = moved {
                     runner::end_canceled(&node, &canceling).await?;
                     return Ok(EmptyReply {});
@@ -187,9 +199,15 @@ pub async fn cancel(
                     ))
                     .into());
                 }
-                let moved =
-                    store::transition(&node, &job.uuid, Event::Canceling, None, Changes::default())
-                        .await?;
+                let moved = store::transition(
+                    &node,
+                    &job.uuid,
+                    Event::Canceling,
+                    None,
+                    Some(state),
+                    Changes::default(),
+                )
+                .await?;
                 if moved.is_ok() {
                     Cancellations::request(&node.bus, &job.api_id);
                     wait_until_ended(&node, &job.uuid).await?;
@@ -240,7 +258,7 @@ pub async fn resume(
         ))
         .into());
     }
-    let resumed = runner::resume(&node, &runners, &job.uuid).await?;
+    let resumed = runner::resume(&node, &runners, &job.uuid, State::Suspended).await?;
     if resumed.state == State::Suspended.name() {
         return Err(ApiError::OperationFailed(format!(
             "long job[uuid:{}] could not be resumed; try again",

@@ -129,19 +129,32 @@ fn scope(job: &Model) -> Scope {
 /// Moves a Waiting job to Running here and runs it; answers the job as it then is (another
 /// state when it was canceled or taken over meanwhile).
 pub async fn start(node: &NodeContext, runners: &Arc<Runners>, uuid: &str) -> ApiResult<Model> {
-    go(node, runners, uuid, Event::Start, How::Start).await
+    go(
+        node,
+        runners,
+        uuid,
+        (State::Waiting, Event::Start),
+        How::Start,
+    )
+    .await
 }
 
-/// Moves a Running or Suspended job to Running here and resumes it.
-pub async fn resume(node: &NodeContext, runners: &Arc<Runners>, uuid: &str) -> ApiResult<Model> {
-    go(node, runners, uuid, Event::Resume, How::Resume).await
+/// Moves a job that is `from` (Suspended, or Running on a node that is gone) to Running here
+/// and resumes it.
+pub async fn resume(
+    node: &NodeContext,
+    runners: &Arc<Runners>,
+    uuid: &str,
+    from: State,
+) -> ApiResult<Model> {
+    go(node, runners, uuid, (from, Event::Resume), How::Resume).await
 }
 
 async fn go(
     node: &NodeContext,
     runners: &Arc<Runners>,
     uuid: &str,
-    event: Event,
+    (from, event): (State, Event),
     how: How,
 ) -> ApiResult<Model> {
     // Marked running before it is Running, so a takeover scan never runs it a second time.
@@ -153,7 +166,7 @@ async fn go(
         node: Some(me),
         ..Changes::default()
     };
-    match store::transition(node, uuid, event, None, changes).await? {
+    match store::transition(node, uuid, event, None, Some(from), changes).await? {
         Ok(job) => {
             spawn(node, runners, running, job.clone(), how);
             Ok(job)
@@ -266,7 +279,7 @@ async fn finish(node: &NodeContext, job: &Model, outcome: ApiResult<Value>) -> A
         result: Some(result),
         ..Changes::default()
     };
-    let moved = match store::transition(node, uuid, event, Some(&me), changes).await? {
+    let moved = match store::transition(node, uuid, event, Some(&me), None, changes).await? {
         Ok(moved) => moved,
         Err(Refusal::NotOurs) => {
             tracing::warn!(
@@ -352,7 +365,16 @@ pub async fn end_canceled(node: &NodeContext, job: &Model) -> ApiResult<()> {
         result: Some(result.to_body().to_string()),
         ..Changes::default()
     };
-    if let Ok(done) = store::transition(node, &job.uuid, Event::Canceled, None, changes).await? {
+    let done = store::transition(
+        node,
+        &job.uuid,
+        Event::Canceled,
+        None,
+        Some(State::Canceling),
+        changes,
+    )
+    .await?;
+    if let Ok(done) = done {
         announce(node, &done);
     }
     Ok(())
@@ -406,7 +428,7 @@ async fn take_over_one(
             start(node, runners, &job.uuid).await?;
         }
         Plan::Resume => {
-            resume(node, runners, &job.uuid).await?;
+            resume(node, runners, &job.uuid, state).await?;
         }
         Plan::CleanAndFail => {
             clean(node, &job).await;
@@ -419,8 +441,9 @@ async fn take_over_one(
                 result: Some(why.to_body().to_string()),
                 ..Changes::default()
             };
-            if let Ok(done) = store::transition(node, &job.uuid, Event::Fail, None, changes).await?
-            {
+            let done =
+                store::transition(node, &job.uuid, Event::Fail, None, Some(state), changes).await?;
+            if let Ok(done) = done {
                 announce(node, &done);
             }
         }

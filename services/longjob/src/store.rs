@@ -59,13 +59,15 @@ pub enum Refusal {
 /// How many times a transition reads again after losing a race, before giving up.
 const TRIES: usize = 8;
 
-/// Moves job `uuid` by `event` (see [`State::next`]), only while node `owner` runs it when
-/// one is given.
+/// Moves job `uuid` by `event` (see [`State::next`]): only while node `owner` runs it and only
+/// from state `from`, when given (the state the caller decided on: a job that moved meanwhile
+/// is refused, not moved on by an event its new state also allows).
 pub async fn transition(
     node: &NodeContext,
     uuid: &str,
     event: Event,
     owner: Option<&str>,
+    expected: Option<State>,
     changes: Changes,
 ) -> ApiResult<Result<Model, Refusal>> {
     for _ in 0..TRIES {
@@ -76,6 +78,9 @@ pub async fn transition(
             return Ok(Err(Refusal::NotOurs));
         }
         let from = state_of(&job)?;
+        if expected.is_some_and(|expected| expected != from) {
+            return Ok(Err(Refusal::Refused));
+        }
         let Some(to) = from.next(event) else {
             return Ok(Err(Refusal::Refused));
         };
