@@ -258,7 +258,7 @@ pub async fn resume(
         ))
         .into());
     }
-    let resumed = runner::resume(&node, &runners, &job.uuid, State::Suspended).await?;
+    let resumed = runner::resume(&node, &runners, &job.uuid, State::Suspended, None).await?;
     if resumed.state == State::Suspended.name() {
         return Err(ApiError::OperationFailed(format!(
             "long job[uuid:{}] could not be resumed; try again",

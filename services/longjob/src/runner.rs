@@ -126,28 +126,33 @@ fn scope(job: &Model) -> Scope {
     }
 }
 
-/// Moves a Waiting job to Running here and runs it; answers the job as it then is (another
-/// state when it was canceled or taken over meanwhile).
+/// Moves a Waiting job this node holds (it created, reset or claimed it) to Running and runs
+/// it; answers the job as it then is (another state when it was canceled or taken over
+/// meanwhile).
 pub async fn start(node: &NodeContext, runners: &Arc<Runners>, uuid: &str) -> ApiResult<Model> {
-    go(
-        node,
-        runners,
-        uuid,
-        (State::Waiting, Event::Start),
-        How::Start,
-    )
-    .await
+    let me = node.config.node_uuid.clone();
+    let step = (State::Waiting, Event::Start);
+    go(node, runners, uuid, step, Some(&me), How::Start).await
 }
 
-/// Moves a job that is `from` (Suspended, or Running on a node that is gone) to Running here
-/// and resumes it.
+/// Moves a job that is `from` to Running here and resumes it: a Suspended one whichever node
+/// held it (`held_by` none), or one this node has claimed (`held_by` this node).
 pub async fn resume(
     node: &NodeContext,
     runners: &Arc<Runners>,
     uuid: &str,
     from: State,
+    held_by: Option<&str>,
 ) -> ApiResult<Model> {
-    go(node, runners, uuid, (from, Event::Resume), How::Resume).await
+    go(
+        node,
+        runners,
+        uuid,
+        (from, Event::Resume),
+        held_by,
+        How::Resume,
+    )
+    .await
 }
 
 async fn go(
@@ -155,6 +160,7 @@ async fn go(
     runners: &Arc<Runners>,
     uuid: &str,
     (from, event): (State, Event),
+    held_by: Option<&str>,
     how: How,
 ) -> ApiResult<Model> {
     // Marked running before it is Running, so a takeover scan never runs it a second time.
@@ -166,7 +172,7 @@ async fn go(
         node: Some(me),
         ..Changes::default()
     };
-    match store::transition(node, uuid, event, None, Some(from), changes).await? {
+    match store::transition(node, uuid, event, held_by, Some(from), changes).await? {
         Ok(job) => {
             spawn(node, runners, running, job.clone(), how);
             Ok(job)
@@ -422,13 +428,14 @@ async fn take_over_one(
     let state = store::state_of(&job)?;
     let resumes = kind_of(node, &job).is_some_and(|k| k.resumes);
     let plan = plan(state, resumes);
-    tracing::info!(job = %job.uuid, %state, from, ?plan, "taking a long job over");
+    tracing::warn!(job = %job.uuid, %state, from, ?plan, "taking a long job over");
     match plan {
         Plan::Start => {
             start(node, runners, &job.uuid).await?;
         }
         Plan::Resume => {
-            resume(node, runners, &job.uuid, state).await?;
+            let me = node.config.node_uuid.clone();
+            resume(node, runners, &job.uuid, state, Some(&me)).await?;
         }
         Plan::CleanAndFail => {
             clean(node, &job).await;
