@@ -120,6 +120,10 @@ pub struct Settings {
     #[arg(long, env = "ZSTACK_GC_INTERVAL", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub gc_interval: u64,
+    /// Seconds a long job's API may run before it is stopped and the job fails.
+    #[arg(long, env = "ZSTACK_LONG_JOB_TIMEOUT", default_value_t = 3 * 24 * 3600,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub long_job_timeout: u64,
     /// Seconds any other database statement may run before the database stops it (0: no bound).
     #[arg(long, env = "ZSTACK_DB_STATEMENT_TIMEOUT", default_value_t = 60)]
     pub db_statement_timeout: u64,
@@ -241,6 +245,10 @@ impl Settings {
         config.settings.insert(
             zstack_kernel::gc::INTERVAL_SETTING.to_string(),
             self.gc_interval.to_string(),
+        );
+        config.settings.insert(
+            zstack_longjob::TIMEOUT_SETTING.to_string(),
+            self.long_job_timeout.to_string(),
         );
         config.login_max_failures = self.login_max_failures;
         config.login_failure_window = Duration::from_secs(self.login_failure_window.max(1));

@@ -28,6 +28,7 @@ pub const FAMILIES: &[Family] = &[
     zstack_vm_instance::FAMILY,
     zstack_simulator::FAMILY,
     zstack_license::FAMILY,
+    zstack_longjob::FAMILY,
 ];
 
 pub struct Migrator;

@@ -14,6 +14,7 @@ pub mod image;
 pub mod instance_offering;
 pub mod l2_network;
 pub mod l3_network;
+pub mod longjob;
 pub mod notification;
 pub mod primary_storage;
 pub mod vm_instance;

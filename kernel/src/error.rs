@@ -68,6 +68,9 @@ pub enum ApiError {
     PermissionDenied(String),
     #[error("{0}")]
     TooManyFailedLogins(String),
+    /// A long job asked for something its kind cannot do (resume, cancel).
+    #[error("{0}")]
+    LongJobNotSupported(String),
     /// A database failure that is not the input's fault: its text stays in the node's log.
     #[error("an internal error happened; see the node's log")]
     Database(sea_orm::DbErr),
@@ -146,6 +149,10 @@ impl ApiError {
             ApiError::InvalidSession(_) => ("ID.1001", "Invalid session"),
             ApiError::PermissionDenied(_) => ("ID.1002", "Permission denied"),
             ApiError::TooManyFailedLogins(_) => ("ID.1000", "Authentication error"),
+            ApiError::LongJobNotSupported(_) => (
+                "LONG_JOB.1003",
+                "The long job does not support the operation",
+            ),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod bus;
+pub mod cancel;
 pub mod cascade;
 pub mod db;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod gc;
 pub mod hostname;
 pub mod identity;
 pub mod jobs;
+pub mod longjob;
 pub mod message;
 pub mod node;
 pub mod node_ring;

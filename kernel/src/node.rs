@@ -133,6 +133,10 @@ pub struct NodeContext {
     pub flow_faults: Arc<crate::workflow::FlowFaults>,
     /// The GC runners families registered, by name.
     pub gc_runners: Arc<crate::gc::Runners>,
+    /// The APIs that can run as long jobs, and what their families do for them.
+    pub long_jobs: Arc<crate::longjob::LongJobRegistry>,
+    /// Cancellation requests of the APIs running here, by API id.
+    pub cancellations: Arc<crate::cancel::Cancellations>,
 }
 
 impl NodeContext {
@@ -294,6 +298,11 @@ impl NodeContext {
             services: config.services.clone(),
         };
         let bus = Bus::with_ring(config.api_timeout, Arc::new(NodeRing::new(me)));
+        let cancellations = Arc::new(crate::cancel::Cancellations::default());
+        let marks = cancellations.clone();
+        // A cancel may be asked on any node; the handler doing the work may run on any other.
+        bus.subscribe(move |e: &crate::cancel::ApiCancelRequested| marks.mark(&e.api_id))
+            .forever();
         NodeContext {
             config: Arc::new(config),
             db,
@@ -307,12 +316,14 @@ impl NodeContext {
             create_hooks: Arc::new(crate::resource::CreateHooks::default()),
             flow_faults: Arc::new(crate::workflow::FlowFaults::default()),
             gc_runners: Arc::new(crate::gc::Runners::default()),
+            long_jobs: Arc::new(crate::longjob::LongJobRegistry::default()),
+            cancellations,
         }
     }
 
     /// Ends start-up: what services declared (APIs, query metadata, cascades, tag patterns,
-    /// resource types, the pipeline, create hooks, GC runners) is final, and requests read it
-    /// without a lock.
+    /// resource types, the pipeline, create hooks, GC runners, long-job kinds) is final, and
+    /// requests read it without a lock.
     pub fn freeze(&self) {
         self.apis.freeze();
         self.queries.freeze();
@@ -322,6 +333,7 @@ impl NodeContext {
         self.pipeline.freeze();
         self.create_hooks.freeze();
         self.gc_runners.freeze();
+        self.long_jobs.freeze();
     }
 
     /// Starts declaring service `id`.
@@ -432,6 +444,22 @@ impl ServiceBuilder {
     pub fn system_tag(self, resource_type: &'static str, pattern: &'static str) -> Self {
         self.node.tag_patterns.add(resource_type, pattern);
         self
+    }
+
+    /// Lets API `T::Api` run as a long job: `handler` answers the long-job service's
+    /// [`LongJobMsg`](crate::longjob::LongJobMsg) about one (resume or clean its work).
+    pub fn long_job<T, F, Fut>(self, handler: F) -> Self
+    where
+        T: crate::longjob::LongJobFor,
+        F: Fn(NodeContext, crate::longjob::LongJobWork, MsgContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Option<serde_json::Value>, ErrorCode>> + Send + 'static,
+    {
+        self.node.long_jobs.add::<T>();
+        self.handle(
+            move |node: NodeContext, msg: crate::longjob::LongJobMsg<T>, ctx| {
+                handler(node, msg.work, ctx)
+            },
+        )
     }
 
     /// Takes part in cascades as family `T`: `handler` is asked when one of `T::PARENTS` goes.

@@ -62,7 +62,8 @@ async fn status_of(t: &TestNode, sid: &str, path: &str) -> String {
 
 /// Waits until the resource at `path` (a by-uuid query) has `status`.
 pub(crate) async fn wait_status(t: &TestNode, sid: &str, path: &str, want: &str) {
-    let deadline = Instant::now() + Duration::from_secs(15);
+    // Generous: the tests run many nodes at once on two cores.
+    let deadline = Instant::now() + Duration::from_secs(40);
     while status_of(t, sid, path).await != want {
         assert!(Instant::now() < deadline, "{path} never became {want}");
         tokio::time::sleep(Duration::from_millis(100)).await;

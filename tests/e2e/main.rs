@@ -25,6 +25,7 @@ mod http_edges;
 mod image;
 mod injection;
 mod license;
+mod longjob;
 mod management_node;
 mod metrics;
 mod network;

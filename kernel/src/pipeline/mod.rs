@@ -229,6 +229,25 @@ impl Pipeline {
         })
     }
 
+    /// Runs the checks of an admitted call (parameters, access, tags, quotas) without sending
+    /// it: what a long job does with the API it will run, so that a bad one is refused when it
+    /// is submitted. Answers the parameters as the checks left them (trimmed).
+    pub async fn check(
+        &self,
+        node: &NodeContext,
+        mut call: ApiCall,
+    ) -> ApiResult<Map<String, Value>> {
+        for (_, step) in self.steps_in(order::PARAMETERS..u32::MAX) {
+            step.before(node, &mut call).await?;
+        }
+        match call.input {
+            CallInput::Params(params) => Ok(params),
+            CallInput::Query(_) => {
+                Err(ApiError::Internal("a query API has no parameters to check".into()).into())
+            }
+        }
+    }
+
     /// Admits and runs a call.
     pub async fn run(&self, node: &NodeContext, mut call: ApiCall) -> ApiResult<Value> {
         self.admit(node, &mut call).await?;

@@ -1,20 +1,25 @@
 //! What each image API does. The download from the image's URL is simulated inside AddImage:
 //! the image is written as Downloading, progress is reported by steps under the API id, then
-//! the image is Ready with its size taken from the backup storage's capacity.
+//! the image is Ready with its size taken from the backup storage's capacity. AddImage can run
+//! as a long job: its download stops when its API is canceled, and a download a stopped node
+//! left behind can be resumed or cleaned up.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::Value;
 use zstack_header::backup_storage::{
     AllocateBackupStorageCapacityMsg, AllocatedCapacity, BACKUP_STORAGE, DELETE_BITS_GC,
     DeleteBitsGc, DeleteBitsOnBackupStorageMsg, ReturnBackupStorageCapacityMsg,
 };
 use zstack_header::notification::NotifyMsg;
 use zstack_kernel::api::{EmptyReply, InventoryReply};
+use zstack_kernel::cancel;
 use zstack_kernel::cascade::{CascadeFamily, CascadeRequest, DeleteMode};
 use zstack_kernel::error::{argerr, operr};
+use zstack_kernel::longjob::{LongJobFor, LongJobStep, LongJobWork};
 use zstack_kernel::message::new_uuid;
 use zstack_kernel::resource::{create_resource, delete_rows, find};
 use zstack_kernel::time::now;
@@ -74,9 +79,11 @@ async fn refs_of(node: &NodeContext, uuid: &str) -> ApiResult<Vec<backup_storage
         .await?)
 }
 
-/// Downloads the image to its backup storage (simulated): at the pace of the slowest one's
-/// simulator bandwidth, reporting progress in steps; fails when one becomes unreachable.
-async fn download(node: &NodeContext, bs_uuids: &[String], size: i64) -> ApiResult<()> {
+/// Downloads image `uuid` to its backup storage (simulated): at the pace of the slowest one's
+/// simulator bandwidth, reporting progress in steps; fails when one becomes unreachable, and
+/// stops when the API it works for is canceled.
+async fn download(node: &NodeContext, uuid: &str, bs_uuids: &[String], size: i64) -> ApiResult<()> {
+    let mut canceled = node.cancellations.current();
     let mut bandwidth: Option<i64> = None;
     for bs in bs_uuids {
         if let Some(b) = simulator::state(&node.db, bs).await?.bandwidth {
@@ -91,7 +98,14 @@ async fn download(node: &NodeContext, bs_uuids: &[String], size: i64) -> ApiResu
     progress::stage(bus, "Download the image to backup storage", async {
         progress::report(bus, "0", Some((0, STEPS)));
         for step in 1..=STEPS {
-            tokio::time::sleep(total / STEPS as u32).await;
+            tokio::select! {
+                () = tokio::time::sleep(total / STEPS as u32) => {}
+                () = canceled.requested() => {
+                    return Err(cancel::canceled(format!(
+                        "the download of image[uuid:{uuid}] was canceled"
+                    )));
+                }
+            }
             for bs in bs_uuids {
                 if !simulator::state(&node.db, bs).await?.connected {
                     return Err(simulator::unreachable(BACKUP_STORAGE, bs));
@@ -104,8 +118,8 @@ async fn download(node: &NodeContext, bs_uuids: &[String], size: i64) -> ApiResu
     .await
 }
 
-/// A download that failed: the image and its copies go, the capacity comes back, and
-/// operators are told.
+/// A download that failed or was canceled: the image and its copies go, the capacity comes
+/// back, and operators are told.
 async fn download_failed(
     node: &NodeContext,
     image: &crate::entity::Model,
@@ -113,25 +127,47 @@ async fn download_failed(
     size: i64,
     error: &zstack_kernel::ErrorCode,
 ) -> ApiResult<()> {
-    remove(node, vec![image.uuid.clone()]).await?;
-    zstack_kernel::resource::registry::release(&node.db, IMAGE, std::slice::from_ref(&image.uuid))
-        .await?;
-    give_back(node, bs_uuids, size).await?;
+    discard(node, image, bs_uuids, size).await?;
+    let (content, kind) = if cancel::is_canceled(error) {
+        (
+            "the download of image[uuid:%s, name:%s] was canceled: %s",
+            "Info",
+        )
+    } else {
+        (
+            "the download of image[uuid:%s, name:%s] failed: %s",
+            "Error",
+        )
+    };
     node.bus.send(NotifyMsg {
         sender: "system".into(),
         name: "image".into(),
-        content: "the download of image[uuid:%s, name:%s] failed: %s".into(),
+        content: content.into(),
         arguments: vec![
             image.uuid.clone(),
             image.name.clone(),
             error.details.clone().unwrap_or_default(),
         ],
-        r#type: "Error".into(),
+        r#type: kind.into(),
         resource_uuid: Some(image.uuid.clone()),
         resource_type: Some(IMAGE.vo_name.into()),
         opaque: None,
     });
     Ok(())
+}
+
+/// Removes an image that will not be downloaded: its row and copies go, its uuid is free
+/// again, and its backup storage get `size` bytes each back.
+async fn discard(
+    node: &NodeContext,
+    image: &crate::entity::Model,
+    bs_uuids: &[String],
+    size: i64,
+) -> ApiResult<()> {
+    remove(node, vec![image.uuid.clone()]).await?;
+    zstack_kernel::resource::registry::release(&node.db, IMAGE, std::slice::from_ref(&image.uuid))
+        .await?;
+    give_back(node, bs_uuids, size).await
 }
 
 pub async fn add(
@@ -225,19 +261,36 @@ pub async fn add(
             .await?;
     }
 
-    if let Err(e) = download(&node, &reserved, size).await {
-        download_failed(&node, &image, &reserved, size, &e).await?;
+    finish_download(&node, image, &reserved, size).await
+}
+
+/// Downloads a Downloading image to backup storage `reserved` (which hold `size` bytes each for
+/// it) and makes it Ready; a failed or canceled download removes it.
+async fn finish_download(
+    node: &NodeContext,
+    image: crate::entity::Model,
+    reserved: &[String],
+    size: i64,
+) -> ApiResult<InventoryReply<ImageInventory>> {
+    if let Err(e) = download(node, &image.uuid, reserved, size).await {
+        download_failed(node, &image, reserved, size, &e).await?;
         return Err(e);
     }
 
     // The bits are on each storage now.
-    for bs in &storages {
-        let path = install_path(&bs.url, &uuid, &image.format);
-        simulator::put_file(&node.db, &bs.backup_storage_uuid, &path, size).await?;
+    for copy in refs_of(node, &image.uuid).await? {
+        simulator::put_file(
+            &node.db,
+            &copy.backup_storage_uuid,
+            &copy.install_path,
+            size,
+        )
+        .await?;
     }
     let done = now();
+    let uuid = image.uuid.clone();
     // A stable stand-in for the checksum the real download would compute.
-    let md5 = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, msg.url.as_bytes())
+    let md5 = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, image.url.as_bytes())
         .simple()
         .to_string();
     let mut active: ActiveModel = image.into();
@@ -253,12 +306,77 @@ pub async fn add(
         .filter(backup_storage_ref::Column::ImageUuid.eq(uuid.clone()))
         .exec(&node.db)
         .await?;
-    let refs = refs_of(&node, &uuid).await?;
+    let refs = refs_of(node, &uuid).await?;
     Ok(ImageInventory {
         image,
         backup_storage_refs: Some(refs),
     }
     .into())
+}
+
+/// AddImage as a long job: its download stops when canceled, a download its node left behind
+/// goes on elsewhere, and what a canceled one left is removed.
+pub struct AddImageLongJob;
+
+impl LongJobFor for AddImageLongJob {
+    type Api = APIAddImageMsg;
+    const MESSAGE: &'static str = "AddImageLongJobMsg";
+    const CANCELS: bool = true;
+    const RESUMES: bool = true;
+    const CLEANS: bool = true;
+}
+
+/// The long-job service's questions about an AddImage long job. The job fixes the image's uuid
+/// (`resourceUuid`) before it first runs, so the image is found again by it.
+pub async fn long_job(
+    node: NodeContext,
+    work: LongJobWork,
+    _ctx: MsgContext,
+) -> ApiResult<Option<Value>> {
+    let msg: APIAddImageMsg = serde_json::from_value(Value::Object(work.params)).map_err(|e| {
+        argerr(format!(
+            "long job[uuid:{}] does not hold the parameters of APIAddImageMsg: {e}",
+            work.long_job_uuid
+        ))
+    })?;
+    let image = match &msg.resource_uuid {
+        Some(uuid) => Image::find_by_id(uuid.clone()).one(&node.db).await?,
+        None => None,
+    };
+    let Some(image) = image else {
+        // Nothing was written: a resume runs the API again, and there is nothing to clean.
+        return Ok(None);
+    };
+    let refs = refs_of(&node, &image.uuid).await?;
+    let holders: Vec<String> = refs.iter().map(|r| r.backup_storage_uuid.clone()).collect();
+    let size = simulated_size(&image.url)?;
+    match work.step {
+        LongJobStep::Clean => {
+            discard(&node, &image, &holders, size).await?;
+            Ok(None)
+        }
+        LongJobStep::Resume => {
+            let reply = match image.status.as_str() {
+                // Done before its node stopped: only the answer was lost.
+                "Ready" => ImageInventory {
+                    image,
+                    backup_storage_refs: Some(refs),
+                }
+                .into(),
+                // The simulated transfer starts over; the storage still holds its bytes for it.
+                "Downloading" => finish_download(&node, image, &holders, size).await?,
+                other => {
+                    return Err(operr(format!(
+                        "image[uuid:{}] is {other}: its interrupted download cannot go on",
+                        image.uuid
+                    )));
+                }
+            };
+            let body = serde_json::to_value(reply)
+                .map_err(|e| zstack_kernel::ApiError::Internal(e.to_string()))?;
+            Ok(Some(body))
+        }
+    }
 }
 
 pub async fn update(

@@ -29,5 +29,6 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(handlers::recover)
         .handle(get::get)
         .cascade::<handlers::ImageCascade, _, _>(handlers::backup_storage_gone)
+        .long_job::<handlers::AddImageLongJob, _, _>(handlers::long_job)
         .start()
 }

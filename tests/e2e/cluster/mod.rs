@@ -8,6 +8,7 @@ mod database;
 mod deploy;
 mod failover;
 mod gc;
+mod longjob;
 mod membership;
 mod placement;
 mod progress;
