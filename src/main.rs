@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 use zstack::Settings;
 use zstack::license::LicenseCommand;
@@ -20,11 +20,36 @@ enum Command {
     /// Issues licenses: makes an issuer key pair, signs licenses with it.
     #[command(subcommand)]
     License(LicenseCommand),
+    /// Calls any API of a node by its ZStack name (`zstack cli CreateZone name=z1`); with no
+    /// API, reads commands from a file, a pipe, or a prompt with Tab completion.
+    Cli(zstack_cli::CliArgs),
+    /// Prints the shell completion script of this binary's subcommands.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> ExitCode {
+    let settings = match Cli::parse().command {
+        Command::Serve(settings) => *settings,
+        Command::License(command) => {
+            return match zstack::license::run(&command, &mut std::io::stdout().lock()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(why) => {
+                    eprintln!("zstack license: {why}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Command::Cli(args) => return zstack_cli::run(args),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "zstack", &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
+    };
     tune_allocator();
-    actix_web::rt::System::new().block_on(run())
+    actix_web::rt::System::new().block_on(run(settings))
 }
 
 /// glibc keeps a freed large block (argon2 hashes each login in a 12 MiB one) inside its arena,
@@ -43,24 +68,12 @@ fn tune_allocator() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn tune_allocator() {}
 
-async fn run() -> ExitCode {
+async fn run(settings: Settings) -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    let settings = match Cli::parse().command {
-        Command::Serve(settings) => *settings,
-        Command::License(command) => {
-            return match zstack::license::run(&command, &mut std::io::stdout().lock()) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(why) => {
-                    eprintln!("zstack license: {why}");
-                    ExitCode::FAILURE
-                }
-            };
-        }
-    };
     let node = match zstack::start(&settings).await {
         Ok(node) => node,
         Err(e) => {

@@ -14,6 +14,7 @@ mod common;
 
 mod accounts;
 mod basic_flow;
+mod cli;
 mod cluster;
 mod credentials;
 mod datacenter;

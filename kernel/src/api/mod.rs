@@ -144,6 +144,8 @@ pub struct ApiDescriptor {
     pub creates: Option<&'static str>,
     /// The JSON schema of a successful reply's body (the OpenAPI document's 200).
     pub reply_schema: Value,
+    /// For query APIs: the resource queried (its name in the query registry).
+    pub queries: Option<&'static str>,
 }
 
 fn encoder<R: ApiReply>() -> Encode {
@@ -184,6 +186,7 @@ impl ApiDescriptor {
                 .then_some(<M::Reply as ApiReply>::RESOURCE_TYPE)
                 .flatten(),
             reply_schema: <M::Reply as ApiReply>::json_schema(),
+            queries: None,
         }
     }
 
@@ -203,6 +206,7 @@ impl ApiDescriptor {
             encode: encoder::<crate::query::QueryReply>(),
             creates: None,
             reply_schema: T::meta().reply_schema(),
+            queries: Some(T::meta().resource),
         }
     }
 }

@@ -4,6 +4,7 @@
 mod body;
 mod conn;
 mod location;
+mod metadata;
 mod metrics;
 mod openapi;
 mod poll;
@@ -107,6 +108,7 @@ pub struct Gateway {
     job_runner: ArbiterHandle,
     router: Router,
     openapi: String,
+    metadata: String,
     metrics: Arc<Metrics>,
     announcer: Announcer,
     locator: location::Locator,
@@ -123,11 +125,13 @@ impl Gateway {
         let apis = node.apis.all();
         let router = Router::new(&apis);
         let openapi = openapi::document(&apis, env!("CARGO_PKG_VERSION")).to_string();
+        let metadata = metadata::document(&apis, &node.queries).to_string();
         Gateway {
             jobs,
             job_runner,
             router,
             openapi,
+            metadata,
             metrics: Arc::new(Metrics::default()),
             announcer: Announcer::new(&node),
             locator: location::Locator::new(&node.config),
@@ -167,10 +171,17 @@ impl Gateway {
         if let ["api-jobs", uuid] = rest {
             return self.poll(req, method, uuid).await;
         }
-        if rest == ["openapi.json"] && method == HttpMethod::Get {
-            return Ok(HttpResponse::Ok()
-                .content_type("application/json")
-                .body(self.openapi.clone()));
+        if method == HttpMethod::Get {
+            let document = match rest {
+                ["openapi.json"] => Some(&self.openapi),
+                ["api-metadata"] => Some(&self.metadata),
+                _ => None,
+            };
+            if let Some(document) = document {
+                return Ok(HttpResponse::Ok()
+                    .content_type("application/json")
+                    .body(document.clone()));
+            }
         }
         let found = match self.router.lookup(method, rest) {
             Lookup::NoPath => {

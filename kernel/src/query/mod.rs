@@ -451,6 +451,15 @@ impl QueryRegistry {
         })
     }
 
+    /// Every resource's metadata, by name.
+    pub fn all(&self) -> Vec<Arc<QueryMeta>> {
+        self.metas.read(|metas| {
+            let mut all: Vec<_> = metas.values().cloned().collect();
+            all.sort_by_key(|m| m.resource);
+            all
+        })
+    }
+
     pub fn get(&self, resource: &str) -> Option<Arc<QueryMeta>> {
         self.metas.read(|metas| metas.get(resource).cloned())
     }
