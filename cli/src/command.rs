@@ -90,6 +90,15 @@ fn sha512_hex(text: &str) -> String {
         .collect()
 }
 
+/// Account and login passwords travel as their sha512 hex (the node keeps a hash of that);
+/// other passwords (a backup storage's SSH login) are sent as typed.
+fn is_account_password(api: &Api, param: &Param) -> bool {
+    matches!(param.name.as_str(), "password" | "oldPassword")
+        && (api.name.starts_with("LogIn")
+            || api.name.contains("Account")
+            || api.name.contains("User"))
+}
+
 fn typed(param: &Param, api: &Api, value: &str) -> Result<Value, CliError> {
     let bad = |what: &str| CliError::BadValue {
         api: api.name.clone(),
@@ -114,7 +123,7 @@ fn typed(param: &Param, api: &Api, value: &str) -> Result<Value, CliError> {
                 .collect::<Vec<_>>()
         ),
         "object" => serde_json::from_str(value).map_err(|_| bad("JSON"))?,
-        _ if param.name == "password" && api.name.starts_with("LogIn") => json!(sha512_hex(value)),
+        _ if is_account_password(api, param) => json!(sha512_hex(value)),
         _ => json!(value),
     })
 }
@@ -315,4 +324,53 @@ fn build_query(
         query,
         body: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_on_spaces_with_quotes_and_escapes() {
+        assert_eq!(
+            split_words(r#"CreateZone name="a b" description='c "d"' x=e\ f"#).unwrap(),
+            ["CreateZone", "name=a b", "description=c \"d\"", "x=e f"]
+        );
+        assert!(split_words("name=\"open").is_err());
+        assert!(split_words("  ").unwrap().is_empty());
+    }
+
+    #[test]
+    fn conditions_split_at_the_longest_operator() {
+        assert_eq!(split_condition("name!?=a,b"), Some(("name", "!?=", "a,b")));
+        assert_eq!(split_condition("name~=web%"), Some(("name", "~=", "web%")));
+        assert_eq!(split_condition("cpuNum>=2"), Some(("cpuNum", ">=", "2")));
+        assert_eq!(split_condition("a.b=c=d"), Some(("a.b", "=", "c=d")));
+        assert_eq!(split_condition("hostUuid"), None);
+    }
+
+    #[test]
+    fn only_account_passwords_are_hashed() {
+        let param = |name: &str| Param {
+            name: name.into(),
+            kind: "string".into(),
+            required: true,
+            valid_values: Vec::new(),
+        };
+        let api = |name: &str| Api {
+            name: name.into(),
+            method: "POST".into(),
+            paths: vec!["/x".into()],
+            body: Some("params".into()),
+            sync: true,
+            session: true,
+            params: vec![param("password")],
+            query: None,
+        };
+        let hashed = typed(&param("password"), &api("LogInByAccount"), "password").unwrap();
+        assert_eq!(hashed.as_str().unwrap().len(), 128);
+        assert!(hashed.as_str().unwrap().starts_with("b109f3bbbc244eb8"));
+        let ssh = typed(&param("password"), &api("AddImageStoreBackupStorage"), "pw").unwrap();
+        assert_eq!(ssh, "pw");
+    }
 }

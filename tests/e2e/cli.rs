@@ -418,6 +418,14 @@ async fn scripts_run_line_by_line_and_stop_at_the_first_error_unless_told_to_kee
     let sid = t.login().await;
     let done = t.wait_job_as(location, &sid).await;
     assert_eq!(done.status, 200, "{:?}", done.body);
+    // An account made with the CLI logs in with the CLI: both send the password's sha512.
+    u.create(&["CreateAccount", "name=ops", "password=s3cret"])
+        .await;
+    let ops = User::new(&t);
+    let session = ops
+        .ok(&["LogInByAccount", "accountName=ops", "password=s3cret"])
+        .await;
+    assert!(session["inventory"]["uuid"].is_string(), "{session}");
 }
 
 #[actix_web::test]
