@@ -1,5 +1,6 @@
-//! Volumes: a VM's root volume is made by the volume family when the VM is created, and goes
-//! with it when the VM is expunged.
+//! Volumes: a VM's root volume is made by the volume family when the VM is created, data
+//! volumes by CreateDataVolume or CreateVm's data disks; the VM family tells the volume family
+//! when a VM's volumes are to be attached, detached or expunged.
 
 use serde::{Deserialize, Serialize};
 use zstack_kernel::Message;
@@ -34,7 +35,7 @@ pub const VOLUME_FIELDS: &[(&str, FieldKind)] = &[
     ("lastOpDate", FieldKind::Date),
 ];
 
-/// Creates a volume's row (its primary storage capacity is already taken).
+/// Creates a volume's row, Ready on its primary storage (whose capacity is already taken).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateVolumeMsg {
@@ -43,6 +44,8 @@ pub struct CreateVolumeMsg {
     /// Root or Data.
     pub r#type: String,
     pub primary_storage_uuid: String,
+    /// The host the volume's VM is placed on: a volume on local storage lives on its disks.
+    pub host_uuid: Option<String>,
     pub vm_instance_uuid: Option<String>,
     pub root_image_uuid: Option<String>,
     pub disk_offering_uuid: Option<String>,
@@ -59,7 +62,12 @@ pub struct VolumeSummary {
     pub r#type: String,
     pub primary_storage_uuid: Option<String>,
     pub vm_instance_uuid: Option<String>,
+    pub device_id: Option<i64>,
     pub size: i64,
+    pub state: String,
+    pub status: String,
+    /// The host whose local storage holds the volume (none on shared storage).
+    pub host_uuid: Option<String>,
 }
 
 impl Message for CreateVolumeMsg {
@@ -88,5 +96,53 @@ pub struct ExpungeVolumesMsg {
 
 impl Message for ExpungeVolumesMsg {
     const NAME: &'static str = "ExpungeVolumesMsg";
+    type Reply = EmptyReply;
+}
+
+/// Attaches data volume `volume_uuid` to VM `vm_instance_uuid` (in cluster `cluster_uuid`, on
+/// or last on host `host_uuid`) with the next free device id. A volume not instantiated yet is
+/// instantiated on primary storage of that cluster (that host's, for local storage); one on
+/// storage the VM cannot reach is refused. The VM family sends it from its own queue, so that
+/// the VM's state holds meanwhile.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BindVolumeToVmMsg {
+    pub volume_uuid: String,
+    pub vm_instance_uuid: String,
+    pub cluster_uuid: String,
+    pub host_uuid: String,
+}
+
+impl Message for BindVolumeToVmMsg {
+    const NAME: &'static str = "BindVolumeToVmMsg";
+    type Reply = VolumeSummary;
+}
+
+/// Detaches volume `volume_uuid` from VM `vm_instance_uuid` (nothing when it is not attached
+/// to it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnbindVolumeFromVmMsg {
+    pub volume_uuid: String,
+    pub vm_instance_uuid: String,
+}
+
+impl Message for UnbindVolumeFromVmMsg {
+    const NAME: &'static str = "UnbindVolumeFromVmMsg";
+    type Reply = EmptyReply;
+}
+
+/// What a VM's going does to its volumes (ZStack's VmDeleteVolumeFlow and
+/// VmExpungeRootVolumeFlow): its data volumes are detached and kept; with `expunge_root` its
+/// root volume goes too, and its primary storage gets the capacity back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReleaseVmVolumesMsg {
+    pub vm_instance_uuid: String,
+    pub expunge_root: bool,
+}
+
+impl Message for ReleaseVmVolumesMsg {
+    const NAME: &'static str = "ReleaseVmVolumesMsg";
     type Reply = EmptyReply;
 }

@@ -16,6 +16,11 @@ use crate::node::NodeContext;
 pub trait Flow<C: Send>: Send + Sync {
     fn name(&self) -> &str;
 
+    /// Its name, then those of the steps inside it (a chain's): every name a fault can fail.
+    fn names(&self) -> Vec<String> {
+        vec![self.name().to_string()]
+    }
+
     fn run<'a>(&'a self, node: &'a NodeContext, ctx: &'a mut C) -> BoxFuture<'a, ApiResult<()>>;
 
     /// Undoes what `run` did; called when a later step fails. A rollback that fails is logged
@@ -96,6 +101,11 @@ impl<C: Send + 'static> FlowChain<C> {
         })
     }
 
+    /// The names of its steps in order, each followed by those of the steps inside it.
+    pub fn steps(&self) -> Vec<String> {
+        self.flows.iter().flat_map(|f| f.names()).collect()
+    }
+
     /// Runs the steps in order. When one fails, the steps done roll back in reverse order and
     /// the chain fails with the step's name and its error as the cause.
     pub async fn run(&self, node: &NodeContext, ctx: &mut C) -> ApiResult<()> {
@@ -138,6 +148,12 @@ async fn roll_back<C: Send>(node: &NodeContext, ctx: &mut C, done: &[&dyn Flow<C
 impl<C: Send + 'static> Flow<C> for FlowChain<C> {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn names(&self) -> Vec<String> {
+        let mut names = vec![self.name.clone()];
+        names.extend(self.steps());
+        names
     }
 
     fn run<'a>(&'a self, node: &'a NodeContext, ctx: &'a mut C) -> BoxFuture<'a, ApiResult<()>> {
@@ -228,6 +244,7 @@ mod tests {
             .then(inner)
             .then(recording("c", true))
             .then(recording("d", false));
+        assert_eq!(chain.steps(), ["a", "inner", "b1", "b2", "c", "d"]);
         let mut log = Vec::new();
         let e = chain.run(&node, &mut log).await.unwrap_err();
         assert_eq!(

@@ -46,8 +46,8 @@ async fn image_store(t: &TestNode, sid: &str) -> String {
     bs
 }
 
-/// Downloads to `bs` go at `bytes_per_s`.
-async fn bandwidth(t: &TestNode, sid: &str, bs: &str, bytes_per_s: i64) {
+/// Transfers from simulated storage `bs` go at `bytes_per_s`.
+pub(crate) async fn bandwidth(t: &TestNode, sid: &str, bs: &str, bytes_per_s: i64) {
     let rsp = t
         .action(
             sid,
@@ -67,7 +67,7 @@ fn add_image(name: &str, size: i64, bs: &str) -> String {
 }
 
 /// SubmitLongJob, waited for: the finished job's response.
-async fn submit(t: &TestNode, sid: &str, job_name: &str, job_data: &str) -> Rsp {
+pub(crate) async fn submit(t: &TestNode, sid: &str, job_name: &str, job_data: &str) -> Rsp {
     t.call_async(
         Method::POST,
         "/longjobs",
@@ -84,14 +84,20 @@ async fn submit_add_image(t: &TestNode, sid: &str, name: &str, size: i64, bs: &s
     done.body["inventory"].clone()
 }
 
-async fn long_job(t: &TestNode, sid: &str, uuid: &str) -> Value {
+pub(crate) async fn long_job(t: &TestNode, sid: &str, uuid: &str) -> Value {
     let rsp = t.get(&format!("/longjobs/{uuid}"), sid).await;
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
     rsp.body["inventories"][0].clone()
 }
 
 /// Waits until long job `uuid` is in state `want`; its inventory then.
-async fn wait_state(t: &TestNode, sid: &str, uuid: &str, want: &str, within: Duration) -> Value {
+pub(crate) async fn wait_state(
+    t: &TestNode,
+    sid: &str,
+    uuid: &str,
+    want: &str,
+    within: Duration,
+) -> Value {
     let deadline = Instant::now() + within;
     loop {
         let job = long_job(t, sid, uuid).await;
@@ -106,7 +112,7 @@ async fn wait_state(t: &TestNode, sid: &str, uuid: &str, want: &str, within: Dur
     }
 }
 
-fn result_of(job: &Value) -> Value {
+pub(crate) fn result_of(job: &Value) -> Value {
     serde_json::from_str(job["jobResult"].as_str().expect("a jobResult")).expect("JSON")
 }
 
@@ -125,7 +131,7 @@ async fn images_named(t: &TestNode, sid: &str, name: &str) -> Vec<Value> {
 }
 
 /// The latest download progress reported under `api_id` ("" before any).
-async fn progress(t: &TestNode, sid: &str, api_id: &str) -> String {
+pub(crate) async fn progress(t: &TestNode, sid: &str, api_id: &str) -> String {
     let rsp = t.get(&format!("/task-progresses/{api_id}"), sid).await;
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
     rsp.body["inventories"][0]["subTasks"][0]["content"]
@@ -134,7 +140,7 @@ async fn progress(t: &TestNode, sid: &str, api_id: &str) -> String {
         .to_string()
 }
 
-async fn act(t: &TestNode, sid: &str, uuid: &str, action: &str) -> Rsp {
+pub(crate) async fn act(t: &TestNode, sid: &str, uuid: &str, action: &str) -> Rsp {
     t.action(sid, &format!("/longjobs/{uuid}/actions"), action, json!({}))
         .await
 }

@@ -43,5 +43,6 @@ mod simulator;
 mod storage;
 mod tags;
 mod vm;
+mod volume;
 mod webhook;
 mod zone;

@@ -7,31 +7,31 @@ use serde_json::{Value, json};
 
 use crate::common::{Rsp, TestNode};
 
-const GB: i64 = 1 << 30;
+pub(crate) const GB: i64 = 1 << 30;
 
-fn uuid_of(inv: &Value) -> String {
+pub(crate) fn uuid_of(inv: &Value) -> String {
     inv["uuid"].as_str().expect("a uuid").to_string()
 }
 
 /// A zone with one cluster and one simulator host (`cpu` CPUs, `mem` bytes), local primary
 /// storage and an image store with a 1 GiB image, an L2 network and an L3 network with ten
 /// addresses, and an instance offering of 2 CPUs and 1 GiB.
-struct Dc {
-    zone: String,
-    cluster: String,
-    host: String,
-    ps: String,
-    image: String,
-    l3: String,
-    offering: String,
+pub(crate) struct Dc {
+    pub(crate) zone: String,
+    pub(crate) cluster: String,
+    pub(crate) host: String,
+    pub(crate) ps: String,
+    pub(crate) image: String,
+    pub(crate) l3: String,
+    pub(crate) offering: String,
 }
 
-async fn post(t: &TestNode, sid: &str, path: &str, params: Value) -> Rsp {
+pub(crate) async fn post(t: &TestNode, sid: &str, path: &str, params: Value) -> Rsp {
     t.call_async(Method::POST, path, sid, Some(json!({ "params": params })))
         .await
 }
 
-async fn datacenter(t: &TestNode, sid: &str, cpu: i64, mem: i64) -> Dc {
+pub(crate) async fn datacenter(t: &TestNode, sid: &str, cpu: i64, mem: i64) -> Dc {
     let zone = uuid_of(&t.create_zone(sid, json!({ "name": "z" })).await);
     let cluster = uuid_of(
         &t.create(
@@ -144,7 +144,7 @@ async fn datacenter(t: &TestNode, sid: &str, cpu: i64, mem: i64) -> Dc {
     }
 }
 
-async fn create_vm(t: &TestNode, sid: &str, dc: &Dc, name: &str, extra: Value) -> Rsp {
+pub(crate) async fn create_vm(t: &TestNode, sid: &str, dc: &Dc, name: &str, extra: Value) -> Rsp {
     let mut params = json!({
         "name": name, "instanceOfferingUuid": dc.offering, "imageUuid": dc.image,
         "l3NetworkUuids": [dc.l3],
@@ -164,20 +164,20 @@ async fn create_vm(t: &TestNode, sid: &str, dc: &Dc, name: &str, extra: Value) -
         .await
 }
 
-async fn one(t: &TestNode, sid: &str, path: &str) -> Value {
+pub(crate) async fn one(t: &TestNode, sid: &str, path: &str) -> Value {
     let rsp = t.get(path, sid).await;
     assert_eq!(rsp.status, 200, "GET {path}: {:?}", rsp.body);
     rsp.body["inventories"][0].clone()
 }
 
-async fn count(t: &TestNode, sid: &str, path: &str) -> usize {
+pub(crate) async fn count(t: &TestNode, sid: &str, path: &str) -> usize {
     let rsp = t.get(path, sid).await;
     assert_eq!(rsp.status, 200, "GET {path}: {:?}", rsp.body);
     rsp.body["inventories"].as_array().map_or(0, Vec::len)
 }
 
 /// (available CPU, available memory) of the host; available capacity of the storage.
-async fn capacity(t: &TestNode, sid: &str, dc: &Dc) -> (i64, i64, i64) {
+pub(crate) async fn capacity(t: &TestNode, sid: &str, dc: &Dc) -> (i64, i64, i64) {
     let host = one(t, sid, &format!("/hosts/{}", dc.host)).await;
     let ps = one(t, sid, &format!("/primary-storage?q=uuid={}", dc.ps)).await;
     (
@@ -187,7 +187,7 @@ async fn capacity(t: &TestNode, sid: &str, dc: &Dc) -> (i64, i64, i64) {
     )
 }
 
-async fn vm_action(t: &TestNode, sid: &str, vm: &str, action: &str) -> Rsp {
+pub(crate) async fn vm_action(t: &TestNode, sid: &str, vm: &str, action: &str) -> Rsp {
     t.action(
         sid,
         &format!("/vm-instances/{vm}/actions"),
@@ -215,9 +215,10 @@ async fn a_vm_is_created_running_and_queried_both_ways() {
     assert_eq!(vm["cpuNum"], 2);
     assert_eq!(vm["memorySize"], GB);
     assert_eq!(vm["defaultL3NetworkUuid"], dc.l3.as_str());
+    // The storage holds the root volume and the image's cached copy.
     assert_eq!(
         capacity(&t, &sid, &dc).await,
-        (before.0 - 2, before.1 - GB, before.2 - GB)
+        (before.0 - 2, before.1 - GB, before.2 - 2 * GB)
     );
 
     // The query answers the VM with its NIC and root volume.
@@ -304,33 +305,67 @@ async fn each_failing_step_of_create_vm_leaves_nothing_behind() {
     let t = TestNode::start().await;
     let sid = t.login().await;
     let dc = datacenter(&t, &sid, 8, 8 * GB).await;
+    let disk = uuid_of(
+        &t.create(
+            &sid,
+            "/disk-offerings",
+            json!({ "name": "d", "diskSize": 2 * GB }),
+        )
+        .await,
+    );
+    let with_disks = json!({ "dataDiskOfferingUuids": [disk, disk] });
     let before = capacity(&t, &sid, &dc).await;
     let faults = t.node.as_ref().expect("running").node.flow_faults.clone();
+    let steps = zstack_vm_instance::create_vm_steps(2);
     for step in [
         "AllocateHost",
-        "ReserveCapacity",
-        "AllocatePrimaryStorage",
-        "CreateRootVolume",
-        "AllocateIps",
-        "CreateNics",
+        "DownloadImageToCache",
+        "CreateDataVolumes",
+        "CreateDataVolume-2",
         "StartOnHost",
     ] {
+        assert!(steps.iter().any(|s| s == step), "{step}: {steps:?}");
+    }
+    for step in &steps {
         faults.fail(step);
-        let rsp = create_vm(&t, &sid, &dc, "doomed", json!({})).await;
+        let rsp = create_vm(&t, &sid, &dc, "doomed", with_disks.clone()).await;
         faults.clear();
         assert_eq!(rsp.status, 503, "{step}: {:?}", rsp.body);
-        assert!(rsp.details().contains(step), "{step}: {}", rsp.details());
+        assert!(
+            rsp.details().contains(step.as_str()),
+            "{step}: {}",
+            rsp.details()
+        );
+        // The image's copy goes too: the failed VM downloaded it.
         assert_eq!(capacity(&t, &sid, &dc).await, before, "{step}");
         for path in ["/vm-instances", "/volumes", "/vm-instances/nics"] {
             assert_eq!(count(&t, &sid, path).await, 0, "{step}: {path}");
         }
     }
     // Nothing was kept: the first address is still free.
-    let rsp = create_vm(&t, &sid, &dc, "vm", json!({})).await;
+    let rsp = create_vm(&t, &sid, &dc, "vm", with_disks).await;
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
     let uuid = uuid_of(&rsp.body["inventory"]);
     let q = one(&t, &sid, &format!("/vm-instances/{uuid}")).await;
     assert_eq!(q["vmNics"][0]["ip"], "192.168.0.10");
+    let devices: Vec<(Value, Value)> = q["allVolumes"]
+        .as_array()
+        .expect("allVolumes")
+        .iter()
+        .map(|v| (v["type"].clone(), v["deviceId"].clone()))
+        .collect();
+    assert_eq!(
+        devices,
+        [
+            (json!("Root"), json!(0)),
+            (json!("Data"), json!(1)),
+            (json!("Data"), json!(2))
+        ]
+    );
+    assert_eq!(
+        capacity(&t, &sid, &dc).await.2,
+        before.2 - 2 * GB - 2 * 2 * GB
+    );
     t.stop().await;
 }
 
@@ -362,8 +397,9 @@ async fn stop_start_destroy_recover_and_expunge_give_back_what_they_should() {
     let rsp = create_vm(&t, &sid, &dc, "vm1", json!({})).await;
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
     let vm = uuid_of(&rsp.body["inventory"]);
-    let running = (before.0 - 2, before.1 - GB, before.2 - GB);
-    let stopped = (before.0, before.1, before.2 - GB);
+    // The storage holds the root volume and the image's cached copy.
+    let running = (before.0 - 2, before.1 - GB, before.2 - 2 * GB);
+    let stopped = (before.0, before.1, before.2 - 2 * GB);
 
     // A running VM cannot be started, recovered or expunged; the refusal names the state.
     for action in ["startVmInstance", "recoverVmInstance", "expungeVmInstance"] {
@@ -422,14 +458,18 @@ async fn stop_start_destroy_recover_and_expunge_give_back_what_they_should() {
     let rsp = vm_action(&t, &sid, &vm, "startVmInstance").await;
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
 
-    // Destroyed and expunged: everything given back.
+    // Destroyed and expunged: everything given back but the image's cached copy, which the
+    // storage keeps for the next VM.
     let rsp = t
         .call_async(Method::DELETE, &format!("/vm-instances/{vm}"), &sid, None)
         .await;
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
     let rsp = vm_action(&t, &sid, &vm, "expungeVmInstance").await;
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
-    assert_eq!(capacity(&t, &sid, &dc).await, before);
+    assert_eq!(
+        capacity(&t, &sid, &dc).await,
+        (before.0, before.1, before.2 - GB)
+    );
     for path in ["/vm-instances", "/volumes", "/vm-instances/nics"] {
         assert_eq!(count(&t, &sid, path).await, 0, "{path}");
     }
@@ -459,7 +499,7 @@ async fn a_vm_created_stopped_holds_no_host_capacity() {
     assert_eq!(rsp.body["inventory"]["state"], "Stopped");
     assert_eq!(
         capacity(&t, &sid, &dc).await,
-        (before.0, before.1, before.2 - GB)
+        (before.0, before.1, before.2 - 2 * GB)
     );
     t.stop().await;
 }

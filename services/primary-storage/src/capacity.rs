@@ -4,11 +4,12 @@
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use zstack_header::primary_storage::{
-    AllocatePrimaryStorageCapacityMsg, ListPrimaryStorageCandidatesMsg, PrimaryStorageCandidate,
-    ReturnPrimaryStorageCapacityMsg,
+    AllocatePrimaryStorageCapacityMsg, GetPrimaryStorageMsg, ListPrimaryStorageCandidatesMsg,
+    PrimaryStorageCandidate, PrimaryStorageSummary, ReturnPrimaryStorageCapacityMsg,
 };
 use zstack_kernel::api::EmptyReply;
 use zstack_kernel::error::operr;
+use zstack_kernel::resource::find;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
 use crate::entity::{CLUSTERS, Column, Entity as PrimaryStorage};
@@ -52,23 +53,7 @@ pub async fn allocate(
     msg: AllocatePrimaryStorageCapacityMsg,
     _ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
-    // The condition keeps racing allocations from over-committing the storage.
-    let taken = PrimaryStorage::update_many()
-        .col_expr(
-            Column::AvailableCapacity,
-            Expr::col(Column::AvailableCapacity).sub(msg.size),
-        )
-        .filter(Column::Uuid.eq(msg.primary_storage_uuid.clone()))
-        .filter(Column::State.eq("Enabled"))
-        .filter(Column::AvailableCapacity.gte(msg.size))
-        .exec(&node.db)
-        .await?;
-    if taken.rows_affected != 1 {
-        return Err(operr(format!(
-            "primary storage[uuid:{}] has not {} bytes available, or is not Enabled",
-            msg.primary_storage_uuid, msg.size
-        )));
-    }
+    take(&node, &msg.primary_storage_uuid, msg.size).await?;
     Ok(EmptyReply {})
 }
 
@@ -77,13 +62,60 @@ pub async fn give_back(
     msg: ReturnPrimaryStorageCapacityMsg,
     _ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
+    put_back(&node, &msg.primary_storage_uuid, msg.size).await?;
+    Ok(EmptyReply {})
+}
+
+/// Takes `size` bytes of Enabled primary storage `uuid`, or fails without taking anything.
+pub async fn take(node: &NodeContext, uuid: &str, size: i64) -> ApiResult<()> {
+    // The condition keeps racing allocations from over-committing the storage.
+    let taken = PrimaryStorage::update_many()
+        .col_expr(
+            Column::AvailableCapacity,
+            Expr::col(Column::AvailableCapacity).sub(size),
+        )
+        .filter(Column::Uuid.eq(uuid))
+        .filter(Column::State.eq("Enabled"))
+        .filter(Column::AvailableCapacity.gte(size))
+        .exec(&node.db)
+        .await?;
+    if taken.rows_affected != 1 {
+        return Err(operr(format!(
+            "primary storage[uuid:{uuid}] has not {size} bytes available, or is not Enabled"
+        )));
+    }
+    Ok(())
+}
+
+/// Gives back what [`take`] took.
+pub async fn put_back(node: &NodeContext, uuid: &str, size: i64) -> ApiResult<()> {
     PrimaryStorage::update_many()
         .col_expr(
             Column::AvailableCapacity,
-            Expr::col(Column::AvailableCapacity).add(msg.size),
+            Expr::col(Column::AvailableCapacity).add(size),
         )
-        .filter(Column::Uuid.eq(msg.primary_storage_uuid))
+        .filter(Column::Uuid.eq(uuid))
         .exec(&node.db)
         .await?;
-    Ok(EmptyReply {})
+    Ok(())
+}
+
+pub async fn get(
+    node: NodeContext,
+    msg: GetPrimaryStorageMsg,
+    _ctx: MsgContext,
+) -> ApiResult<PrimaryStorageSummary> {
+    let ps = find::<PrimaryStorage, _>(&node.db, "primary storage", &msg.uuid).await?;
+    let cluster_uuids = CLUSTERS.linked(&node.db, &ps.uuid).await?;
+    Ok(PrimaryStorageSummary {
+        uuid: ps.uuid,
+        name: ps.name,
+        zone_uuid: ps.zone_uuid,
+        url: ps.url,
+        r#type: ps.r#type,
+        state: ps.state,
+        status: ps.status,
+        available_capacity: ps.available_capacity,
+        cluster_uuids,
+    })
 }

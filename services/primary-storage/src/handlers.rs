@@ -204,9 +204,13 @@ pub async fn detach(
     Ok(inventory(&node, ps).await?.into())
 }
 
-/// Deletes primary storage after its children, detaching it from its clusters first.
+/// Deletes primary storage after its children, detaching it from its clusters and dropping its
+/// image cache first.
 pub async fn remove(node: &NodeContext, uuids: Vec<String>) -> ApiResult<()> {
     CLUSTERS.forget_from(&node.db, &uuids).await?;
+    crate::image_cache::IMAGE_CACHE
+        .forget_from(&node.db, &uuids)
+        .await?;
     delete_rows(&node.db, PRIMARY_STORAGE, &uuids).await
 }
 

@@ -1,8 +1,10 @@
-//! The primary-storage service: simulated local and NFS primary storage, attached to clusters.
+//! The primary-storage service: simulated local and NFS primary storage, attached to clusters,
+//! with the images cached there for VMs.
 
 mod capacity;
 pub mod entity;
 mod handlers;
+mod image_cache;
 pub mod messages;
 
 use zstack_kernel::family::handlers::{delete, reconnect};
@@ -14,7 +16,11 @@ use messages::{APIDeletePrimaryStorageMsg, APIReconnectPrimaryStorageMsg};
 
 pub const SERVICE_ID: &str = "primaryStorage";
 
-zstack_kernel::family!(SERVICE_ID, start, [entity::migration()]);
+zstack_kernel::family!(
+    SERVICE_ID,
+    start,
+    [entity::migration(), image_cache::migration()]
+);
 
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.queries
@@ -33,6 +39,9 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .handle(capacity::candidates)
         .handle(capacity::allocate)
         .handle(capacity::give_back)
+        .handle(capacity::get)
+        .handle(image_cache::cache)
+        .handle(image_cache::uncache)
         .cascade::<handlers::ClusterRefCascade, _, _>(handlers::cluster_gone)
         .start()
 }

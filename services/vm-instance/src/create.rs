@@ -16,7 +16,8 @@ use zstack_header::l3_network::{
     AllocateIpMsg, GetL3NetworkMsg, L3NetworkSummary, ReleaseIpsMsg, UsedIp,
 };
 use zstack_header::primary_storage::{
-    AllocatePrimaryStorageCapacityMsg, PrimaryStorageCandidate, ReturnPrimaryStorageCapacityMsg,
+    AllocatePrimaryStorageCapacityMsg, CacheImageMsg, PrimaryStorageCandidate,
+    ReturnPrimaryStorageCapacityMsg, UncacheImageMsg,
 };
 use zstack_header::volume::{CreateVolumeMsg, ExpungeVolumesMsg};
 use zstack_kernel::api::InventoryReply;
@@ -40,6 +41,15 @@ struct NicPlan {
     ip: Option<UsedIp>,
 }
 
+/// A data volume of a VM while it is being made: its disk offering's size, then the primary
+/// storage that holds it, then the volume.
+struct DataDisk {
+    offering_uuid: String,
+    size: i64,
+    primary_storage: Option<String>,
+    volume: Option<String>,
+}
+
 /// What the steps of CreateVm share: the request, then what each step took.
 struct CreateVm {
     uuid: String,
@@ -51,13 +61,99 @@ struct CreateVm {
     allocator_strategy: String,
     image: ImageSummary,
     root_size: i64,
+    data_disks: Vec<DataDisk>,
     nics: Vec<NicPlan>,
     placement: Option<Placement>,
     host: Option<HostCandidate>,
     primary_storage: Option<String>,
+    /// The image was downloaded to the root volume's storage for this VM.
+    image_cached: bool,
     root_volume: Option<String>,
     nics_created: bool,
     running: bool,
+}
+
+/// The CPU and memory of a new VM: its instance offering's, or the request's own.
+struct Size {
+    cpu_num: i64,
+    cpu_speed: i64,
+    memory_size: i64,
+    reserved_memory_size: i64,
+    allocator_strategy: String,
+}
+
+async fn vm_size(node: &NodeContext, msg: &APICreateVmInstanceMsg) -> ApiResult<Size> {
+    let Some(uuid) = &msg.instance_offering_uuid else {
+        let (Some(cpu_num), Some(memory_size)) = (msg.cpu_num, msg.memory_size) else {
+            return Err(operr(
+                "Missing CPU/memory settings: a VM needs instanceOfferingUuid, or cpuNum and memorySize",
+            ));
+        };
+        return Ok(Size {
+            cpu_num,
+            cpu_speed: 0,
+            memory_size,
+            reserved_memory_size: 0,
+            allocator_strategy: "DefaultHostAllocatorStrategy".into(),
+        });
+    };
+    let offering = node
+        .bus
+        .call(GetInstanceOfferingMsg { uuid: uuid.clone() })
+        .await?;
+    if offering.state != "Enabled" {
+        return Err(operr(format!(
+            "instance offering[uuid:{}] is {}; a VM needs an Enabled one",
+            offering.uuid, offering.state
+        )));
+    }
+    Ok(Size {
+        cpu_num: offering.cpu_num,
+        cpu_speed: offering.cpu_speed,
+        memory_size: offering.memory_size,
+        reserved_memory_size: offering.reserved_memory_size,
+        allocator_strategy: offering.allocator_strategy,
+    })
+}
+
+/// The size of the disk offering `uuid`, which must be Enabled.
+async fn disk_size(node: &NodeContext, uuid: &str) -> ApiResult<i64> {
+    let offering = node
+        .bus
+        .call(GetDiskOfferingMsg {
+            uuid: uuid.to_string(),
+        })
+        .await?;
+    if offering.state != "Enabled" {
+        return Err(operr(format!(
+            "disk offering[uuid:{uuid}] is {}, can not create vm from it",
+            offering.state
+        )));
+    }
+    Ok(offering.disk_size)
+}
+
+/// The root volume's size: a template's own size, or more when a root disk offering or
+/// `rootDiskSize` asks for more; an ISO's VM gets a blank root volume of the size asked.
+async fn root_size(
+    node: &NodeContext,
+    msg: &APICreateVmInstanceMsg,
+    image: &ImageSummary,
+) -> ApiResult<i64> {
+    let asked = match (&msg.root_disk_offering_uuid, msg.root_disk_size) {
+        (Some(uuid), _) => Some(disk_size(node, uuid).await?),
+        (None, size) => size,
+    };
+    match image.media_type.as_str() {
+        "RootVolumeTemplate" => Ok(asked.map_or(image.size, |a| a.max(image.size))),
+        "ISO" => asked.ok_or_else(|| {
+            argerr("image mediaType is ISO but missing root disk settings: give rootDiskOfferingUuid or rootDiskSize")
+        }),
+        other => Err(argerr(format!(
+            "image[uuid:{}] is of mediaType: {other}, only RootVolumeTemplate and ISO can be used to create vm",
+            image.uuid
+        ))),
+    }
 }
 
 /// `staticIp::{l3NetworkUuid}::{ip}` system tags of the request: the address wanted on each
@@ -96,18 +192,7 @@ pub async fn create(
             "defaultL3NetworkUuid[{default}] is not one of l3NetworkUuids"
         )));
     }
-    let offering = node
-        .bus
-        .call(GetInstanceOfferingMsg {
-            uuid: msg.instance_offering_uuid.clone(),
-        })
-        .await?;
-    if offering.state != "Enabled" {
-        return Err(operr(format!(
-            "instance offering[uuid:{}] is {}; a VM needs an Enabled one",
-            offering.uuid, offering.state
-        )));
-    }
+    let size = vm_size(&node, &msg).await?;
     let image = node
         .bus
         .call(GetImageMsg {
@@ -120,22 +205,16 @@ pub async fn create(
             image.uuid, image.state, image.status
         )));
     }
-    if image.media_type != "RootVolumeTemplate" {
-        return Err(operr(format!(
-            "image[uuid:{}] is a {}; a VM without a root disk offering needs a RootVolumeTemplate",
-            image.uuid, image.media_type
-        )));
+    let root_size = root_size(&node, &msg, &image).await?;
+    let mut data_disks = Vec::new();
+    for uuid in msg.data_disk_offering_uuids.iter().flatten() {
+        data_disks.push(DataDisk {
+            offering_uuid: uuid.clone(),
+            size: disk_size(&node, uuid).await?,
+            primary_storage: None,
+            volume: None,
+        });
     }
-    let root_size = match &msg.root_disk_offering_uuid {
-        Some(uuid) => {
-            let offering = node
-                .bus
-                .call(GetDiskOfferingMsg { uuid: uuid.clone() })
-                .await?;
-            offering.disk_size.max(image.size)
-        }
-        None => image.size,
-    };
     let wanted = static_ips(&ctx)?;
     let mut nics = Vec::new();
     for (i, l3_uuid) in msg.l3_network_uuids.iter().enumerate() {
@@ -166,17 +245,19 @@ pub async fn create(
     let uuid = msg.resource_uuid.clone().unwrap_or_else(new_uuid);
     let mut vm = CreateVm {
         uuid,
-        cpu_num: offering.cpu_num,
-        cpu_speed: offering.cpu_speed,
-        memory_size: offering.memory_size,
-        reserved_memory_size: offering.reserved_memory_size,
-        allocator_strategy: offering.allocator_strategy,
+        cpu_num: size.cpu_num,
+        cpu_speed: size.cpu_speed,
+        memory_size: size.memory_size,
+        reserved_memory_size: size.reserved_memory_size,
+        allocator_strategy: size.allocator_strategy,
         image,
         root_size,
+        data_disks,
         nics,
         placement: None,
         host: None,
         primary_storage: None,
+        image_cached: false,
         root_volume: None,
         nics_created: false,
         running: !matches!(
@@ -185,7 +266,8 @@ pub async fn create(
         ),
         msg,
     };
-    chain().run(&node, &mut vm).await?;
+    let chain = chain(vm.data_disks.len());
+    chain.run(&node, &mut vm).await?;
     let row = vm_row(&vm)?;
     let created = create_resource(&node, &node.db, &ctx, VM_INSTANCE, &vm.uuid, row).await;
     match created {
@@ -198,7 +280,7 @@ pub async fn create(
         }
         Err(e) => {
             // The record did not commit: every step gives back what it took.
-            let _ = Flow::rollback(&chain(), &node, &mut vm).await;
+            let _ = Flow::rollback(&chain, &node, &mut vm).await;
             Err(e)
         }
     }
@@ -224,7 +306,7 @@ fn vm_row(vm: &CreateVm) -> ApiResult<ActiveModel> {
         image_uuid: Set(vm.image.uuid.clone()),
         host_uuid: Set(vm.running.then(|| host.uuid.clone())),
         last_host_uuid: Set(Some(host.uuid.clone())),
-        instance_offering_uuid: Set(Some(vm.msg.instance_offering_uuid.clone())),
+        instance_offering_uuid: Set(vm.msg.instance_offering_uuid.clone()),
         root_volume_uuid: Set(vm.root_volume.clone()),
         platform: Set(vm.image.platform.clone()),
         architecture: Set(vm.image.architecture.clone()),
@@ -256,10 +338,23 @@ async fn give_back_host(node: &NodeContext, vm: &CreateVm) {
 }
 
 type Step = for<'a> fn(&'a NodeContext, &'a mut CreateVm) -> BoxFuture<'a, ApiResult<()>>;
+type Rollback = Box<
+    dyn for<'a> Fn(&'a NodeContext, &'a mut CreateVm) -> BoxFuture<'a, ApiResult<()>> + Send + Sync,
+>;
 
-/// The steps in order, each with its rollback.
-fn chain() -> FlowChain<CreateVm> {
-    let steps: [(&str, Step, Option<Step>); 7] = [
+fn add(
+    mut chain: FlowChain<CreateVm>,
+    steps: Vec<(&str, Step, Option<Step>)>,
+) -> FlowChain<CreateVm> {
+    for (name, run, rollback) in steps {
+        chain = chain.step(name, run, rollback.map(|r| Box::new(r) as Rollback));
+    }
+    chain
+}
+
+/// The steps in order, each with its rollback, for a VM with `data_disks` data volumes.
+fn chain(data_disks: usize) -> FlowChain<CreateVm> {
+    let before: Vec<(&str, Step, Option<Step>)> = vec![
         ("AllocateHost", |n, vm| Box::pin(allocate_host(n, vm)), None),
         (
             "ReserveCapacity",
@@ -278,10 +373,17 @@ fn chain() -> FlowChain<CreateVm> {
             Some(|n, vm| Box::pin(return_primary_storage(n, vm))),
         ),
         (
+            "DownloadImageToCache",
+            |n, vm| Box::pin(cache_image(n, vm)),
+            Some(|n, vm| Box::pin(uncache_image(n, vm))),
+        ),
+        (
             "CreateRootVolume",
             |n, vm| Box::pin(create_root_volume(n, vm)),
             Some(|n, vm| Box::pin(delete_root_volume(n, vm))),
         ),
+    ];
+    let after: Vec<(&str, Step, Option<Step>)> = vec![
         (
             "AllocateIps",
             |n, vm| Box::pin(allocate_ips(n, vm)),
@@ -294,25 +396,21 @@ fn chain() -> FlowChain<CreateVm> {
         ),
         ("StartOnHost", |n, vm| Box::pin(start_on_host(n, vm)), None),
     ];
-    let mut chain = FlowChain::new("CreateVm");
-    for (name, run, rollback) in steps {
-        chain = chain.step(
-            name,
-            run,
-            rollback.map(|r| {
-                Box::new(r)
-                    as Box<
-                        dyn for<'a> Fn(
-                                &'a NodeContext,
-                                &'a mut CreateVm,
-                            ) -> BoxFuture<'a, ApiResult<()>>
-                            + Send
-                            + Sync,
-                    >
-            }),
+    let mut data = FlowChain::new("CreateDataVolumes");
+    for i in 0..data_disks {
+        data = data.step(
+            format!("CreateDataVolume-{}", i + 1),
+            create_data_step(i),
+            Some(Box::new(delete_data_step(i)) as Rollback),
         );
     }
-    chain
+    add(add(FlowChain::new("CreateVm"), before).then(data), after)
+}
+
+/// The names of CreateVm's steps for a VM with `data_disks` data volumes, each one a step that
+/// `node.flow_faults` can fail.
+pub fn step_names(data_disks: usize) -> Vec<String> {
+    chain(data_disks).steps()
 }
 
 async fn allocate_host(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<()> {
@@ -324,7 +422,7 @@ async fn allocate_host(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<()> {
             zone_uuid: vm.msg.zone_uuid.as_deref(),
             cluster_uuid: vm.msg.cluster_uuid.as_deref(),
             host_uuid: vm.msg.host_uuid.as_deref(),
-            primary_storage_uuid: None,
+            primary_storage_uuid: vm.msg.primary_storage_uuid_for_root_volume.as_deref(),
             disk_size: vm.root_size,
             cpu_num: vm.cpu_num,
             memory_size: vm.memory_size,
@@ -346,8 +444,14 @@ async fn reserve_capacity(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<()
     Ok(())
 }
 
-/// The primary storage of the chosen host's cluster with room, most available first.
-async fn allocate_primary_storage(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<()> {
+/// Takes `size` bytes of the first primary storage of the chosen host's cluster with room (most
+/// available first); answers which.
+async fn take_storage(
+    node: &NodeContext,
+    vm: &CreateVm,
+    size: i64,
+    what: &str,
+) -> ApiResult<String> {
     let (Some(host), Some(placement)) = (&vm.host, &vm.placement) else {
         return Err(operr(
             "no host was reserved before allocating primary storage",
@@ -363,28 +467,70 @@ async fn allocate_primary_storage(node: &NodeContext, vm: &mut CreateVm) -> ApiR
             .bus
             .call(AllocatePrimaryStorageCapacityMsg {
                 primary_storage_uuid: ps.uuid.clone(),
-                size: vm.root_size,
+                size,
             })
             .await;
         if taken.is_ok() {
-            vm.primary_storage = Some(ps.uuid.clone());
-            return Ok(());
+            return Ok(ps.uuid.clone());
         }
     }
     Err(operr(format!(
-        "no primary storage attached to cluster[uuid:{}] has {} bytes available for the root volume",
-        host.cluster_uuid, vm.root_size
+        "no primary storage attached to cluster[uuid:{}] has {size} bytes available for the {what}",
+        host.cluster_uuid
     )))
+}
+
+async fn give_back_storage(node: &NodeContext, ps: String, size: i64) -> ApiResult<()> {
+    node.bus
+        .call(ReturnPrimaryStorageCapacityMsg {
+            primary_storage_uuid: ps,
+            size,
+        })
+        .await?;
+    Ok(())
+}
+
+async fn allocate_primary_storage(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<()> {
+    vm.primary_storage = Some(take_storage(node, vm, vm.root_size, "root volume").await?);
+    Ok(())
 }
 
 async fn return_primary_storage(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<()> {
     if let Some(ps) = vm.primary_storage.take() {
+        give_back_storage(node, ps, vm.root_size).await?;
+    }
+    Ok(())
+}
+
+/// The image goes to the root volume's storage first, unless the storage has it cached.
+async fn cache_image(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<()> {
+    let Some(ps) = vm.primary_storage.clone() else {
+        return Err(operr("no primary storage was allocated for the image"));
+    };
+    let cached = node
+        .bus
+        .call(CacheImageMsg {
+            primary_storage_uuid: ps,
+            image_uuid: vm.image.uuid.clone(),
+            size: vm.image.size,
+        })
+        .await?;
+    vm.image_cached = cached.downloaded;
+    Ok(())
+}
+
+/// Removes the copy of the image this VM downloaded. (A VM made meanwhile from the copy loses
+/// nothing it needs: the simulator keeps no bits, and the next VM downloads the image again.)
+async fn uncache_image(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<()> {
+    if let (true, Some(ps)) = (vm.image_cached, vm.primary_storage.clone()) {
         node.bus
-            .call(ReturnPrimaryStorageCapacityMsg {
+            .call(UncacheImageMsg {
                 primary_storage_uuid: ps,
-                size: vm.root_size,
+                image_uuid: vm.image.uuid.clone(),
+                size: vm.image.size,
             })
             .await?;
+        vm.image_cached = false;
     }
     Ok(())
 }
@@ -395,6 +541,12 @@ async fn create_root_volume(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<
             "no primary storage was allocated for the root volume",
         ));
     };
+    // An ISO's VM boots from a blank volume.
+    let format = if vm.image.media_type == "ISO" {
+        DATA_FORMAT.to_string()
+    } else {
+        vm.image.format.clone()
+    };
     let volume = node
         .bus
         .call(CreateVolumeMsg {
@@ -402,15 +554,93 @@ async fn create_root_volume(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<
             name: format!("ROOT-for-{}", vm.msg.name),
             r#type: "Root".into(),
             primary_storage_uuid: ps,
+            host_uuid: vm.host.as_ref().map(|h| h.uuid.clone()),
             vm_instance_uuid: Some(vm.uuid.clone()),
             root_image_uuid: Some(vm.image.uuid.clone()),
             disk_offering_uuid: vm.msg.root_disk_offering_uuid.clone(),
-            format: vm.image.format.clone(),
+            format,
             size: vm.root_size,
             device_id: Some(0),
         })
         .await?;
     vm.root_volume = Some(volume.uuid);
+    Ok(())
+}
+
+/// The format of the volumes the simulator makes blank.
+const DATA_FORMAT: &str = "qcow2";
+
+fn create_data_step(
+    i: usize,
+) -> impl for<'a> Fn(&'a NodeContext, &'a mut CreateVm) -> BoxFuture<'a, ApiResult<()>> + Send + Sync
+{
+    move |n, vm| Box::pin(create_data_volume(n, vm, i))
+}
+
+fn delete_data_step(
+    i: usize,
+) -> impl for<'a> Fn(&'a NodeContext, &'a mut CreateVm) -> BoxFuture<'a, ApiResult<()>> + Send + Sync
+{
+    move |n, vm| Box::pin(delete_data_volume(n, vm, i))
+}
+
+/// Data volume `i` of the VM: on primary storage of the host's cluster with room, attached
+/// with device id `i + 1`.
+async fn create_data_volume(node: &NodeContext, vm: &mut CreateVm, i: usize) -> ApiResult<()> {
+    let Some((offering, size)) = vm
+        .data_disks
+        .get(i)
+        .map(|d| (d.offering_uuid.clone(), d.size))
+    else {
+        return Err(operr(format!("the VM has no data disk {}", i + 1)));
+    };
+    let ps = take_storage(node, vm, size, "data volume").await?;
+    let created = node
+        .bus
+        .call(CreateVolumeMsg {
+            uuid: new_uuid(),
+            name: format!("DATA-for-{}", vm.msg.name),
+            r#type: "Data".into(),
+            primary_storage_uuid: ps.clone(),
+            host_uuid: vm.host.as_ref().map(|h| h.uuid.clone()),
+            vm_instance_uuid: Some(vm.uuid.clone()),
+            root_image_uuid: None,
+            disk_offering_uuid: Some(offering),
+            format: DATA_FORMAT.into(),
+            size,
+            device_id: Some(i as i64 + 1),
+        })
+        .await;
+    match created {
+        Ok(volume) => {
+            if let Some(disk) = vm.data_disks.get_mut(i) {
+                disk.primary_storage = Some(ps);
+                disk.volume = Some(volume.uuid);
+            }
+            Ok(())
+        }
+        Err(e) => {
+            // This step gives back what it took before failing: only done steps roll back.
+            give_back_storage(node, ps, size).await?;
+            Err(e)
+        }
+    }
+}
+
+async fn delete_data_volume(node: &NodeContext, vm: &mut CreateVm, i: usize) -> ApiResult<()> {
+    let Some(disk) = vm.data_disks.get_mut(i) else {
+        return Ok(());
+    };
+    if let Some(volume) = disk.volume.take() {
+        node.bus
+            .call(ExpungeVolumesMsg {
+                uuids: vec![volume],
+            })
+            .await?;
+    }
+    if let Some(ps) = disk.primary_storage.take() {
+        give_back_storage(node, ps, disk.size).await?;
+    }
     Ok(())
 }
 

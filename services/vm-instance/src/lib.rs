@@ -1,13 +1,16 @@
-//! The VM-instance service: VMs on simulator hosts, their NICs, and their life cycle.
+//! The VM-instance service: VMs on simulator hosts, their NICs, their life cycle, and their side
+//! of attaching data volumes.
 
 mod create;
 pub mod entity;
 mod lifecycle;
 pub mod messages;
 mod placement;
+mod volumes;
 
 use zstack_kernel::{ErrorCode, NodeContext};
 
+pub use create::step_names as create_vm_steps;
 use entity::{Entity as VmInstance, nic::Entity as VmNic};
 pub use entity::{VM_INSTANCE, VM_NIC};
 
@@ -26,5 +29,7 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(lifecycle::destroy)
         .api(lifecycle::recover)
         .api(lifecycle::expunge)
+        .handle(volumes::attach)
+        .handle(volumes::detach)
         .start()
 }

@@ -5,8 +5,7 @@
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use zstack_header::host::{HOST, ReleaseHostCapacityMsg};
 use zstack_header::l3_network::{GetL3NetworkMsg, ReleaseIpsMsg};
-use zstack_header::primary_storage::ReturnPrimaryStorageCapacityMsg;
-use zstack_header::volume::{ExpungeVolumesMsg, ListVmVolumesMsg};
+use zstack_header::volume::{ListVmVolumesMsg, ReleaseVmVolumesMsg};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::error::operr;
 use zstack_kernel::resource::{delete_rows, find, registry};
@@ -23,7 +22,7 @@ use crate::placement;
 const WHAT: &str = "VM instance";
 
 /// An operation the VM's state does not allow, naming the state (ZStack's wording).
-fn not_allowed(vm: &Model, api: &str) -> ErrorCode {
+pub(crate) fn not_allowed(vm: &Model, api: &str) -> ErrorCode {
     operr(format!(
         "current vm instance state[{}] doesn't allow to proceed message[{api}]: VM[uuid:{}, name:{}]",
         vm.state, vm.uuid, vm.name
@@ -62,6 +61,18 @@ async fn stop_on_host(node: &NodeContext, vm: &Model, state: &str) -> ApiResult<
     active.state = Set(state.into());
     active.last_op_date = Set(now());
     Ok(active.update(&node.db).await?)
+}
+
+/// A destroyed VM's data volumes are detached and kept (ZStack's VmDeleteVolumeFlow); an
+/// expunged VM's root volume goes too.
+async fn release_volumes(node: &NodeContext, vm: &Model, expunge_root: bool) -> ApiResult<()> {
+    node.bus
+        .call(ReleaseVmVolumesMsg {
+            vm_instance_uuid: vm.uuid.clone(),
+            expunge_root,
+        })
+        .await?;
+    Ok(())
 }
 
 pub async fn start(
@@ -143,6 +154,7 @@ pub async fn destroy(
         "Destroyed" => {}
         "Running" | "Stopped" | "Created" | "Unknown" => {
             stop_on_host(&node, &vm, "Destroyed").await?;
+            release_volumes(&node, &vm, false).await?;
         }
         _ => return Err(not_allowed(&vm, "APIDestroyVmInstanceMsg")),
     }
@@ -179,27 +191,7 @@ pub async fn expunge(
             owner_uuids: nic_uuids.clone(),
         })
         .await?;
-    let volumes = node
-        .bus
-        .call(ListVmVolumesMsg {
-            vm_instance_uuid: vm.uuid.clone(),
-        })
-        .await?;
-    for v in &volumes {
-        if let Some(ps) = &v.primary_storage_uuid {
-            node.bus
-                .call(ReturnPrimaryStorageCapacityMsg {
-                    primary_storage_uuid: ps.clone(),
-                    size: v.size,
-                })
-                .await?;
-        }
-    }
-    node.bus
-        .call(ExpungeVolumesMsg {
-            uuids: volumes.into_iter().map(|v| v.uuid).collect(),
-        })
-        .await?;
+    release_volumes(&node, &vm, true).await?;
     nic::Entity::delete_many()
         .filter(nic::Column::VmInstanceUuid.eq(vm.uuid.clone()))
         .exec(&node.db)

@@ -6,6 +6,7 @@ use zstack_header::host::HOST;
 use zstack_header::image::IMAGE;
 use zstack_header::instance_offering::INSTANCE_OFFERING;
 use zstack_header::l3_network::L3_NETWORK;
+use zstack_header::primary_storage::PRIMARY_STORAGE;
 use zstack_header::zone::ZONE;
 use zstack_kernel::api::{EmptyReply, InventoryReply, Route, checks};
 use zstack_kernel::api_message;
@@ -16,15 +17,22 @@ use crate::entity::{Model as VmInstanceInventory, VM_INSTANCE};
 pub const STRATEGIES: &[&str] = &["InstantStart", "JustCreate", "CreateStopped"];
 
 api_message! {
-    /// Creates a VM from an image on a host with room, with a NIC on each L3 network.
+    /// Creates a VM from an image on a host with room, with a NIC on each L3 network, its root
+    /// volume and a data volume of each data disk offering. Its CPU and memory are its
+    /// instance offering's, or `cpuNum` and `memorySize`.
     pub struct APICreateVmInstanceMsg {
         name: String => checks().max_len(255),
         description: Option<String> => checks().max_len(2048),
-        instance_offering_uuid: String => checks().resource(INSTANCE_OFFERING),
+        instance_offering_uuid: Option<String> => checks().resource(INSTANCE_OFFERING),
+        cpu_num: Option<i64> => checks().range(1, i64::from(i32::MAX)),
+        memory_size: Option<i64> => checks().range(1, i64::MAX),
         image_uuid: String => checks().resource(IMAGE),
         l3_network_uuids: Vec<String> => checks().resource(L3_NETWORK),
         default_l3_network_uuid: Option<String> => checks().uuid(),
         root_disk_offering_uuid: Option<String> => checks().resource(DISK_OFFERING),
+        root_disk_size: Option<i64> => checks().range(1, i64::MAX),
+        data_disk_offering_uuids: Option<Vec<String>> => checks().resource(DISK_OFFERING),
+        primary_storage_uuid_for_root_volume: Option<String> => checks().resource(PRIMARY_STORAGE),
         zone_uuid: Option<String> => checks().resource(ZONE),
         cluster_uuid: Option<String> => checks().resource(CLUSTER),
         host_uuid: Option<String> => checks().resource(HOST),

@@ -1,6 +1,9 @@
-//! The volume table; the row is the inventory (`VolumeInventory`).
+//! The volume table; the row is the inventory (`VolumeInventory`). Beside it, the host whose
+//! local storage holds a volume (ZStack's LocalStorageResourceRefVO).
 
 pub use zstack_header::volume::VOLUME;
+use zstack_kernel::resource::Link;
+use zstack_kernel::schema::CreateTables;
 
 zstack_kernel::resource_table! {
     table "volume" for VOLUME;
@@ -16,7 +19,7 @@ zstack_kernel::resource_table! {
         #[serde(skip_serializing_if = "Option::is_none")]
         vm_instance_uuid: Option<String> [32] => "vmInstance",
         #[serde(skip_serializing_if = "Option::is_none")]
-        disk_offering_uuid: Option<String> [32],
+        disk_offering_uuid: Option<String> [32] => "diskOffering",
         #[serde(skip_serializing_if = "Option::is_none")]
         root_image_uuid: Option<String> [32],
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -30,8 +33,20 @@ zstack_kernel::resource_table! {
         device_id: Option<i64>,
         /// Enabled or Disabled.
         state: String [32],
-        /// Creating, Ready, Deleted.
+        /// NotInstantiated, Ready, Migrating, Deleted.
         status: String [32],
         is_shareable: bool,
     }
+}
+
+/// The host whose local storage holds a volume: a volume on local storage is reachable from
+/// that host only.
+pub const LOCAL_HOST: Link = Link {
+    table: "volume_local_host",
+    from: ("volume_uuid", "volume"),
+    to: ("host_uuid", "host"),
+};
+
+pub fn local_host_migration() -> CreateTables {
+    LOCAL_HOST.migration(CreateTables::new("m0801_volume_local_host"))
 }
