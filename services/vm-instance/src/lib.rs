@@ -1,9 +1,11 @@
-//! The VM-instance service: VMs on simulator hosts, their NICs, and their life cycle.
+//! The VM-instance service: VMs on simulator hosts, their NICs (attached and detached after
+//! creation too), and their life cycle.
 
 mod create;
 pub mod entity;
 mod lifecycle;
 pub mod messages;
+pub mod nics;
 mod placement;
 
 use zstack_kernel::{ErrorCode, NodeContext};
@@ -26,5 +28,8 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(lifecycle::destroy)
         .api(lifecycle::recover)
         .api(lifecycle::expunge)
+        .api(nics::attach)
+        .api(nics::detach)
+        .handle(nics::detach_on_vm)
         .start()
 }
