@@ -37,6 +37,7 @@ mod process;
 mod query;
 mod rest_rules;
 mod seed_compat;
+mod sharing;
 mod shutdown;
 mod simulator;
 mod storage;

@@ -10,7 +10,7 @@ use crate::vm::{Dc, GB, count, create_vm, datacenter, one, post, uuid_of, vm_act
 
 /// A second L3 network, `name`, on a new L2 network attached to the datacenter's cluster when
 /// `reach_cluster`, with the addresses `first` to `last` of 10.1.0.0/24.
-async fn another_l3(
+pub(crate) async fn another_l3(
     t: &TestNode,
     sid: &str,
     dc: &Dc,
@@ -57,7 +57,13 @@ async fn another_l3(
 }
 
 pub(crate) async fn attach(t: &TestNode, sid: &str, vm: &str, l3: &str, params: Value) -> Rsp {
-    post(t, sid, &format!("/vm-instances/{vm}/l3-networks/{l3}"), params).await
+    post(
+        t,
+        sid,
+        &format!("/vm-instances/{vm}/l3-networks/{l3}"),
+        params,
+    )
+    .await
 }
 
 pub(crate) async fn detach(t: &TestNode, sid: &str, nic: &str) -> Rsp {
@@ -147,11 +153,22 @@ async fn an_attached_l3_network_gives_a_nic_with_a_free_address_and_its_own_mac(
     let rsp = attach(&t, &sid, &vm2, &l3b, json!({ "staticIp": "10.1.0.10" })).await;
     assert_eq!(rsp.status, 503, "{:?}", rsp.body);
     assert!(rsp.details().contains("10.1.0.10"), "{}", rsp.details());
-    assert!(rsp.details().contains("already in use"), "{}", rsp.details());
+    assert!(
+        rsp.details().contains("already in use"),
+        "{}",
+        rsp.details()
+    );
     let rsp = attach(&t, &sid, &vm2, &l3b, json!({ "staticIp": "10.1.0.99" })).await;
     assert_eq!(rsp.status, 503, "{:?}", rsp.body);
-    assert!(rsp.details().contains("not in any IP range"), "{}", rsp.details());
-    assert_eq!(count(&t, &sid, "/vm-instances/nics?q=l3Network.name=l3b").await, 1);
+    assert!(
+        rsp.details().contains("not in any IP range"),
+        "{}",
+        rsp.details()
+    );
+    assert_eq!(
+        count(&t, &sid, "/vm-instances/nics?q=l3Network.name=l3b").await,
+        1
+    );
     let rsp = attach(&t, &sid, &vm2, &l3b, json!({ "staticIp": "10.1.0.11" })).await;
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
     assert_eq!(rsp.body["inventory"]["state"], "Stopped");
@@ -200,10 +217,7 @@ async fn detaching_the_default_nic_moves_the_default_network() {
     assert_eq!(q["defaultL3NetworkUuid"], l3b.as_str());
     // Its address is free again: a new VM gets the first one of the range.
     let other = new_vm(&t, &sid, &dc, "vm2").await;
-    assert_eq!(
-        nic_on(&t, &sid, &other, &dc.l3).await["ip"],
-        "192.168.0.10"
-    );
+    assert_eq!(nic_on(&t, &sid, &other, &dc.l3).await["ip"], "192.168.0.10");
 
     // Without NICs the VM has no default network; the next one it gets becomes it, at the
     // lowest free device id.
@@ -218,7 +232,10 @@ async fn detaching_the_default_nic_moves_the_default_network() {
     assert_eq!(rsp.body["inventory"]["vmNics"], json!([]));
     let rsp = attach(&t, &sid, &vm, &dc.l3, json!({})).await;
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
-    assert_eq!(rsp.body["inventory"]["defaultL3NetworkUuid"], dc.l3.as_str());
+    assert_eq!(
+        rsp.body["inventory"]["defaultL3NetworkUuid"],
+        dc.l3.as_str()
+    );
     assert_eq!(rsp.body["inventory"]["vmNics"][0]["deviceId"], 0);
     t.stop().await;
 }
@@ -272,12 +289,7 @@ async fn attach_is_refused_where_the_vm_cannot_use_the_network_or_its_state_forb
 
     // A Destroyed VM neither gets nor loses NICs, and says why.
     let rsp = t
-        .call_async(
-            Method::DELETE,
-            &format!("/vm-instances/{vm}"),
-            &sid,
-            None,
-        )
+        .call_async(Method::DELETE, &format!("/vm-instances/{vm}"), &sid, None)
         .await;
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
     let rsp = attach(&t, &sid, &vm, &dc.l3, json!({})).await;
@@ -341,7 +353,12 @@ async fn nic_operations_queue_behind_the_vms_other_operations() {
     for (method, path, body) in requests {
         let rsp = t.send(method, &path, Some(&sid), body, &[]).await;
         assert_eq!(rsp.status, 202, "{:?}", rsp.body);
-        accepted.push(rsp.body["location"].as_str().expect("a location").to_string());
+        accepted.push(
+            rsp.body["location"]
+                .as_str()
+                .expect("a location")
+                .to_string(),
+        );
     }
     let destroyed = t.wait_job_as(&accepted[0], &sid).await;
     assert_eq!(destroyed.status, 200, "{:?}", destroyed.body);

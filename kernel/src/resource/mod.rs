@@ -138,10 +138,8 @@ pub async fn record_owner<C: ConnectionTrait>(
     of: ResourceRef,
     uuid: &str,
 ) -> ApiResult<()> {
-    let (Some(session), Some(owners)) = (
-        session.filter(|s| !s.is_admin),
-        node.queries.ownership(),
-    ) else {
+    let (Some(session), Some(owners)) = (session.filter(|s| !s.is_admin), node.queries.ownership())
+    else {
         return Ok(());
     };
     owners

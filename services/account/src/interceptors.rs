@@ -96,9 +96,7 @@ fn referenced_resources(
             continue;
         }
         // A reference to any resource (ResourceVO) matches an owner record of every type.
-        let vo = declared
-            .filter(|r| *r != ANY_RESOURCE)
-            .map(|r| r.vo_name);
+        let vo = declared.filter(|r| *r != ANY_RESOURCE).map(|r| r.vo_name);
         let key = |uuid: &str| {
             let key = ResourceKey::new(uuid, vo);
             match spec.checks.access {

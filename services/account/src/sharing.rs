@@ -109,9 +109,13 @@ pub async fn share(
     }
     SharedResource::insert_many(rows)
         .on_conflict(
-            OnConflict::columns([Column::ResourceUuid, Column::OwnerAccountUuid, Column::Receiver])
-                .do_nothing()
-                .to_owned(),
+            OnConflict::columns([
+                Column::ResourceUuid,
+                Column::OwnerAccountUuid,
+                Column::Receiver,
+            ])
+            .do_nothing()
+            .to_owned(),
         )
         .exec_without_returning(&node.db)
         .await?;

@@ -401,17 +401,17 @@ async fn create_root_volume(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<
         .bus
         .call_as(
             CreateVolumeMsg {
-            uuid: new_uuid(),
-            name: format!("ROOT-for-{}", vm.msg.name),
-            r#type: "Root".into(),
-            primary_storage_uuid: ps,
-            vm_instance_uuid: Some(vm.uuid.clone()),
-            root_image_uuid: Some(vm.image.uuid.clone()),
-            disk_offering_uuid: vm.msg.root_disk_offering_uuid.clone(),
-            format: vm.image.format.clone(),
-            size: vm.root_size,
-            device_id: Some(0),
-        },
+                uuid: new_uuid(),
+                name: format!("ROOT-for-{}", vm.msg.name),
+                r#type: "Root".into(),
+                primary_storage_uuid: ps,
+                vm_instance_uuid: Some(vm.uuid.clone()),
+                root_image_uuid: Some(vm.image.uuid.clone()),
+                disk_offering_uuid: vm.msg.root_disk_offering_uuid.clone(),
+                format: vm.image.format.clone(),
+                size: vm.root_size,
+                device_id: Some(0),
+            },
             vm.session.clone(),
         )
         .await?;

@@ -3,8 +3,8 @@
 //! the VM's other operations, so the VM's state and NICs read at its start hold until it ends.
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, SqlErr, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, SqlErr, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use zstack_header::host::HOST;
