@@ -120,6 +120,15 @@ async fn a_vm_from_admins_image_offering_and_network_needs_them_shared() {
     denied(&rsp, &[&dc.image]);
     let rsp = share(&t, &admin, json!({ "resourceUuids": makings(&dc) })).await;
     assert_eq!(rsp.code(), "SYS.1007", "{:?}", rsp.body);
+    let rsp = share(
+        &t,
+        &admin,
+        json!({ "resourceUuids": [], "accountUuids": [alice_uuid] }),
+    )
+    .await;
+    assert_eq!(rsp.code(), "SYS.1007", "{:?}", rsp.body);
+    let rsp = revoke(&t, &admin, json!({ "resourceUuids": makings(&dc) })).await;
+    assert_eq!(rsp.code(), "SYS.1007", "{:?}", rsp.body);
 
     let rsp = share(
         &t,

@@ -60,6 +60,14 @@ pub const SHARING: ShareTable = ShareTable {
     public_column: "to_public",
 };
 
+/// ZStack's `nonempty` on `resourceUuids`.
+fn some_resources(uuids: &[String]) -> ApiResult<()> {
+    if uuids.is_empty() {
+        return Err(argerr("resourceUuids cannot be empty"));
+    }
+    Ok(())
+}
+
 fn caller(ctx: &MsgContext) -> ApiResult<&SessionInfo> {
     ctx.session
         .as_ref()
@@ -72,6 +80,7 @@ pub async fn share(
     ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     let owner = caller(&ctx)?.account_uuid.clone();
+    some_resources(&msg.resource_uuids)?;
     let to_public = msg.to_public.unwrap_or(false);
     let accounts = msg.account_uuids.unwrap_or_default();
     if !to_public && accounts.is_empty() {
@@ -129,6 +138,7 @@ pub async fn revoke(
     ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     let session = caller(&ctx)?;
+    some_resources(&msg.resource_uuids)?;
     let all = msg.all.unwrap_or(false);
     let to_public = msg.to_public.unwrap_or(false);
     let accounts = msg.account_uuids.unwrap_or_default();
