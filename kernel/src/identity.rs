@@ -23,6 +23,9 @@ pub struct ResourceKey {
     pub uuid: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
+    /// The call only uses the resource: one shared with the account will do.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared: bool,
 }
 
 impl ResourceKey {
@@ -30,12 +33,19 @@ impl ResourceKey {
         ResourceKey {
             uuid: uuid.into(),
             resource_type: resource_type.map(String::from),
+            shared: false,
         }
+    }
+
+    /// A resource the account may use when it is shared with it.
+    pub fn used(mut self) -> Self {
+        self.shared = true;
+        self
     }
 }
 
 /// Whether account `account_uuid` may act on each of `resources`: ID.1002 naming every one it
-/// does not own.
+/// neither owns nor, where that will do, has shared with it.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckAccessMsg {

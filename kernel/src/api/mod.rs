@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-pub use params::{Checks, ParamKind, ParamSpec, ParamType, ResourceRef, checks};
+pub use params::{Access, Checks, ParamKind, ParamSpec, ParamType, ResourceRef, checks};
 pub use reply::{ApiReply, EmptyReply, Inventory, InventoryReply, Schema};
 
 use crate::error::{ApiError, ErrorCode};

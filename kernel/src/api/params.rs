@@ -108,6 +108,20 @@ pub struct ResourceRef {
     pub vo_name: &'static str,
 }
 
+/// Which accounts other than admin may name a referenced resource (ZStack's `checkAccount` and
+/// `operationTarget`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Access {
+    /// Its owner only: what the call acts on or changes.
+    #[default]
+    Owner,
+    /// Its owner, or an account it is shared with: what the call only uses (the image a VM is
+    /// made from). Sharing makes a resource usable, never changeable.
+    Shared,
+    /// Any account: the resource only has to exist (an account a resource is shared with).
+    Anyone,
+}
+
 /// The checks of one parameter besides its type.
 #[derive(Debug, Clone, Default)]
 pub struct Checks {
@@ -118,6 +132,8 @@ pub struct Checks {
     /// Names resources of this type that the caller must own, without the existence check
     /// (the handler answers for missing ones).
     pub references: Option<ResourceRef>,
+    /// Who may name the resources of `resource` or `references`.
+    pub access: Access,
     pub range: Option<(i64, i64)>,
     pub no_trim: bool,
 }
@@ -150,6 +166,16 @@ impl Checks {
     /// must own (ID.1002 otherwise); their existence is left to the handler.
     pub fn references(mut self, r: ResourceRef) -> Self {
         self.references = Some(r);
+        self
+    }
+    /// An account the referenced resource is shared with may name it too (see [`Access`]).
+    pub fn shared(mut self) -> Self {
+        self.access = Access::Shared;
+        self
+    }
+    /// Any account may name the referenced resource (see [`Access`]).
+    pub fn anyones(mut self) -> Self {
+        self.access = Access::Anyone;
         self
     }
     pub fn range(mut self, low: i64, high: i64) -> Self {

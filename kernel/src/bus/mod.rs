@@ -26,7 +26,7 @@ pub use service::{Delivery, DeliveryDelays, HandlerFn, ReplySender, Service, Ser
 pub use syncq::SyncQueues;
 
 use crate::error::{ApiError, ErrorCode};
-use crate::message::{Envelope, Event, Message, Payload, ReplyPayload, new_uuid};
+use crate::message::{Envelope, Event, Message, Payload, ReplyPayload, SessionInfo, new_uuid};
 use crate::node_ring::{NodeInfo, NodeRing};
 
 /// Carries messages and events to other management nodes (the AMQP transport).
@@ -208,12 +208,31 @@ impl Bus {
             .await
     }
 
+    /// Sends `msg` on behalf of the caller of an API (`session`): what its handler creates
+    /// belongs to that caller, as what the API itself creates does (a VM's root volume).
+    pub async fn call_as<M: Message>(
+        &self,
+        msg: M,
+        session: Option<SessionInfo>,
+    ) -> Result<M::Reply, ErrorCode> {
+        let env = Envelope::new(msg).with_session(session);
+        self.call_typed::<M>(env, self.inner.default_timeout).await
+    }
+
     pub async fn call_with_timeout<M: Message>(
         &self,
         msg: M,
         timeout: Duration,
     ) -> Result<M::Reply, ErrorCode> {
-        let reply = self.call_envelope(Envelope::new(msg), timeout).await?;
+        self.call_typed::<M>(Envelope::new(msg), timeout).await
+    }
+
+    async fn call_typed<M: Message>(
+        &self,
+        env: Envelope,
+        timeout: Duration,
+    ) -> Result<M::Reply, ErrorCode> {
+        let reply = self.call_envelope(env, timeout).await?;
         reply.downcast::<M::Reply>().map(|r| *r).map_err(|_| {
             ApiError::Internal(format!("the reply to {} has the wrong type", M::NAME)).into()
         })

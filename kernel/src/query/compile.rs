@@ -303,17 +303,10 @@ fn where_clause(
     for cond in &req.conditions {
         all = all.add(condition_expr(registry, meta, cond)?);
     }
-    if let (Some(account), Some(owned)) = (&req.owner, registry.ownership()) {
-        let pk = own_field(meta, meta.primary_key, "primary key")?;
-        let mut mine = Query::select()
-            .column((owned.table, owned.resource_column))
-            .from(owned.table)
-            .and_where(Expr::col((owned.table, owned.account_column)).eq(account.clone()))
-            .to_owned();
-        if let Some(vo) = registry.resource_type_of(meta.table) {
-            mine.and_where(Expr::col((owned.table, owned.type_column)).eq(vo));
-        }
-        all = all.add(Expr::col((meta.table, pk.column.clone())).in_subquery(mine));
+    if let Some(account) = &req.owner
+        && let Some(visible) = visible_to(registry, meta, account)?
+    {
+        all = all.add(visible);
     }
     if let Some(group_by) = &req.group_by {
         // Portable MySQL-style GROUP BY: the row with the smallest key stands for its group.
@@ -328,6 +321,54 @@ fn where_clause(
         all = all.add(Expr::col((meta.table, pk.column.clone())).in_subquery(representatives));
     }
     Ok(all)
+}
+
+/// The rows account `account` (not admin) may see: those it owns or that are shared with it, or
+/// for rows that are not resources, those whose account columns name it. `None` when no service
+/// keeps ownership.
+fn visible_to(
+    registry: &QueryRegistry,
+    meta: &QueryMeta,
+    account: &str,
+) -> Result<Option<Cond>, ErrorCode> {
+    if !meta.account_columns.is_empty() {
+        let mut concerned = Cond::any();
+        for column in &meta.account_columns {
+            concerned = concerned.add(Expr::col((meta.table, *column)).eq(account));
+        }
+        return Ok(Some(concerned));
+    }
+    let Some(owned) = registry.ownership() else {
+        return Ok(None);
+    };
+    let mut visible = Cond::any();
+    let pk = own_field(meta, meta.primary_key, "primary key")?;
+    let vo = registry.resource_type_of(meta.table);
+    let mut mine = Query::select()
+        .column((owned.table, owned.resource_column))
+        .from(owned.table)
+        .and_where(Expr::col((owned.table, owned.account_column)).eq(account))
+        .to_owned();
+    if let Some(vo) = vo {
+        mine.and_where(Expr::col((owned.table, owned.type_column)).eq(vo));
+    }
+    visible = visible.add(Expr::col((meta.table, pk.column.clone())).in_subquery(mine));
+    if let Some(shares) = registry.sharing() {
+        let mut shared = Query::select()
+            .column((shares.table, shares.resource_column))
+            .from(shares.table)
+            .cond_where(
+                Cond::any()
+                    .add(Expr::col((shares.table, shares.receiver_column)).eq(account))
+                    .add(Expr::col((shares.table, shares.public_column)).eq(true)),
+            )
+            .to_owned();
+        if let Some(vo) = vo {
+            shared.and_where(Expr::col((shares.table, shares.type_column)).eq(vo));
+        }
+        visible = visible.add(Expr::col((meta.table, pk.column.clone())).in_subquery(shared));
+    }
+    Ok(Some(visible))
 }
 
 /// The inventory of one result row, whose columns from `first` on are `fields`, in order (by

@@ -98,6 +98,10 @@ pub struct QueryMeta {
     /// Conditions every query of this resource carries: a typed query over a shared table
     /// (`QueryL2VlanNetwork` is `type = L2VlanNetwork` on the L2 table).
     pub scope: Vec<(&'static str, &'static str)>,
+    /// Columns naming the accounts a row concerns: an account other than admin sees the rows
+    /// where one of them holds its uuid, instead of the rows it owns (rows that are not
+    /// resources, such as sharing records).
+    pub account_columns: Vec<&'static str>,
 }
 
 /// A list-valued inventory field (`attachedClusterUuids`, `ipRanges`): each result row gets the
@@ -167,7 +171,15 @@ impl QueryMeta {
             relations: Vec::new(),
             lists: Vec::new(),
             scope: Vec::new(),
+            account_columns: Vec::new(),
         }
+    }
+
+    /// An account other than admin sees the rows where one of `columns` holds its uuid (see
+    /// [`account_columns`](Self::account_columns)).
+    pub fn seen_by(mut self, columns: &[&'static str]) -> Self {
+        self.account_columns = columns.to_vec();
+        self
     }
 
     pub fn field(mut self, name: &'static str, kind: FieldKind) -> Self {
@@ -321,6 +333,8 @@ pub struct QueryRegistry {
     tag_sources: Frozen<HashMap<&'static str, LinkTable>>,
     /// Where resource ownership is kept, for the queries of accounts that see only their own.
     ownership: Frozen<Option<OwnerTable>>,
+    /// Where sharing is kept: accounts also see what is shared with them.
+    sharing: Frozen<Option<ShareTable>>,
     /// Table → VO name of every declared resource type, so ownership is matched by type too.
     resource_types: Frozen<HashMap<&'static str, &'static str>>,
 }
@@ -338,7 +352,9 @@ pub struct OwnerTable {
 }
 
 impl OwnerTable {
-    /// Records that `account` owns resource `uuid` of type `vo` (idempotent).
+    /// Records that `account` owns resource `uuid` of type `vo`. A record left by a resource
+    /// that had the uuid before (its uuid was given back) is replaced: the uuid names the new
+    /// resource now.
     pub async fn record<C: sea_orm::ConnectionTrait>(
         &self,
         db: &C,
@@ -365,12 +381,29 @@ impl OwnerTable {
             .map_err(|e| crate::ApiError::Internal(e.to_string()))?
             .on_conflict(
                 OnConflict::column(Alias::new(self.resource_column))
-                    .do_nothing()
+                    .update_columns([
+                        Alias::new(self.account_column),
+                        Alias::new(self.type_column),
+                        Alias::new(self.date_column),
+                    ])
                     .to_owned(),
             );
         db.execute(&insert).await?;
         Ok(())
     }
+}
+
+/// Where resources shared with accounts are kept: a row shares resource `resource_column` of
+/// type `type_column` with account `receiver_column`, or with every account when
+/// `public_column` is true. Shared resources are seen, never changed, by those they are shared
+/// with.
+#[derive(Debug, Clone, Copy)]
+pub struct ShareTable {
+    pub table: &'static str,
+    pub resource_column: &'static str,
+    pub type_column: &'static str,
+    pub receiver_column: &'static str,
+    pub public_column: &'static str,
 }
 
 /// A table linking resources to values: tags (`resource_uuid` → `tag`), or ownership
@@ -427,6 +460,14 @@ impl QueryRegistry {
 
     pub fn ownership(&self) -> Option<OwnerTable> {
         self.ownership.read(|ownership| *ownership)
+    }
+
+    pub fn set_sharing(&self, table: ShareTable) {
+        self.sharing.write(|sharing| *sharing = Some(table));
+    }
+
+    pub fn sharing(&self) -> Option<ShareTable> {
+        self.sharing.read(|sharing| *sharing)
     }
 
     /// Notes that `table` holds resources of VO type `vo_name`.
@@ -515,6 +556,7 @@ impl QueryRegistry {
         self.added_relations.freeze();
         self.tag_sources.freeze();
         self.ownership.freeze();
+        self.sharing.freeze();
         self.resource_types.freeze();
     }
 }

@@ -128,6 +128,25 @@ where
     Ok(model)
 }
 
+/// Records the account behind `session` (unless admin) as the owner of `uuid`, a resource of
+/// `of` made along with another outside [`create_resource`] (a VM's NICs), in the transaction
+/// `db` that writes it.
+pub async fn record_owner<C: ConnectionTrait>(
+    node: &NodeContext,
+    db: &C,
+    session: Option<&crate::message::SessionInfo>,
+    of: ResourceRef,
+    uuid: &str,
+) -> ApiResult<()> {
+    let (Some(session), Some(owners)) = (session.filter(|s| !s.is_admin), node.queries.ownership())
+    else {
+        return Ok(());
+    };
+    owners
+        .record(db, uuid, &session.account_uuid, of.vo_name)
+        .await
+}
+
 fn used(uuid: &str) -> crate::ErrorCode {
     argerr(format!(
         "resourceUuid[{uuid}] is already used by another resource"

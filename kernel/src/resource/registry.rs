@@ -13,6 +13,13 @@ use crate::schema::CreateTables;
 
 const TABLE: &str = "resource";
 
+/// Any resource of any family (ZStack's `ResourceVO`): a parameter declared with it names
+/// resources of whatever type, which must exist.
+pub const ANY_RESOURCE: ResourceRef = ResourceRef {
+    table: TABLE,
+    vo_name: "ResourceVO",
+};
+
 /// An insert of whole rows into the resource table.
 fn into_table() -> InsertStatement {
     Query::insert()

@@ -15,7 +15,7 @@ use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext};
 use crate::entity::account;
 use crate::handlers::ADMIN_UUID;
 use crate::messages::{APICreateAccountMsg, APIDeleteAccountMsg};
-use crate::ownership;
+use crate::{ownership, sharing};
 
 /// `AccountInventory`: an account without its password.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -107,10 +107,11 @@ pub async fn delete(
         .await?;
     release(&node.db, ACCOUNT, std::slice::from_ref(&msg.uuid)).await?;
     ownership::forget_account(&node, &msg.uuid).await?;
+    sharing::forget_account(&node.db, &msg.uuid).await?;
     Ok(EmptyReply {})
 }
 
-/// Owner records go when their resources go, whatever family those belong to.
+/// Owner records and shares go when their resources go, whatever family those belong to.
 pub struct OwnershipCascade;
 
 impl CascadeFamily for OwnershipCascade {
@@ -122,5 +123,6 @@ pub async fn resources_gone(node: NodeContext, req: CascadeRequest) -> ApiResult
     if req.check_only {
         return Ok(());
     }
-    ownership::forget_resources(&node, &req.parent_uuids).await
+    ownership::forget_resources(&node.db, &req.parent_uuids).await?;
+    sharing::forget_resources(&node.db, &req.parent_uuids).await
 }

@@ -3,14 +3,16 @@
 
 use futures_util::future::BoxFuture;
 use serde_json::Value;
-use zstack_kernel::api::ApiDescriptor;
+use zstack_kernel::api::{Access, ApiDescriptor};
 use zstack_kernel::error::ApiError;
 use zstack_kernel::identity::{CheckAccessMsg, CheckSessionMsg, ResourceKey};
 use zstack_kernel::pipeline::{ApiCall, CallInput, Interceptor};
+use zstack_kernel::resource::registry::ANY_RESOURCE;
 use zstack_kernel::resource::{CreateHook, Created};
 use zstack_kernel::{ApiResult, NodeContext};
 
-use crate::ownership::OWNERSHIP;
+use crate::ownership::{self, OWNERSHIP};
+use crate::sharing;
 
 /// Resolves the call's session; an API that needs one refuses a call without a valid one
 /// (ID.1001). Sent as a message, so it works wherever the account service runs.
@@ -80,8 +82,9 @@ impl Interceptor for AccessCheck {
     }
 }
 
-/// The resources a call acts on: the `uuid` parameter and every parameter declared as a
-/// reference to a resource, with their types where declared.
+/// The resources a call acts on or uses: the `uuid` parameter and every parameter declared as a
+/// reference to a resource, with their types where declared, except those any account may
+/// name.
 fn referenced_resources(
     api: &ApiDescriptor,
     params: &serde_json::Map<String, Value>,
@@ -89,18 +92,23 @@ fn referenced_resources(
     let mut found = Vec::new();
     for spec in &api.params {
         let declared = spec.checks.resource.or(spec.checks.references);
-        if spec.name != "uuid" && declared.is_none() {
+        if (spec.name != "uuid" && declared.is_none()) || spec.checks.access == Access::Anyone {
             continue;
         }
-        let vo = declared.map(|r| r.vo_name);
+        // A reference to any resource (ResourceVO) matches an owner record of every type.
+        let vo = declared.filter(|r| *r != ANY_RESOURCE).map(|r| r.vo_name);
+        let key = |uuid: &str| {
+            let key = ResourceKey::new(uuid, vo);
+            match spec.checks.access {
+                Access::Shared => key.used(),
+                _ => key,
+            }
+        };
         match params.get(&spec.name) {
-            Some(Value::String(uuid)) => found.push(ResourceKey::new(uuid.clone(), vo)),
-            Some(Value::Array(items)) => found.extend(
-                items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(|uuid| ResourceKey::new(uuid, vo)),
-            ),
+            Some(Value::String(uuid)) => found.push(key(uuid)),
+            Some(Value::Array(items)) => {
+                found.extend(items.iter().filter_map(Value::as_str).map(key))
+            }
             _ => {}
         }
     }
@@ -109,14 +117,17 @@ fn referenced_resources(
 
 /// A resource created by an account other than admin is that account's, recorded in the
 /// create's transaction. (Admin's resources need no record: an account may touch only what it
-/// is recorded to own.)
+/// is recorded to own.) Whatever a resource that had the uuid before left behind (its owner,
+/// its sharing) is forgotten: it is not the new resource's.
 pub struct OwnerRecord;
 
 impl CreateHook for OwnerRecord {
     fn created<'a>(&'a self, created: &'a Created<'a>) -> BoxFuture<'a, ApiResult<()>> {
         Box::pin(async move {
+            let uuids = [created.uuid.to_string()];
+            sharing::forget_resources(created.txn, &uuids).await?;
             let Some(session) = created.ctx.session.as_ref().filter(|s| !s.is_admin) else {
-                return Ok(());
+                return ownership::forget_resources(created.txn, &uuids).await;
             };
             OWNERSHIP
                 .record(

@@ -9,6 +9,7 @@ mod interceptors;
 pub mod messages;
 pub mod migration;
 pub mod ownership;
+pub mod sharing;
 mod throttle;
 
 use std::time::Duration;
@@ -20,12 +21,13 @@ pub use handlers::{ADMIN_INITIAL_PASSWORD, ADMIN_NAME, ADMIN_UUID};
 
 pub const SERVICE_ID: &str = "account";
 
-zstack_kernel::family!(SERVICE_ID, async start, [migration::migration(), ownership::migration(), migration::credentials_migration()]);
+zstack_kernel::family!(SERVICE_ID, async start, [migration::migration(), ownership::migration(), migration::credentials_migration(), sharing::migration()]);
 
 pub async fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     handlers::ensure_admin(node).await?;
     credentials::prepare().await?;
     node.queries.set_ownership(ownership::OWNERSHIP);
+    node.queries.set_sharing(sharing::SHARING);
     node.pipeline
         .add(order::SESSION, "session", interceptors::SessionCheck);
     node.pipeline
@@ -60,6 +62,9 @@ pub async fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(accounts::delete)
         .query::<messages::AccountQuery>()
         .handle(ownership::check_access)
+        .api(sharing::share)
+        .api(sharing::revoke)
+        .query::<sharing::SharedResourceQuery>()
         .cascade::<accounts::OwnershipCascade, _, _>(accounts::resources_gone)
         .start()
 }

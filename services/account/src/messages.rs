@@ -6,6 +6,9 @@ use zstack_kernel::api_message;
 
 use zstack_kernel::query::{FieldKind, QueryMeta, Queryable};
 
+use zstack_header::account::ACCOUNT;
+use zstack_kernel::resource::registry::ANY_RESOURCE;
+
 use crate::accounts::AccountInventory;
 use crate::entity::session::SessionInventory;
 
@@ -90,3 +93,28 @@ pub struct ValidateSessionReply {
 }
 
 impl ApiReply for ValidateSessionReply {}
+
+api_message! {
+    /// Shares resources with accounts, or with every account (`toPublic`): they see them and
+    /// may use them, never change them. An account shares what it owns; admin, anything.
+    pub struct APIShareResourceMsg {
+        resource_uuids: Vec<String> => checks().resource(ANY_RESOURCE),
+        account_uuids: Option<Vec<String>> => checks().resource(ACCOUNT).anyones(),
+        to_public: Option<bool>,
+    }
+    route = Route::action("/accounts/resources/actions");
+    reply = EmptyReply;
+}
+
+api_message! {
+    /// Takes sharing back: from the accounts named, from every account (`toPublic`), or all of
+    /// it (`all`). An account takes back what it shared; admin, any share.
+    pub struct APIRevokeResourceSharingMsg {
+        resource_uuids: Vec<String> => checks().resource(ANY_RESOURCE).anyones(),
+        to_public: Option<bool>,
+        account_uuids: Option<Vec<String>> => checks().uuid(),
+        all: Option<bool>,
+    }
+    route = Route::action("/accounts/resources/actions");
+    reply = EmptyReply;
+}

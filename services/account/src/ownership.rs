@@ -1,5 +1,6 @@
 //! Who owns what: every resource created through the API is owned by the creator's account
-//! (ZStack's AccountResourceRefVO). Accounts other than admin see and touch only what they own.
+//! (ZStack's AccountResourceRefVO). Accounts other than admin see and touch only what they own,
+//! and use what is shared with them (see `sharing`).
 
 use sea_orm::QueryFilter;
 use sea_orm::entity::prelude::*;
@@ -7,10 +8,12 @@ use sea_orm_migration::prelude::{Index, Table};
 use sea_orm_migration::schema::{string_len, timestamp_with_time_zone};
 use zstack_kernel::api::EmptyReply;
 use zstack_kernel::error::ApiError;
-use zstack_kernel::identity::CheckAccessMsg;
+use zstack_kernel::identity::{CheckAccessMsg, ResourceKey};
 use zstack_kernel::query::OwnerTable;
 use zstack_kernel::schema::CreateTables;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
+
+use crate::sharing;
 
 pub mod resource_ref {
     use super::*;
@@ -53,14 +56,21 @@ pub async fn check_access(
         .into_iter()
         .map(|r| (r.resource_uuid, r.resource_type))
         .collect();
-    let foreign: Vec<String> = msg
+    let matches = |want: &ResourceKey, found: &[(String, String)]| {
+        found.iter().any(|(uuid, vo)| {
+            *uuid == want.uuid && want.resource_type.as_ref().is_none_or(|t| t == vo)
+        })
+    };
+    let not_owned: Vec<&ResourceKey> = msg
         .resources
         .iter()
-        .filter(|want| {
-            !owned.iter().any(|(uuid, vo)| {
-                *uuid == want.uuid && want.resource_type.as_ref().is_none_or(|t| t == vo)
-            })
-        })
+        .filter(|want| !matches(want, &owned))
+        .collect();
+    let usable: Vec<&ResourceKey> = not_owned.iter().copied().filter(|r| r.shared).collect();
+    let shared = sharing::shared_with(&node.db, &msg.account_uuid, &usable).await?;
+    let foreign: Vec<String> = not_owned
+        .into_iter()
+        .filter(|want| !(want.shared && matches(want, &shared)))
         .map(|r| match &r.resource_type {
             Some(vo) => format!("{vo}[uuid:{}]", r.uuid),
             None => format!("resource[uuid:{}]", r.uuid),
@@ -86,11 +96,11 @@ pub async fn forget_account(node: &NodeContext, account_uuid: &str) -> ApiResult
     Ok(())
 }
 
-/// Forgets the owners of resources that are gone.
-pub async fn forget_resources(node: &NodeContext, uuids: &[String]) -> ApiResult<()> {
+/// Forgets the owners of resources that are gone (or whose uuid a new resource took).
+pub async fn forget_resources<C: ConnectionTrait>(db: &C, uuids: &[String]) -> ApiResult<()> {
     resource_ref::Entity::delete_many()
         .filter(resource_ref::Column::ResourceUuid.is_in(uuids.to_vec()))
-        .exec(&node.db)
+        .exec(db)
         .await?;
     Ok(())
 }

@@ -4,10 +4,7 @@
 use std::collections::BTreeMap;
 
 use futures_util::future::BoxFuture;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr,
-    TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use zstack_header::disk_offering::GetDiskOfferingMsg;
 use zstack_header::host::{HOST, HostCandidate, ReleaseHostCapacityMsg};
 use zstack_header::image::{GetImageMsg, ImageSummary};
@@ -27,10 +24,11 @@ use zstack_kernel::resource::{create_resource, registry};
 use zstack_kernel::tags::SYSTEM_TAGS_HEADER;
 use zstack_kernel::time::now;
 use zstack_kernel::workflow::{Flow, FlowChain};
-use zstack_kernel::{ApiResult, MsgContext, NodeContext};
+use zstack_kernel::{ApiResult, MsgContext, NodeContext, SessionInfo};
 
 use crate::entity::{ActiveModel, Model as VmInstanceInventory, VM_INSTANCE, nic};
 use crate::messages::APICreateVmInstanceMsg;
+use crate::nics;
 use crate::placement::{self, Placement};
 
 /// A VM's NIC while it is being made.
@@ -71,6 +69,8 @@ struct CreateVm {
     root_volume: Option<String>,
     nics_created: bool,
     running: bool,
+    /// Who asked: the VM's NICs and volumes are theirs too.
+    session: Option<SessionInfo>,
 }
 
 /// The CPU and memory of a new VM: its instance offering's, or the request's own.
@@ -260,6 +260,7 @@ pub async fn create(
         image_cached: false,
         root_volume: None,
         nics_created: false,
+        session: ctx.session.clone(),
         running: !matches!(
             msg.strategy.as_deref(),
             Some("JustCreate") | Some("CreateStopped")
@@ -547,21 +548,25 @@ async fn create_root_volume(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<
     } else {
         vm.image.format.clone()
     };
+    // The VM's owner owns its root volume.
     let volume = node
         .bus
-        .call(CreateVolumeMsg {
-            uuid: new_uuid(),
-            name: format!("ROOT-for-{}", vm.msg.name),
-            r#type: "Root".into(),
-            primary_storage_uuid: ps,
-            host_uuid: vm.host.as_ref().map(|h| h.uuid.clone()),
-            vm_instance_uuid: Some(vm.uuid.clone()),
-            root_image_uuid: Some(vm.image.uuid.clone()),
-            disk_offering_uuid: vm.msg.root_disk_offering_uuid.clone(),
-            format,
-            size: vm.root_size,
-            device_id: Some(0),
-        })
+        .call_as(
+            CreateVolumeMsg {
+                uuid: new_uuid(),
+                name: format!("ROOT-for-{}", vm.msg.name),
+                r#type: "Root".into(),
+                primary_storage_uuid: ps,
+                host_uuid: vm.host.as_ref().map(|h| h.uuid.clone()),
+                vm_instance_uuid: Some(vm.uuid.clone()),
+                root_image_uuid: Some(vm.image.uuid.clone()),
+                disk_offering_uuid: vm.msg.root_disk_offering_uuid.clone(),
+                format,
+                size: vm.root_size,
+                device_id: Some(0),
+            },
+            vm.session.clone(),
+        )
         .await?;
     vm.root_volume = Some(volume.uuid);
     Ok(())
@@ -595,21 +600,25 @@ async fn create_data_volume(node: &NodeContext, vm: &mut CreateVm, i: usize) -> 
         return Err(operr(format!("the VM has no data disk {}", i + 1)));
     };
     let ps = take_storage(node, vm, size, "data volume").await?;
+    // The VM's owner owns its data volumes too.
     let created = node
         .bus
-        .call(CreateVolumeMsg {
-            uuid: new_uuid(),
-            name: format!("DATA-for-{}", vm.msg.name),
-            r#type: "Data".into(),
-            primary_storage_uuid: ps.clone(),
-            host_uuid: vm.host.as_ref().map(|h| h.uuid.clone()),
-            vm_instance_uuid: Some(vm.uuid.clone()),
-            root_image_uuid: None,
-            disk_offering_uuid: Some(offering),
-            format: DATA_FORMAT.into(),
-            size,
-            device_id: Some(i as i64 + 1),
-        })
+        .call_as(
+            CreateVolumeMsg {
+                uuid: new_uuid(),
+                name: format!("DATA-for-{}", vm.msg.name),
+                r#type: "Data".into(),
+                primary_storage_uuid: ps.clone(),
+                host_uuid: vm.host.as_ref().map(|h| h.uuid.clone()),
+                vm_instance_uuid: Some(vm.uuid.clone()),
+                root_image_uuid: None,
+                disk_offering_uuid: Some(offering),
+                format: DATA_FORMAT.into(),
+                size,
+                device_id: Some(i as i64 + 1),
+            },
+            vm.session.clone(),
+        )
         .await;
     match created {
         Ok(volume) => {
@@ -679,20 +688,6 @@ async fn release_ips(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<()> {
     Ok(())
 }
 
-/// A MAC in ZStack's form (`fa:` and five random bytes).
-pub fn new_mac() -> String {
-    let hex = new_uuid();
-    let mut mac = String::from("fa");
-    for i in 0..5 {
-        mac.push(':');
-        mac.push_str(hex.get(i * 2..i * 2 + 2).unwrap_or("00"));
-    }
-    mac
-}
-
-/// Racing creates may draw the same MAC; the unique index decides, and the loser draws again.
-const MAC_ATTEMPTS: usize = 8;
-
 async fn create_nics(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<()> {
     let txn = node.db.begin().await?;
     for (device_id, plan) in vm.nics.iter().enumerate() {
@@ -702,47 +697,13 @@ async fn create_nics(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<()> {
                 plan.l3.uuid
             )));
         };
-        registry::claim(&txn, crate::entity::VM_NIC.vo_name, &plan.uuid).await?;
-        let mut inserted = false;
-        for _ in 0..MAC_ATTEMPTS {
-            let at = now();
-            let row = nic::ActiveModel {
-                uuid: Set(plan.uuid.clone()),
-                vm_instance_uuid: Set(vm.uuid.clone()),
-                l3_network_uuid: Set(plan.l3.uuid.clone()),
-                ip: Set(ip.ip.clone()),
-                mac: Set(new_mac()),
-                netmask: Set(ip.netmask.clone()),
-                gateway: Set(ip.gateway.clone()),
-                ip_version: Set(4),
-                hypervisor_type: Set("Simulator".into()),
-                device_id: Set(device_id as i64),
-                internal_name: Set(format!(
-                    "vnic{}.{device_id}",
-                    &vm.uuid[..vm.uuid.len().min(8)]
-                )),
-                driver_type: Set("virtio".into()),
-                r#type: Set("VNIC".into()),
-                create_date: Set(at),
-                last_op_date: Set(at),
-            };
-            // A savepoint, so that a MAC clash undoes this row only.
-            let attempt = txn.begin().await?;
-            match row.insert(&attempt).await {
-                Ok(_) => {
-                    attempt.commit().await?;
-                    inserted = true;
-                    break;
-                }
-                Err(e) => match e.sql_err() {
-                    Some(SqlErr::UniqueConstraintViolation(_)) => attempt.rollback().await?,
-                    _ => return Err(e.into()),
-                },
-            }
-        }
-        if !inserted {
-            return Err(operr("could not draw a MAC address no other NIC has"));
-        }
+        let new = nics::NewNic {
+            uuid: &plan.uuid,
+            vm_uuid: &vm.uuid,
+            ip,
+            device_id: device_id as i64,
+        };
+        nics::insert(node, &txn, vm.session.as_ref(), new).await?;
     }
     txn.commit().await?;
     vm.nics_created = true;

@@ -1,10 +1,11 @@
-//! The VM-instance service: VMs on simulator hosts, their NICs, their life cycle, and their side
-//! of attaching data volumes.
+//! The VM-instance service: VMs on simulator hosts, their NICs (attached and detached after
+//! creation too), their life cycle, and their side of attaching data volumes.
 
 mod create;
 pub mod entity;
 mod lifecycle;
 pub mod messages;
+pub mod nics;
 mod placement;
 mod volumes;
 
@@ -31,5 +32,8 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(lifecycle::expunge)
         .handle(volumes::attach)
         .handle(volumes::detach)
+        .api(nics::attach)
+        .api(nics::detach)
+        .handle(nics::detach_on_vm)
         .start()
 }

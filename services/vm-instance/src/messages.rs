@@ -11,7 +11,8 @@ use zstack_header::zone::ZONE;
 use zstack_kernel::api::{EmptyReply, InventoryReply, Route, checks};
 use zstack_kernel::api_message;
 
-use crate::entity::{Model as VmInstanceInventory, VM_INSTANCE};
+use crate::entity::{Model as VmInstanceInventory, VM_INSTANCE, VM_NIC};
+use crate::nics::VmWithNics;
 
 /// How a new VM ends: running, or stopped without its host's CPU and memory.
 pub const STRATEGIES: &[&str] = &["InstantStart", "JustCreate", "CreateStopped"];
@@ -19,23 +20,24 @@ pub const STRATEGIES: &[&str] = &["InstantStart", "JustCreate", "CreateStopped"]
 api_message! {
     /// Creates a VM from an image on a host with room, with a NIC on each L3 network, its root
     /// volume and a data volume of each data disk offering. Its CPU and memory are its
-    /// instance offering's, or `cpuNum` and `memorySize`.
+    /// instance offering's, or `cpuNum` and `memorySize`. An account other than admin may use
+    /// what is shared with it (image, offerings, networks, storage, placement).
     pub struct APICreateVmInstanceMsg {
         name: String => checks().max_len(255),
         description: Option<String> => checks().max_len(2048),
-        instance_offering_uuid: Option<String> => checks().resource(INSTANCE_OFFERING),
+        instance_offering_uuid: Option<String> => checks().resource(INSTANCE_OFFERING).shared(),
         cpu_num: Option<i64> => checks().range(1, i64::from(i32::MAX)),
         memory_size: Option<i64> => checks().range(1, i64::MAX),
-        image_uuid: String => checks().resource(IMAGE),
-        l3_network_uuids: Vec<String> => checks().resource(L3_NETWORK),
+        image_uuid: String => checks().resource(IMAGE).shared(),
+        l3_network_uuids: Vec<String> => checks().resource(L3_NETWORK).shared(),
         default_l3_network_uuid: Option<String> => checks().uuid(),
-        root_disk_offering_uuid: Option<String> => checks().resource(DISK_OFFERING),
+        root_disk_offering_uuid: Option<String> => checks().resource(DISK_OFFERING).shared(),
         root_disk_size: Option<i64> => checks().range(1, i64::MAX),
-        data_disk_offering_uuids: Option<Vec<String>> => checks().resource(DISK_OFFERING),
-        primary_storage_uuid_for_root_volume: Option<String> => checks().resource(PRIMARY_STORAGE),
-        zone_uuid: Option<String> => checks().resource(ZONE),
-        cluster_uuid: Option<String> => checks().resource(CLUSTER),
-        host_uuid: Option<String> => checks().resource(HOST),
+        data_disk_offering_uuids: Option<Vec<String>> => checks().resource(DISK_OFFERING).shared(),
+        primary_storage_uuid_for_root_volume: Option<String> => checks().resource(PRIMARY_STORAGE).shared(),
+        zone_uuid: Option<String> => checks().resource(ZONE).shared(),
+        cluster_uuid: Option<String> => checks().resource(CLUSTER).shared(),
+        host_uuid: Option<String> => checks().resource(HOST).shared(),
         r#type: Option<String> => checks().valid_values(&["UserVm"]),
         strategy: Option<String> => checks().valid_values(STRATEGIES),
         resource_uuid: Option<String> => checks().uuid(),
@@ -97,4 +99,28 @@ api_message! {
     route = Route::action("/vm-instances/{uuid}/actions");
     reply = EmptyReply;
     resource = uuid;
+}
+
+api_message! {
+    /// Gives a Running or Stopped VM a NIC on one more L3 network, with an address of its
+    /// ranges (`staticIp` when given); the network's L2 must reach the VM's cluster.
+    pub struct APIAttachL3NetworkToVmMsg {
+        vm_instance_uuid: String => checks().resource(VM_INSTANCE),
+        l3_network_uuid: String => checks().resource(L3_NETWORK).shared(),
+        static_ip: Option<String> => checks().max_len(64),
+    }
+    route = Route::post("/vm-instances/{vmInstanceUuid}/l3-networks/{l3NetworkUuid}");
+    reply = InventoryReply<VmWithNics>;
+    resource = vm_instance_uuid;
+}
+
+api_message! {
+    /// Takes a NIC off its VM; its address goes back to its range, and when it was on the
+    /// VM's default network another NIC's network becomes the default.
+    pub struct APIDetachL3NetworkFromVmMsg {
+        vm_nic_uuid: String => checks().resource(VM_NIC),
+    }
+    route = Route::delete("/vm-instances/nics/{vmNicUuid}");
+    reply = InventoryReply<VmWithNics>;
+    resource = vm_nic_uuid;
 }

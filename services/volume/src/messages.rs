@@ -15,7 +15,7 @@ api_message! {
     pub struct APICreateDataVolumeMsg {
         name: String => checks().max_len(255),
         description: Option<String> => checks().max_len(2048),
-        disk_offering_uuid: Option<String> => checks().resource(DISK_OFFERING),
+        disk_offering_uuid: Option<String> => checks().resource(DISK_OFFERING).shared(),
         disk_size: Option<i64> => checks().range(0, i64::MAX),
         primary_storage_uuid: Option<String> => checks().resource(PRIMARY_STORAGE),
         resource_uuid: Option<String> => checks().uuid(),
