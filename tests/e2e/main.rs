@@ -42,5 +42,6 @@ mod simulator;
 mod storage;
 mod tags;
 mod vm;
+mod vm_ops;
 mod webhook;
 mod zone;

@@ -1,10 +1,15 @@
-//! The VM-instance service: VMs on simulator hosts, their NICs, and their life cycle.
+//! The VM-instance service: VMs on simulator hosts, their NICs, their life cycle and its state
+//! machine, migration and offering changes, and VMs kept in step with their hosts.
 
 mod create;
 pub mod entity;
+mod host_sync;
 mod lifecycle;
 pub mod messages;
+mod migrate;
+mod offering;
 mod placement;
+pub mod state;
 
 use zstack_kernel::{ErrorCode, NodeContext};
 
@@ -16,6 +21,7 @@ pub const SERVICE_ID: &str = "vmInstance";
 zstack_kernel::family!(SERVICE_ID, start, [entity::migration()]);
 
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
+    host_sync::watch_hosts(node);
     node.service(SERVICE_ID)
         .table::<VmInstance>()
         .table::<VmNic>()
@@ -23,8 +29,17 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(create::create)
         .api(lifecycle::start)
         .api(lifecycle::stop)
+        .api(lifecycle::reboot)
+        .api(lifecycle::pause)
+        .api(lifecycle::resume)
         .api(lifecycle::destroy)
         .api(lifecycle::recover)
         .api(lifecycle::expunge)
+        .api(migrate::migrate)
+        .api(migrate::candidates)
+        .api(offering::change_offering)
+        .api(offering::update)
+        .handle(host_sync::state_changed_on_host)
+        .gc_runner(host_sync::DESTROY_VM_GC, host_sync::destroy_on_host)
         .start()
 }
