@@ -47,3 +47,22 @@ impl Message for DetachDataVolumeFromVmMsg {
         Some(self.vm_instance_uuid.clone())
     }
 }
+
+/// A host reports a VM's state on it (ZStack's `VmStateChangedOnHostMsg`): Running, Paused,
+/// Stopped (the host does not run it), or Unknown (the host is lost). The VM service brings the
+/// VM in step with it, in the VM's queue, so it never overtakes an operation on the VM.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VmStateChangedOnHostMsg {
+    pub vm_instance_uuid: String,
+    pub host_uuid: String,
+    pub state_on_host: String,
+}
+
+impl Message for VmStateChangedOnHostMsg {
+    const NAME: &'static str = "VmStateChangedOnHostMsg";
+    type Reply = EmptyReply;
+    fn queue_key(&self) -> Option<String> {
+        Some(self.vm_instance_uuid.clone())
+    }
+}

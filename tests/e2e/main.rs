@@ -45,6 +45,7 @@ mod storage;
 mod tags;
 mod vm;
 mod vm_nic;
+mod vm_ops;
 mod volume;
 mod webhook;
 mod zone;

@@ -420,12 +420,11 @@ async fn stop_start_destroy_recover_and_expunge_give_back_what_they_should() {
     assert!(rsp.body["inventory"]["hostUuid"].is_null());
     assert_eq!(rsp.body["inventory"]["lastHostUuid"], dc.host.as_str());
     assert_eq!(capacity(&t, &sid, &dc).await, stopped);
+    // Stopping it again is done already (ZStack allows Stop in Stopped).
     let rsp = vm_action(&t, &sid, &vm, "stopVmInstance").await;
-    assert!(
-        rsp.details().contains("state[Stopped]"),
-        "{}",
-        rsp.details()
-    );
+    assert_eq!(rsp.status, 200, "{:?}", rsp.body);
+    assert_eq!(rsp.body["inventory"]["state"], "Stopped");
+    assert_eq!(capacity(&t, &sid, &dc).await, stopped);
 
     // Started again (on its last host).
     let rsp = vm_action(&t, &sid, &vm, "startVmInstance").await;
@@ -494,12 +493,23 @@ async fn a_vm_created_stopped_holds_no_host_capacity() {
     let sid = t.login().await;
     let dc = datacenter(&t, &sid, 8, 8 * GB).await;
     let before = capacity(&t, &sid, &dc).await;
-    let rsp = create_vm(&t, &sid, &dc, "vm1", json!({ "strategy": "JustCreate" })).await;
+    let rsp = create_vm(&t, &sid, &dc, "vm1", json!({ "strategy": "CreateStopped" })).await;
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
     assert_eq!(rsp.body["inventory"]["state"], "Stopped");
     assert_eq!(
         capacity(&t, &sid, &dc).await,
         (before.0, before.1, before.2 - 2 * GB)
+    );
+    // JustCreate: Created, never run anywhere.
+    let rsp = create_vm(&t, &sid, &dc, "vm2", json!({ "strategy": "JustCreate" })).await;
+    assert_eq!(rsp.status, 200, "{:?}", rsp.body);
+    assert_eq!(rsp.body["inventory"]["state"], "Created");
+    assert!(rsp.body["inventory"]["hostUuid"].is_null());
+    assert!(rsp.body["inventory"]["lastHostUuid"].is_null());
+    // Its root volume took storage (the image cache was made by the first VM).
+    assert_eq!(
+        capacity(&t, &sid, &dc).await,
+        (before.0, before.1, before.2 - 3 * GB)
     );
     t.stop().await;
 }

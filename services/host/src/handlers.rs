@@ -4,6 +4,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, Quer
 use zstack_header::cluster::GetClusterMsg;
 use zstack_kernel::api::InventoryReply;
 use zstack_kernel::error::{argerr, operr};
+use zstack_kernel::events::ResourceStatusChanged;
 use zstack_kernel::message::new_uuid;
 use zstack_kernel::resource::{create_resource_or, find, set_state};
 use zstack_kernel::tags::AttachTagsMsg;
@@ -154,13 +155,30 @@ pub async fn reconnect(
         )));
     }
     zstack_kernel::simulator::reconnecting(&node, HOST, &msg.uuid).await?;
-    let mut active: ActiveModel = host.into();
-    active.status = Set("Connecting".into());
-    let host = active.update(&node.db).await?;
+    // A Disconnected host brought back is announced, as the ping announces it (what waits for
+    // it, its VMs and GC jobs, hears it either way); the conditional move announces it once.
+    let was_lost = host.status == "Disconnected"
+        && zstack_kernel::simulator::set_status(
+            &node.db,
+            HOST,
+            &host.uuid,
+            "Disconnected",
+            "Connecting",
+        )
+        .await?;
     let mut active: ActiveModel = host.into();
     active.status = Set("Connected".into());
     active.last_op_date = Set(now());
-    Ok(active.update(&node.db).await?.into())
+    let host = active.update(&node.db).await?;
+    if was_lost {
+        node.bus.publish(ResourceStatusChanged {
+            resource_uuid: host.uuid.clone(),
+            resource_type: HOST.vo_name.into(),
+            old_status: "Disconnected".into(),
+            new_status: "Connected".into(),
+        });
+    }
+    Ok(host.into())
 }
 
 /// A host entering maintenance is busy (in ZStack, migrating its VMs away): it refuses a

@@ -2,22 +2,32 @@
 //! `PUT /simulators/{uuid}/actions {"updateSimulatorState": {...}}` makes a simulated host,
 //! primary storage or backup storage unreachable (`connected`), slow (`operationDelayMs`) or,
 //! for backup storage downloads, bandwidth-bound (`bandwidth`, bytes per second; 0 lifts it).
-//! `GET /simulators/{uuid}` answers the state and, for storage, the files it holds. The state is
-//! the kernel's (`zstack_kernel::simulator`); the families consult it.
+//! A host can be told to fail its next VM operation of a kind (`failOperation`, once), and its
+//! VMs can change state behind the node's back (`vmStates`, as a crashed or externally stopped
+//! VM would); a reachable host reports such a change to the VM service, as an agent does.
+//! `GET /simulators/{uuid}` answers the state and, for storage, the files it holds, for a host
+//! the VMs it runs. The state is the kernel's (`zstack_kernel::simulator`); the families consult
+//! it.
 //!
 //! A machine outlives its record: the simulator of a deleted host or storage can still be
 //! changed. No family pings a machine without a record, so bringing one back is announced here
 //! (`ResourceStatusChanged` to Connected), for whatever waits for it (a GC job).
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use zstack_header::backup_storage::BACKUP_STORAGE;
 use zstack_header::host::HOST;
 use zstack_header::primary_storage::PRIMARY_STORAGE;
+use zstack_header::vm_instance::VmStateChangedOnHostMsg;
 use zstack_kernel::api::{ApiReply, Route, Schema, checks};
-use zstack_kernel::error::{ApiError, not_found};
+use zstack_kernel::error::{ApiError, argerr, not_found};
 use zstack_kernel::events::ResourceStatusChanged;
+use zstack_kernel::message::is_uuid;
 use zstack_kernel::resource::registry;
-use zstack_kernel::simulator::{self, SimulatedFile, SimulatorState, StateChange};
+use zstack_kernel::simulator::{
+    self, HOST_VM_OPERATIONS, SimulatedFile, SimulatorState, StateChange, VM_STATES_ON_HOST,
+    VmOnHost,
+};
 use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext, api_message};
 
 pub const SERVICE_ID: &str = "simulator";
@@ -38,6 +48,12 @@ api_message! {
         connected: Option<bool>,
         operation_delay_ms: Option<i64> => checks().range(0, 3_600_000),
         bandwidth: Option<i64> => checks().range(0, i64::MAX),
+        /// A host's next VM operation of this name fails (`StartVm`, `MigrateVm`, ...); empty
+        /// clears it.
+        fail_operation: Option<String> => checks().max_len(64),
+        /// A host's VMs change state behind the node's back: VM uuid → Running, Paused or
+        /// Stopped.
+        vm_states: Option<Value>,
     }
     route = Route::action("/simulators/{uuid}/actions");
     reply = SimulatorStateReply;
@@ -62,6 +78,8 @@ pub struct SimulatorInventory {
     pub state: SimulatorState,
     /// What is on a simulated storage (empty for hosts).
     pub files: Vec<SimulatedFile>,
+    /// The VMs a simulated host runs (empty for storage).
+    pub vms: Vec<VmOnHost>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -112,12 +130,14 @@ async fn inventory(
     state: SimulatorState,
 ) -> ApiResult<SimulatorStateReply> {
     let files = simulator::files(&node.db, &uuid).await?;
+    let vms = simulator::host_vms(&node.db, &uuid).await?;
     Ok(SimulatorStateReply {
         inventory: SimulatorInventory {
             uuid,
             resource_type,
             state,
             files,
+            vms,
         },
     })
 }
@@ -129,10 +149,29 @@ async fn update_state(
 ) -> ApiResult<SimulatorStateReply> {
     admin_only(&ctx, "change how a simulator behaves")?;
     let (resource_type, recorded) = simulated_type(&node, &msg.uuid).await?;
+    let is_host = resource_type == HOST.vo_name;
+    if let Some(operation) = &msg.fail_operation
+        && !operation.is_empty()
+    {
+        if !is_host {
+            return Err(argerr("failOperation applies to simulated hosts only"));
+        }
+        if !HOST_VM_OPERATIONS.contains(&operation.as_str()) {
+            return Err(argerr(format!(
+                "failOperation[{operation}] is none of {HOST_VM_OPERATIONS:?}"
+            )));
+        }
+    }
+    let vm_states = match &msg.vm_states {
+        Some(_) if !is_host => return Err(argerr("vmStates applies to simulated hosts only")),
+        Some(states) => vm_states(states)?,
+        None => Vec::new(),
+    };
     let change = StateChange {
         connected: msg.connected,
         operation_delay_ms: msg.operation_delay_ms,
         bandwidth: msg.bandwidth,
+        fail_operation: msg.fail_operation.clone(),
     };
     let was = simulator::state(&node.db, &msg.uuid).await?;
     let state = simulator::change(&node.db, &msg.uuid, &resource_type, &change).await?;
@@ -145,7 +184,40 @@ async fn update_state(
             new_status: "Connected".into(),
         });
     }
+    for (vm, on_host) in vm_states {
+        let running = (on_host != "Stopped").then_some(on_host.as_str());
+        simulator::set_host_vm(&node.db, &msg.uuid, &vm, running).await?;
+        // A reachable host reports the change, as an agent does; an unreachable one is heard
+        // from when it reconnects.
+        if recorded && state.connected {
+            node.bus.send(VmStateChangedOnHostMsg {
+                vm_instance_uuid: vm,
+                host_uuid: msg.uuid.clone(),
+                state_on_host: on_host,
+            });
+        }
+    }
     inventory(&node, msg.uuid, resource_type, state).await
+}
+
+/// `vmStates` read: VM uuid → a state a host can have it in.
+fn vm_states(states: &Value) -> ApiResult<Vec<(String, String)>> {
+    let Some(states) = states.as_object() else {
+        return Err(argerr(
+            "vmStates must map VM uuids to Running, Paused or Stopped",
+        ));
+    };
+    let mut out = Vec::new();
+    for (vm, on_host) in states {
+        let on_host = on_host.as_str().unwrap_or_default();
+        if !is_uuid(vm) || !VM_STATES_ON_HOST.contains(&on_host) {
+            return Err(argerr(format!(
+                "vmStates[{vm}] must be a VM uuid mapped to one of {VM_STATES_ON_HOST:?}"
+            )));
+        }
+        out.push((vm.clone(), on_host.to_string()));
+    }
+    Ok(out)
 }
 
 async fn get_state(

@@ -293,6 +293,11 @@ fn vm_row(vm: &CreateVm) -> ApiResult<ActiveModel> {
         .as_ref()
         .ok_or_else(|| operr("the VM has no host after allocation"))?;
     let at = now();
+    let state = match (vm.running, vm.msg.strategy.as_deref()) {
+        (true, _) => "Running",
+        (false, Some("JustCreate")) => "Created",
+        (false, _) => "Stopped",
+    };
     let default_l3 = vm
         .msg
         .default_l3_network_uuid
@@ -306,7 +311,8 @@ fn vm_row(vm: &CreateVm) -> ApiResult<ActiveModel> {
         cluster_uuid: Set(Some(host.cluster_uuid.clone())),
         image_uuid: Set(vm.image.uuid.clone()),
         host_uuid: Set(vm.running.then(|| host.uuid.clone())),
-        last_host_uuid: Set(Some(host.uuid.clone())),
+        // A Created VM has never run anywhere.
+        last_host_uuid: Set((state != "Created").then(|| host.uuid.clone())),
         instance_offering_uuid: Set(vm.msg.instance_offering_uuid.clone()),
         root_volume_uuid: Set(vm.root_volume.clone()),
         platform: Set(vm.image.platform.clone()),
@@ -319,7 +325,7 @@ fn vm_row(vm: &CreateVm) -> ApiResult<ActiveModel> {
         cpu_num: Set(vm.cpu_num),
         cpu_speed: Set(vm.cpu_speed),
         allocator_strategy: Set(vm.allocator_strategy.clone()),
-        state: Set(if vm.running { "Running" } else { "Stopped" }.into()),
+        state: Set(state.into()),
         create_date: Set(at),
         last_op_date: Set(at),
     })
@@ -395,7 +401,11 @@ fn chain(data_disks: usize) -> FlowChain<CreateVm> {
             |n, vm| Box::pin(create_nics(n, vm)),
             Some(|n, vm| Box::pin(delete_nics(n, vm))),
         ),
-        ("StartOnHost", |n, vm| Box::pin(start_on_host(n, vm)), None),
+        (
+            "StartOnHost",
+            |n, vm| Box::pin(start_on_host(n, vm)),
+            Some(|n, vm| Box::pin(stop_on_host(n, vm))),
+        ),
     ];
     let mut data = FlowChain::new("CreateDataVolumes");
     for i in 0..data_disks {
@@ -730,6 +740,13 @@ async fn start_on_host(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<()> {
     let Some(host) = &vm.host else {
         return Err(operr("no host was reserved to start the VM on"));
     };
-    zstack_kernel::simulator::operate(&node.db, HOST, &host.uuid).await?;
+    zstack_kernel::simulator::vm_operation(&node.db, HOST, &host.uuid, "StartVm", &vm.uuid).await
+}
+
+/// The host no longer runs the VM (the record did not commit).
+async fn stop_on_host(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<()> {
+    if let (true, Some(host)) = (vm.running, &vm.host) {
+        zstack_kernel::simulator::set_host_vm(&node.db, &host.uuid, &vm.uuid, None).await?;
+    }
     Ok(())
 }

@@ -1,12 +1,17 @@
 //! The VM-instance service: VMs on simulator hosts, their NICs (attached and detached after
-//! creation too), their life cycle, and their side of attaching data volumes.
+//! creation too), their life cycle and its state machine, migration and offering changes, VMs
+//! kept in step with their hosts, and their side of attaching data volumes.
 
 mod create;
 pub mod entity;
+mod host_sync;
 mod lifecycle;
 pub mod messages;
+mod migrate;
 pub mod nics;
+mod offering;
 mod placement;
+pub mod state;
 mod volumes;
 
 use zstack_kernel::{ErrorCode, NodeContext};
@@ -20,6 +25,7 @@ pub const SERVICE_ID: &str = "vmInstance";
 zstack_kernel::family!(SERVICE_ID, start, [entity::migration()]);
 
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
+    host_sync::watch_hosts(node);
     node.service(SERVICE_ID)
         .table::<VmInstance>()
         .table::<VmNic>()
@@ -27,6 +33,9 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(create::create)
         .api(lifecycle::start)
         .api(lifecycle::stop)
+        .api(lifecycle::reboot)
+        .api(lifecycle::pause)
+        .api(lifecycle::resume)
         .api(lifecycle::destroy)
         .api(lifecycle::recover)
         .api(lifecycle::expunge)
@@ -35,5 +44,11 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(nics::attach)
         .api(nics::detach)
         .handle(nics::detach_on_vm)
+        .api(migrate::migrate)
+        .api(migrate::candidates)
+        .api(offering::change_offering)
+        .api(offering::update)
+        .handle(host_sync::state_changed_on_host)
+        .gc_runner(host_sync::DESTROY_VM_GC, host_sync::destroy_on_host)
         .start()
 }

@@ -1,25 +1,28 @@
-//! Start, stop, destroy, recover and expunge, with the states ZStack allows each in. Each API
-//! queues behind the others on the same VM (its queue key is the VM's uuid), so a VM's state
-//! read at the start of a handler holds until the handler ends.
+//! Start, stop, reboot, pause, resume, destroy, recover and expunge. Each API queues behind the
+//! others on the same VM (its queue key is the VM's uuid), so a VM's state read at the start of
+//! a handler holds until the handler ends. Which state allows which API, and where each event
+//! leads, is the state table's (`state.rs`); while a host works on the VM it shows the
+//! intermediate state (Starting, Stopping, ...), and a failure puts it back as it was.
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-use zstack_header::host::{HOST, ReleaseHostCapacityMsg};
+use zstack_header::host::{HOST, HostCandidate, ReleaseHostCapacityMsg};
 use zstack_header::l3_network::{GetL3NetworkMsg, ReleaseIpsMsg};
 use zstack_header::volume::{ListVmVolumesMsg, ReleaseVmVolumesMsg};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::error::operr;
 use zstack_kernel::resource::{delete_rows, find, registry};
 use zstack_kernel::time::now;
-use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext};
+use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext, simulator};
 
 use crate::entity::{ActiveModel, Entity as VmInstance, Model, VM_INSTANCE, VM_NIC, nic};
 use crate::messages::{
-    APIDestroyVmInstanceMsg, APIExpungeVmInstanceMsg, APIRecoverVmInstanceMsg,
-    APIStartVmInstanceMsg, APIStopVmInstanceMsg,
+    APIDestroyVmInstanceMsg, APIExpungeVmInstanceMsg, APIPauseVmInstanceMsg,
+    APIRebootVmInstanceMsg, APIRecoverVmInstanceMsg, APIResumeVmInstanceMsg, APIStartVmInstanceMsg,
+    APIStopVmInstanceMsg,
 };
-use crate::placement;
+use crate::{host_sync, placement, state};
 
-const WHAT: &str = "VM instance";
+pub(crate) const WHAT: &str = "VM instance";
 
 /// An operation the VM's state does not allow, naming the state (ZStack's wording).
 pub(crate) fn not_allowed(vm: &Model, api: &str) -> ErrorCode {
@@ -29,15 +32,45 @@ pub(crate) fn not_allowed(vm: &Model, api: &str) -> ErrorCode {
     ))
 }
 
-async fn load(node: &NodeContext, uuid: &str, api: &str, allowed: &[&str]) -> ApiResult<Model> {
+/// VM `uuid`, if its state allows `api`.
+pub(crate) async fn load(node: &NodeContext, uuid: &str, api: &str) -> ApiResult<Model> {
     let vm = find::<VmInstance, _>(&node.db, WHAT, uuid).await?;
-    if !allowed.contains(&vm.state.as_str()) {
-        return Err(not_allowed(&vm, api));
-    }
+    state::check(&vm, api)?;
     Ok(vm)
 }
 
-async fn release_host(node: &NodeContext, vm: &Model, host: &str) -> ApiResult<()> {
+/// Moves `vm` to the state `event` leads it to, with the other changes `change` makes.
+pub(crate) async fn transit(
+    node: &NodeContext,
+    vm: &Model,
+    event: &str,
+    change: impl FnOnce(&mut ActiveModel),
+) -> ApiResult<Model> {
+    let to = state::next(vm, event)?;
+    let mut active: ActiveModel = vm.clone().into();
+    change(&mut active);
+    active.state = Set(to.into());
+    active.last_op_date = Set(now());
+    Ok(active.update(&node.db).await?)
+}
+
+/// Puts `before` back as it was before an operation that failed, and answers the operation's
+/// error.
+pub(crate) async fn failed(node: &NodeContext, before: &Model, e: ErrorCode) -> ErrorCode {
+    let mut active: ActiveModel = before.clone().into();
+    active.state = Set(before.state.clone());
+    active.host_uuid = Set(before.host_uuid.clone());
+    active.last_host_uuid = Set(before.last_host_uuid.clone());
+    active.cluster_uuid = Set(before.cluster_uuid.clone());
+    active.zone_uuid = Set(before.zone_uuid.clone());
+    active.last_op_date = Set(now());
+    if let Err(undo) = active.update(&node.db).await {
+        tracing::error!(vm = %before.uuid, error = %undo, "could not put a VM back after a failed operation");
+    }
+    e
+}
+
+pub(crate) async fn release_host(node: &NodeContext, vm: &Model, host: &str) -> ApiResult<()> {
     node.bus
         .call(ReleaseHostCapacityMsg {
             host_uuid: host.to_string(),
@@ -48,19 +81,14 @@ async fn release_host(node: &NodeContext, vm: &Model, host: &str) -> ApiResult<(
     Ok(())
 }
 
-/// Stops a running VM on its host and gives back the host's CPU and memory; the row keeps the
-/// host as its last.
-async fn stop_on_host(node: &NodeContext, vm: &Model, state: &str) -> ApiResult<Model> {
-    let mut active: ActiveModel = vm.clone().into();
-    if let Some(host) = &vm.host_uuid {
-        zstack_kernel::simulator::operate(&node.db, HOST, host).await?;
-        release_host(node, vm, host).await?;
-        active.last_host_uuid = Set(Some(host.clone()));
-    }
-    active.host_uuid = Set(None);
-    active.state = Set(state.into());
-    active.last_op_date = Set(now());
-    Ok(active.update(&node.db).await?)
+/// Operation `operation` on `vm` by its simulated host `host`.
+pub(crate) async fn on_host(
+    node: &NodeContext,
+    host: &str,
+    operation: &str,
+    vm: &Model,
+) -> ApiResult<()> {
+    simulator::vm_operation(&node.db, HOST, host, operation, &vm.uuid).await
 }
 
 /// A destroyed VM's data volumes are detached and kept (ZStack's VmDeleteVolumeFlow); an
@@ -75,12 +103,32 @@ async fn release_volumes(node: &NodeContext, vm: &Model, expunge_root: bool) -> 
     Ok(())
 }
 
-pub async fn start(
-    node: NodeContext,
-    msg: APIStartVmInstanceMsg,
-    _ctx: MsgContext,
-) -> ApiResult<InventoryReply<Model>> {
-    let vm = load(&node, &msg.uuid, "APIStartVmInstanceMsg", &["Stopped"]).await?;
+/// The VM runs on `host` now.
+pub(crate) fn place(vm: &mut ActiveModel, host: &HostCandidate) {
+    vm.host_uuid = Set(Some(host.uuid.clone()));
+    vm.cluster_uuid = Set(Some(host.cluster_uuid.clone()));
+    vm.zone_uuid = Set(host.zone_uuid.clone());
+}
+
+/// The host `vm` runs on; a state that has one always does.
+pub(crate) fn host_of(vm: &Model) -> ApiResult<String> {
+    vm.host_uuid.clone().ok_or_else(|| {
+        operr(format!(
+            "VM[uuid:{}] is {} but has no host",
+            vm.uuid, vm.state
+        ))
+    })
+}
+
+/// The hosts `vm` could run on now (Enabled, Connected, with its CPU and memory free, reaching
+/// its L3 networks and the primary storage of its root volume), `preferred` first.
+pub(crate) async fn hosts_for(
+    node: &NodeContext,
+    vm: &Model,
+    cluster_uuid: Option<&str>,
+    host_uuid: Option<&str>,
+    preferred: Option<&str>,
+) -> ApiResult<Vec<HostCandidate>> {
     let nics = nic::Entity::find()
         .filter(nic::Column::VmInstanceUuid.eq(vm.uuid.clone()))
         .all(&node.db)
@@ -106,32 +154,78 @@ pub async fn start(
         .find(|v| v.r#type == "Root")
         .and_then(|v| v.primary_storage_uuid.clone());
     let placement = placement::find(
-        &node,
+        node,
         &placement::Wanted {
             l3s: &l3s,
             zone_uuid: Some(&vm.zone_uuid),
-            cluster_uuid: msg.cluster_uuid.as_deref(),
-            host_uuid: msg.host_uuid.as_deref(),
+            cluster_uuid,
+            host_uuid,
             primary_storage_uuid: root_ps.as_deref(),
             disk_size: 0,
             cpu_num: vm.cpu_num,
             memory_size: vm.memory_size,
-            preferred_host: vm.last_host_uuid.as_deref(),
+            preferred_host: preferred,
         },
     )
     .await?;
-    let host = placement::reserve(&node, &placement.hosts, vm.cpu_num, vm.memory_size).await?;
-    if let Err(e) = zstack_kernel::simulator::operate(&node.db, HOST, &host.uuid).await {
+    Ok(placement.hosts)
+}
+
+pub async fn start(
+    node: NodeContext,
+    msg: APIStartVmInstanceMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<Model>> {
+    let vm = load(&node, &msg.uuid, state::START).await?;
+    // A host asked for overrides a cluster asked for (ZStack's interceptor).
+    let cluster = match msg.host_uuid {
+        Some(_) => None,
+        None => msg.cluster_uuid.as_deref(),
+    };
+    let hosts = hosts_for(
+        &node,
+        &vm,
+        cluster,
+        msg.host_uuid.as_deref(),
+        vm.last_host_uuid.as_deref(),
+    )
+    .await?;
+    let host = placement::reserve(&node, &hosts, vm.cpu_num, vm.memory_size).await?;
+    let starting = transit(&node, &vm, "starting", |_| {}).await?;
+    if let Err(e) = on_host(&node, &host.uuid, "StartVm", &vm).await {
         release_host(&node, &vm, &host.uuid).await?;
-        return Err(e);
+        return Err(failed(&node, &vm, e).await);
     }
-    let mut active: ActiveModel = vm.into();
-    active.host_uuid = Set(Some(host.uuid.clone()));
-    active.last_host_uuid = Set(Some(host.uuid));
-    active.cluster_uuid = Set(Some(host.cluster_uuid));
-    active.state = Set("Running".into());
-    active.last_op_date = Set(now());
-    Ok(active.update(&node.db).await?.into())
+    let running = transit(&node, &starting, "running", |a| {
+        place(a, &host);
+        a.last_host_uuid = Set(Some(host.uuid.clone()));
+    })
+    .await?;
+    Ok(running.into())
+}
+
+/// Ends `vm` on its host (if it has one), gives back the host's CPU and memory and moves it on
+/// with `event`; the row keeps the host as its last.
+async fn off_host(
+    node: &NodeContext,
+    vm: &Model,
+    during: Model,
+    operation: &str,
+    event: &str,
+) -> ApiResult<Model> {
+    if let Some(host) = &vm.host_uuid {
+        if let Err(e) = on_host(node, host, operation, vm).await {
+            return Err(failed(node, vm, e).await);
+        }
+        release_host(node, vm, host).await?;
+    }
+    transit(node, &during, event, |a| {
+        if let Some(host) = &vm.host_uuid {
+            a.last_host_uuid = Set(Some(host.clone()));
+        }
+        a.host_uuid = Set(None);
+    })
+    .await
 }
 
 pub async fn stop(
@@ -139,8 +233,59 @@ pub async fn stop(
     msg: APIStopVmInstanceMsg,
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<Model>> {
-    let vm = load(&node, &msg.uuid, "APIStopVmInstanceMsg", &["Running"]).await?;
-    Ok(stop_on_host(&node, &vm, "Stopped").await?.into())
+    let vm = load(&node, &msg.uuid, state::STOP).await?;
+    // Stopping a Stopped VM is done already.
+    if vm.state == "Stopped" {
+        return Ok(vm.into());
+    }
+    let stopping = transit(&node, &vm, "stopping", |_| {}).await?;
+    Ok(off_host(&node, &vm, stopping, "StopVm", "stopped")
+        .await?
+        .into())
+}
+
+/// An operation of `vm`'s host that leaves it there: into the intermediate state of `during`,
+/// the host's `operation`, then on with `done`.
+async fn on_its_host(
+    node: &NodeContext,
+    vm: Model,
+    during: &str,
+    operation: &str,
+    done: &str,
+) -> ApiResult<InventoryReply<Model>> {
+    let host = host_of(&vm)?;
+    let busy = transit(node, &vm, during, |_| {}).await?;
+    if let Err(e) = on_host(node, &host, operation, &vm).await {
+        return Err(failed(node, &vm, e).await);
+    }
+    Ok(transit(node, &busy, done, |_| {}).await?.into())
+}
+
+pub async fn reboot(
+    node: NodeContext,
+    msg: APIRebootVmInstanceMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<Model>> {
+    let vm = load(&node, &msg.uuid, state::REBOOT).await?;
+    on_its_host(&node, vm, "rebooting", "RebootVm", "running").await
+}
+
+pub async fn pause(
+    node: NodeContext,
+    msg: APIPauseVmInstanceMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<Model>> {
+    let vm = load(&node, &msg.uuid, state::PAUSE).await?;
+    on_its_host(&node, vm, "pausing", "PauseVm", "paused").await
+}
+
+pub async fn resume(
+    node: NodeContext,
+    msg: APIResumeVmInstanceMsg,
+    _ctx: MsgContext,
+) -> ApiResult<InventoryReply<Model>> {
+    let vm = load(&node, &msg.uuid, state::RESUME).await?;
+    on_its_host(&node, vm, "resuming", "ResumeVm", "running").await
 }
 
 pub async fn destroy(
@@ -148,16 +293,31 @@ pub async fn destroy(
     msg: APIDestroyVmInstanceMsg,
     _ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
-    let vm = find::<VmInstance, _>(&node.db, WHAT, &msg.uuid).await?;
-    match vm.state.as_str() {
-        // Destroying twice is done already.
-        "Destroyed" => {}
-        "Running" | "Stopped" | "Created" | "Unknown" => {
-            stop_on_host(&node, &vm, "Destroyed").await?;
-            release_volumes(&node, &vm, false).await?;
-        }
-        _ => return Err(not_allowed(&vm, "APIDestroyVmInstanceMsg")),
+    let vm = load(&node, &msg.uuid, state::DESTROY).await?;
+    // Destroying twice is done already.
+    if vm.state == "Destroyed" {
+        return Ok(EmptyReply {});
     }
+    let destroying = transit(&node, &vm, "destroying", |_| {}).await?;
+    match &vm.host_uuid {
+        // An unreachable host cannot destroy the VM now: it goes all the same, and a GC job
+        // destroys it on the host once the host is back.
+        Some(host) if !simulator::state(&node.db, host).await?.connected => {
+            if let Err(e) = host_sync::destroy_later(&node, &vm, host).await {
+                return Err(failed(&node, &vm, e).await);
+            }
+            release_host(&node, &vm, host).await?;
+            transit(&node, &destroying, "destroyed", |a| {
+                a.last_host_uuid = Set(Some(host.clone()));
+                a.host_uuid = Set(None);
+            })
+            .await?;
+        }
+        _ => {
+            off_host(&node, &vm, destroying, "DestroyVm", "destroyed").await?;
+        }
+    }
+    release_volumes(&node, &vm, false).await?;
     Ok(EmptyReply {})
 }
 
@@ -166,11 +326,8 @@ pub async fn recover(
     msg: APIRecoverVmInstanceMsg,
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<Model>> {
-    let vm = load(&node, &msg.uuid, "APIRecoverVmInstanceMsg", &["Destroyed"]).await?;
-    let mut active: ActiveModel = vm.into();
-    active.state = Set("Stopped".into());
-    active.last_op_date = Set(now());
-    Ok(active.update(&node.db).await?.into())
+    let vm = load(&node, &msg.uuid, state::RECOVER).await?;
+    Ok(transit(&node, &vm, "stopped", |_| {}).await?.into())
 }
 
 pub async fn expunge(
@@ -178,7 +335,7 @@ pub async fn expunge(
     msg: APIExpungeVmInstanceMsg,
     _ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
-    let vm = load(&node, &msg.uuid, "APIExpungeVmInstanceMsg", &["Destroyed"]).await?;
+    let vm = load(&node, &msg.uuid, state::EXPUNGE).await?;
     let nic_uuids: Vec<String> = nic::Entity::find()
         .filter(nic::Column::VmInstanceUuid.eq(vm.uuid.clone()))
         .all(&node.db)

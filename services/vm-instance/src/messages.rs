@@ -1,5 +1,6 @@
 //! The VM APIs.
 
+use serde::{Deserialize, Serialize};
 use zstack_header::cluster::CLUSTER;
 use zstack_header::disk_offering::DISK_OFFERING;
 use zstack_header::host::HOST;
@@ -8,7 +9,7 @@ use zstack_header::instance_offering::INSTANCE_OFFERING;
 use zstack_header::l3_network::L3_NETWORK;
 use zstack_header::primary_storage::PRIMARY_STORAGE;
 use zstack_header::zone::ZONE;
-use zstack_kernel::api::{EmptyReply, InventoryReply, Route, checks};
+use zstack_kernel::api::{ApiReply, EmptyReply, InventoryReply, Route, Schema, checks};
 use zstack_kernel::api_message;
 
 use crate::entity::{Model as VmInstanceInventory, VM_INSTANCE, VM_NIC};
@@ -115,6 +116,49 @@ api_message! {
 }
 
 api_message! {
+    /// Reboots a Running VM on its host.
+    pub struct APIRebootVmInstanceMsg {
+        uuid: String => checks().resource(VM_INSTANCE),
+    }
+    route = Route::action("/vm-instances/{uuid}/actions");
+    reply = InventoryReply<VmInstanceInventory>;
+    resource = uuid;
+}
+
+api_message! {
+    /// Pauses a Running VM: it stays on its host, holding its CPU and memory.
+    pub struct APIPauseVmInstanceMsg {
+        uuid: String => checks().resource(VM_INSTANCE),
+    }
+    route = Route::action("/vm-instances/{uuid}/actions");
+    reply = InventoryReply<VmInstanceInventory>;
+    resource = uuid;
+}
+
+api_message! {
+    /// Resumes a Paused VM.
+    pub struct APIResumeVmInstanceMsg {
+        uuid: String => checks().resource(VM_INSTANCE),
+    }
+    route = Route::action("/vm-instances/{uuid}/actions");
+    reply = InventoryReply<VmInstanceInventory>;
+    resource = uuid;
+}
+
+api_message! {
+    /// Moves a Running or Paused VM to another host with room (`hostUuid`, or one chosen that
+    /// reaches the VM's networks and root volume storage).
+    pub struct APIMigrateVmMsg {
+        vm_instance_uuid: String => checks().resource(VM_INSTANCE),
+        host_uuid: Option<String> => checks().resource(HOST),
+        migrate_from_destination: Option<bool>,
+    }
+    route = Route::action("/vm-instances/{vmInstanceUuid}/actions");
+    reply = InventoryReply<VmInstanceInventory>;
+    resource = vm_instance_uuid;
+}
+
+api_message! {
     /// Takes a NIC off its VM; its address goes back to its range, and when it was on the
     /// VM's default network another NIC's network becomes the default.
     pub struct APIDetachL3NetworkFromVmMsg {
@@ -123,4 +167,71 @@ api_message! {
     route = Route::delete("/vm-instances/nics/{vmNicUuid}");
     reply = InventoryReply<VmWithNics>;
     resource = vm_nic_uuid;
+}
+
+api_message! {
+    /// The hosts a VM could migrate to now.
+    pub struct APIGetVmMigrationCandidateHostsMsg {
+        vm_instance_uuid: String => checks().resource(VM_INSTANCE),
+    }
+    route = Route::get("/vm-instances/{vmInstanceUuid}/migration-target-hosts");
+    reply = HostInventoriesReply;
+}
+
+api_message! {
+    /// Gives a VM the CPU and memory of another instance offering: at once when Stopped, on its
+    /// host (only growing, only with room there) when Running.
+    pub struct APIChangeInstanceOfferingMsg {
+        vm_instance_uuid: String => checks().resource(VM_INSTANCE),
+        instance_offering_uuid: String => checks().resource(INSTANCE_OFFERING),
+    }
+    route = Route::action("/vm-instances/{vmInstanceUuid}/actions");
+    reply = InventoryReply<VmInstanceInventory>;
+    resource = vm_instance_uuid;
+}
+
+/// What UpdateVmInstance's `platform` may be.
+pub const PLATFORMS: &[&str] = &[
+    "Linux",
+    "Windows",
+    "Other",
+    "Paravirtualization",
+    "WindowsVirtio",
+];
+
+api_message! {
+    /// Changes a VM's name, description, default L3 network, platform, recorded state (Stopped or
+    /// Running), or its CPU and memory (as ChangeInstanceOffering does).
+    pub struct APIUpdateVmInstanceMsg {
+        uuid: String => checks().resource(VM_INSTANCE),
+        name: Option<String> => checks().max_len(255),
+        description: Option<String> => checks().max_len(2048),
+        state: Option<String> => checks().valid_values(&["Stopped", "Running"]),
+        default_l3_network_uuid: Option<String> => checks().uuid(),
+        platform: Option<String> => checks().valid_values(PLATFORMS),
+        cpu_num: Option<i64> => checks().range(1, 1024),
+        memory_size: Option<i64> => checks().range(1, i64::MAX),
+    }
+    route = Route::action("/vm-instances/{uuid}/actions");
+    reply = InventoryReply<VmInstanceInventory>;
+    resource = uuid;
+}
+
+/// `{"inventories": [HostInventory]}`: hosts as their query answers them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HostInventoriesReply {
+    pub inventories: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl ApiReply for HostInventoriesReply {
+    fn schema(&self) -> Schema {
+        (0..self.inventories.len())
+            .map(|i| {
+                (
+                    format!("inventories[{i}]"),
+                    "org.zstack.header.host.HostInventory",
+                )
+            })
+            .collect()
+    }
 }
