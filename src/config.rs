@@ -107,6 +107,11 @@ pub struct Settings {
     /// Whether finished APIs are notified (resource status changes always are).
     #[arg(long, env = "ZSTACK_API_NOTIFICATIONS", default_value_t = true, action = clap::ArgAction::Set)]
     pub api_notifications: bool,
+    /// How an L3 network picks a NIC's address when none is asked for (ZStack's global config
+    /// `l3.ipAllocateStrategy`): at random, or the lowest free one.
+    #[arg(long, env = "ZSTACK_IP_ALLOCATOR_STRATEGY", default_value = "RandomIpAllocatorStrategy",
+          value_parser = ["RandomIpAllocatorStrategy", "FirstAvailableIpAllocatorStrategy"])]
+    pub ip_allocator_strategy: String,
     /// Seconds a notification is kept.
     #[arg(long, env = "ZSTACK_NOTIFICATION_RETENTION", default_value_t = 30 * 24 * 3600,
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -233,6 +238,10 @@ impl Settings {
         config.settings.insert(
             "notification.apis".to_string(),
             self.api_notifications.to_string(),
+        );
+        config.settings.insert(
+            "l3.ipAllocateStrategy".to_string(),
+            self.ip_allocator_strategy.clone(),
         );
         config.settings.insert(
             "notification.retention".to_string(),

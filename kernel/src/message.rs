@@ -33,6 +33,11 @@ pub fn new_uuid() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
+/// A random number from the system's generator (random picks: addresses, placements).
+pub fn random_u64() -> u64 {
+    uuid::Uuid::new_v4().as_u64_pair().0
+}
+
 /// Whether `s` is 32 lower-case hex digits forming a v4 (random) uuid.
 pub fn is_v4_uuid(s: &str) -> bool {
     s.len() == 32

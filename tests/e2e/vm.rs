@@ -9,6 +9,16 @@ use crate::common::{Rsp, TestNode};
 
 pub(crate) const GB: i64 = 1 << 30;
 
+/// A node whose L3 networks hand out their lowest free address (ZStack's
+/// FirstAvailableIpAllocatorStrategy), so that tests can name the addresses they expect; the
+/// default, random strategy has its own test.
+pub(crate) async fn first_available_node() -> TestNode {
+    TestNode::start_with(|s| {
+        s.ip_allocator_strategy = "FirstAvailableIpAllocatorStrategy".into();
+    })
+    .await
+}
+
 pub(crate) fn uuid_of(inv: &Value) -> String {
     inv["uuid"].as_str().expect("a uuid").to_string()
 }
@@ -164,6 +174,15 @@ pub(crate) async fn create_vm(t: &TestNode, sid: &str, dc: &Dc, name: &str, extr
         .await
 }
 
+/// How many addresses of the data center's L3 network are used (GetIpAddressCapacity).
+pub(crate) async fn used_ips(t: &TestNode, sid: &str, dc: &Dc) -> i64 {
+    let rsp = t
+        .get(&format!("/ip-capacity?l3NetworkUuids={}", dc.l3), sid)
+        .await;
+    assert_eq!(rsp.status, 200, "{:?}", rsp.body);
+    rsp.body["usedIpAddressNumber"].as_i64().expect("a count")
+}
+
 pub(crate) async fn one(t: &TestNode, sid: &str, path: &str) -> Value {
     let rsp = t.get(path, sid).await;
     assert_eq!(rsp.status, 200, "GET {path}: {:?}", rsp.body);
@@ -199,7 +218,7 @@ pub(crate) async fn vm_action(t: &TestNode, sid: &str, vm: &str, action: &str) -
 
 #[actix_web::test]
 async fn a_vm_is_created_running_and_queried_both_ways() {
-    let t = TestNode::start().await;
+    let t = first_available_node().await;
     let sid = t.login().await;
     let dc = datacenter(&t, &sid, 8, 8 * GB).await;
     let before = capacity(&t, &sid, &dc).await;
@@ -275,7 +294,7 @@ async fn a_vm_is_created_running_and_queried_both_ways() {
 
 #[actix_web::test]
 async fn a_static_ip_is_honoured_and_a_taken_one_refused() {
-    let t = TestNode::start().await;
+    let t = first_available_node().await;
     let sid = t.login().await;
     let dc = datacenter(&t, &sid, 8, 8 * GB).await;
     let tag = format!("staticIp::{}::192.168.0.15", dc.l3);
@@ -302,7 +321,7 @@ async fn a_static_ip_is_honoured_and_a_taken_one_refused() {
 
 #[actix_web::test]
 async fn each_failing_step_of_create_vm_leaves_nothing_behind() {
-    let t = TestNode::start().await;
+    let t = first_available_node().await;
     let sid = t.login().await;
     let dc = datacenter(&t, &sid, 8, 8 * GB).await;
     let disk = uuid_of(
@@ -341,6 +360,7 @@ async fn each_failing_step_of_create_vm_leaves_nothing_behind() {
         for path in ["/vm-instances", "/volumes", "/vm-instances/nics"] {
             assert_eq!(count(&t, &sid, path).await, 0, "{step}: {path}");
         }
+        assert_eq!(used_ips(&t, &sid, &dc).await, 0, "{step}");
     }
     // Nothing was kept: the first address is still free.
     let rsp = create_vm(&t, &sid, &dc, "vm", with_disks).await;
@@ -371,7 +391,7 @@ async fn each_failing_step_of_create_vm_leaves_nothing_behind() {
 
 #[actix_web::test]
 async fn a_host_without_room_is_not_over_committed() {
-    let t = TestNode::start().await;
+    let t = first_available_node().await;
     let sid = t.login().await;
     // Room for two VMs of 2 CPUs and 1 GiB.
     let dc = datacenter(&t, &sid, 4, 8 * GB).await;
@@ -390,7 +410,7 @@ async fn a_host_without_room_is_not_over_committed() {
 
 #[actix_web::test]
 async fn stop_start_destroy_recover_and_expunge_give_back_what_they_should() {
-    let t = TestNode::start().await;
+    let t = first_available_node().await;
     let sid = t.login().await;
     let dc = datacenter(&t, &sid, 8, 8 * GB).await;
     let before = capacity(&t, &sid, &dc).await;
@@ -489,7 +509,7 @@ async fn stop_start_destroy_recover_and_expunge_give_back_what_they_should() {
 
 #[actix_web::test]
 async fn a_vm_created_stopped_holds_no_host_capacity() {
-    let t = TestNode::start().await;
+    let t = first_available_node().await;
     let sid = t.login().await;
     let dc = datacenter(&t, &sid, 8, 8 * GB).await;
     let before = capacity(&t, &sid, &dc).await;
@@ -533,7 +553,7 @@ async fn create_many(t: &TestNode, sid: &str, dc: &Dc, n: usize) -> Vec<Rsp> {
 
 #[actix_web::test]
 async fn racing_creates_never_over_commit_the_last_host_capacity() {
-    let t = TestNode::start().await;
+    let t = first_available_node().await;
     let sid = t.login().await;
     // Room for five VMs of 2 CPUs and 1 GiB; thirty race for it.
     let dc = datacenter(&t, &sid, 10, 64 * GB).await;
@@ -554,7 +574,7 @@ async fn racing_creates_never_over_commit_the_last_host_capacity() {
 
 #[actix_web::test]
 async fn racing_creates_share_out_the_last_addresses_once() {
-    let t = TestNode::start().await;
+    let t = first_available_node().await;
     let sid = t.login().await;
     // Room on the host for all; ten addresses for fifteen VMs.
     let dc = datacenter(&t, &sid, 100, 100 * GB).await;
@@ -587,7 +607,7 @@ async fn racing_creates_share_out_the_last_addresses_once() {
 
 #[actix_web::test]
 async fn operations_on_one_vm_run_one_at_a_time_in_arrival_order() {
-    let t = TestNode::start().await;
+    let t = first_available_node().await;
     let sid = t.login().await;
     let dc = datacenter(&t, &sid, 8, 8 * GB).await;
     let rsp = create_vm(&t, &sid, &dc, "vm1", json!({})).await;
@@ -640,5 +660,61 @@ async fn operations_on_one_vm_run_one_at_a_time_in_arrival_order() {
         );
     }
     assert_eq!(states, ["Stopped", "Running", "Stopped", "Running"]);
+    t.stop().await;
+}
+
+#[actix_web::test]
+async fn the_default_random_allocator_hands_out_every_address_once_under_a_race() {
+    let t = TestNode::start().await;
+    let sid = t.login().await;
+    let dc = datacenter(&t, &sid, 64, 64 * GB).await;
+    let results = create_many(&t, &sid, &dc, 12).await;
+    let ok: Vec<&Rsp> = results.iter().filter(|r| r.status == 200).collect();
+    // Ten addresses: ten VMs, the other two refused at AllocateIps with nothing kept.
+    assert_eq!(ok.len(), 10, "{results:?}");
+    for failed in results.iter().filter(|r| r.status != 200) {
+        assert!(
+            failed.details().contains("AllocateIps"),
+            "{:?}",
+            failed.body
+        );
+    }
+    let mut ips: Vec<String> = Vec::new();
+    for r in &ok {
+        let q = one(
+            &t,
+            &sid,
+            &format!("/vm-instances/{}", uuid_of(&r.body["inventory"])),
+        )
+        .await;
+        ips.push(
+            q["vmNics"][0]["ip"]
+                .as_str()
+                .expect("an address")
+                .to_string(),
+        );
+    }
+    ips.sort();
+    ips.dedup();
+    assert_eq!(ips.len(), 10, "{ips:?}");
+    assert_eq!(used_ips(&t, &sid, &dc).await, 10);
+    let capacity = t
+        .get(
+            &format!(
+                "/ip-capacity?zoneUuids={}&l3NetworkUuids={}",
+                dc.zone, dc.l3
+            ),
+            &sid,
+        )
+        .await;
+    assert_eq!(capacity.body["totalCapacity"], 10, "{:?}", capacity.body);
+    assert_eq!(capacity.body["availableCapacity"], 0);
+    assert_eq!(capacity.body["ipv4UsedIpAddressNumber"], 10);
+    assert_eq!(capacity.body["resourceType"], "L3NetworkVO");
+    assert_eq!(
+        capacity.body["capacityData"][1]["resourceUuid"],
+        dc.l3.as_str()
+    );
+    assert_eq!(capacity.body["capacityData"][1]["usedIpAddressNumber"], 10);
     t.stop().await;
 }

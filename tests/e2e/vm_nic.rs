@@ -94,7 +94,7 @@ async fn nic_on(t: &TestNode, sid: &str, vm: &str, l3: &str) -> Value {
 
 #[actix_web::test]
 async fn an_attached_l3_network_gives_a_nic_with_a_free_address_and_its_own_mac() {
-    let t = TestNode::start().await;
+    let t = crate::vm::first_available_node().await;
     let sid = t.login().await;
     let dc = datacenter(&t, &sid, 8, 8 * GB).await;
     let l3b = another_l3(&t, &sid, &dc, "l3b", true, (10, 11)).await;
@@ -201,7 +201,7 @@ async fn an_attached_l3_network_gives_a_nic_with_a_free_address_and_its_own_mac(
 
 #[actix_web::test]
 async fn detaching_the_default_nic_moves_the_default_network() {
-    let t = TestNode::start().await;
+    let t = crate::vm::first_available_node().await;
     let sid = t.login().await;
     let dc = datacenter(&t, &sid, 8, 8 * GB).await;
     let l3b = another_l3(&t, &sid, &dc, "l3b", true, (10, 19)).await;
@@ -242,7 +242,7 @@ async fn detaching_the_default_nic_moves_the_default_network() {
 
 #[actix_web::test]
 async fn attach_is_refused_where_the_vm_cannot_use_the_network_or_its_state_forbids() {
-    let t = TestNode::start().await;
+    let t = crate::vm::first_available_node().await;
     let sid = t.login().await;
     let dc = datacenter(&t, &sid, 8, 8 * GB).await;
     let far = another_l3(&t, &sid, &dc, "far", false, (10, 19)).await;
@@ -323,7 +323,7 @@ async fn attach_is_refused_where_the_vm_cannot_use_the_network_or_its_state_forb
 
 #[actix_web::test]
 async fn nic_operations_queue_behind_the_vms_other_operations() {
-    let t = TestNode::start().await;
+    let t = crate::vm::first_available_node().await;
     let sid = t.login().await;
     let dc = datacenter(&t, &sid, 8, 8 * GB).await;
     let l3b = another_l3(&t, &sid, &dc, "l3b", true, (10, 19)).await;

@@ -12,7 +12,7 @@ use zstack_header::l3_network::{
 };
 use zstack_kernel::api::EmptyReply;
 use zstack_kernel::error::{argerr, operr};
-use zstack_kernel::message::new_uuid;
+use zstack_kernel::message::{new_uuid, random_u64};
 use zstack_kernel::resource::find;
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext};
@@ -20,8 +20,13 @@ use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 use crate::entity::{Entity as L3Network, ip_range, used_ip};
 use crate::ip;
 
-/// Racing allocations may pick the same free address; the loser tries the next one this many
-/// times before giving up.
+/// The node setting naming the strategy (`RandomIpAllocatorStrategy`, the default, or
+/// `FirstAvailableIpAllocatorStrategy`).
+pub const STRATEGY_SETTING: &str = "l3.ipAllocateStrategy";
+/// Random picks tried before looking at which addresses are free.
+const RANDOM_PICKS: usize = 8;
+/// Racing allocations on a crowded network may pick the same free address; the loser picks
+/// again this many times before giving up.
 const ATTEMPTS: usize = 16;
 
 pub async fn get(
@@ -64,6 +69,29 @@ pub async fn allocate(
             ))),
         };
     }
+    let spans: Vec<(&ip_range::Model, u32, u64)> = ranges
+        .iter()
+        .filter_map(|r| {
+            let (start, end) = bounds(r)?;
+            (end >= start).then(|| (r, start, u64::from(end - start) + 1))
+        })
+        .collect();
+    let total: u64 = spans.iter().map(|s| s.2).sum();
+    // ZStack's default strategy picks at random: racing allocations on a network with room
+    // then almost never pick the same address, and no pick needs the list of used ones.
+    let first_available =
+        node.config.setting(STRATEGY_SETTING) == Some("FirstAvailableIpAllocatorStrategy");
+    let random_picks = if first_available { 0 } else { RANDOM_PICKS };
+    for _ in 0..random_picks {
+        let Some((range, address)) = nth_address(&spans, random_u64() % total.max(1), |_| true)
+        else {
+            break;
+        };
+        if let Some(taken) = take(&node, &msg, range, address).await? {
+            return Ok(taken);
+        }
+    }
+    // A crowded network: a random one of the addresses free now.
     for _ in 0..ATTEMPTS {
         let used: HashSet<String> = used_ip::Entity::find()
             .filter(used_ip::Column::L3NetworkUuid.eq(l3.clone()))
@@ -72,14 +100,24 @@ pub async fn allocate(
             .into_iter()
             .map(|u| u.ip)
             .collect();
-        let free = ranges.iter().find_map(|r| {
-            let (start, end) = bounds(r)?;
-            (start..=end)
-                .map(Ipv4Addr::from)
-                .find(|a| !used.contains(&a.to_string()))
-                .map(|a| (r, a))
-        });
-        let Some((range, address)) = free else {
+        let is_free = |a: Ipv4Addr| !used.contains(&a.to_string());
+        let free = spans
+            .iter()
+            .map(|&(_, start, len)| {
+                (0..len)
+                    .filter(|i| is_free(Ipv4Addr::from(start + *i as u32)))
+                    .count() as u64
+            })
+            .sum::<u64>();
+        let pick = if first_available {
+            0
+        } else {
+            random_u64() % free.max(1)
+        };
+        let Some((range, address)) = (free > 0)
+            .then(|| nth_address(&spans, pick, is_free))
+            .flatten()
+        else {
             return Err(operr(format!(
                 "L3 network[uuid:{l3}] has no free IP address left in its ranges"
             )));
@@ -91,6 +129,27 @@ pub async fn allocate(
     Err(operr(format!(
         "could not allocate an IP address on L3 network[uuid:{l3}]: every pick was taken by a racing allocation"
     )))
+}
+
+/// The `n`th address (from 0) of the ranges that `keep` accepts.
+fn nth_address<'a>(
+    spans: &[(&'a ip_range::Model, u32, u64)],
+    mut n: u64,
+    keep: impl Fn(Ipv4Addr) -> bool,
+) -> Option<(&'a ip_range::Model, Ipv4Addr)> {
+    for &(range, start, len) in spans {
+        for i in 0..len {
+            let address = Ipv4Addr::from(start + i as u32);
+            if !keep(address) {
+                continue;
+            }
+            if n == 0 {
+                return Some((range, address));
+            }
+            n -= 1;
+        }
+    }
+    None
 }
 
 fn bounds(range: &ip_range::Model) -> Option<(u32, u32)> {

@@ -1,6 +1,7 @@
 //! The L3-network service: networks on an L2 network, with IP ranges, DNS and network services.
 
 mod alloc;
+mod capacity;
 pub mod entity;
 mod handlers;
 mod ip;
@@ -36,6 +37,7 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(handlers::remove_dns)
         .api(handlers::attach_services)
         .api(handlers::detach_services)
+        .api(capacity::get_ip_capacity)
         .handle(alloc::get)
         .handle(alloc::allocate)
         .handle(alloc::release)

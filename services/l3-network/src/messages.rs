@@ -1,8 +1,10 @@
 //! The L3 network APIs.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use zstack_header::l2_network::L2_NETWORK;
-use zstack_kernel::api::{InventoryReply, Route, checks};
+use zstack_header::zone::ZONE;
+use zstack_kernel::api::{ApiReply, InventoryReply, Route, checks};
 use zstack_kernel::api_message;
 
 use crate::entity::{IP_RANGE, L3_NETWORK, L3NetworkInventory, ip_range};
@@ -143,3 +145,54 @@ api_message! {
     reply = InventoryReply<L3NetworkInventory>;
     resource = l3_network_uuid;
 }
+
+api_message! {
+    /// How many addresses the ranges of the given zones, L3 networks and IP ranges hold, and how
+    /// many of them are used (their union), or of every range with `all=true`.
+    pub struct APIGetIpAddressCapacityMsg {
+        zone_uuids: Option<Vec<String>> => checks().resource(ZONE).references(ZONE),
+        l3_network_uuids: Option<Vec<String>> => checks().resource(L3_NETWORK).references(L3_NETWORK),
+        ip_range_uuids: Option<Vec<String>> => checks().resource(IP_RANGE).references(IP_RANGE),
+        all: Option<bool>,
+    }
+    route = Route::get("/ip-capacity");
+    reply = IpCapacityReply;
+}
+
+/// Addresses in all and used, for IPv4 and IPv6 apart and together (ZStack's
+/// `GetIpAddressCapacityReply`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IpCapacity {
+    pub total_capacity: i64,
+    pub available_capacity: i64,
+    pub used_ip_address_number: i64,
+    pub ipv4_total_capacity: i64,
+    pub ipv4_available_capacity: i64,
+    pub ipv4_used_ip_address_number: i64,
+    pub ipv6_total_capacity: i64,
+    pub ipv6_available_capacity: i64,
+    pub ipv6_used_ip_address_number: i64,
+}
+
+/// The whole, and one entry per resource asked for (`resourceUuid` beside its figures).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IpCapacityReply {
+    #[serde(flatten)]
+    pub whole: IpCapacity,
+    /// The kind of the resources in `capacityData` (`ZoneVO`, `L3NetworkVO`, `IpRangeVO`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    pub capacity_data: Vec<IpCapacityData>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IpCapacityData {
+    pub resource_uuid: String,
+    #[serde(flatten)]
+    pub capacity: IpCapacity,
+}
+
+impl ApiReply for IpCapacityReply {}
