@@ -51,6 +51,19 @@ pub struct LongJobWork {
     pub params: Map<String, Value>,
 }
 
+impl LongJobWork {
+    /// The parameters as the API message `M` they were submitted for.
+    pub fn api<M: crate::api::ApiMessage>(&self) -> Result<M, crate::ErrorCode> {
+        serde_json::from_value(Value::Object(self.params.clone())).map_err(|e| {
+            crate::error::argerr(format!(
+                "long job[uuid:{}] does not hold the parameters of {}: {e}",
+                self.long_job_uuid,
+                M::NAME
+            ))
+        })
+    }
+}
+
 /// The message of family `T` about one long job. A resume answers the API's reply body when
 /// the work is done, or `None` when none of it had been done (the API then runs again); a
 /// clean answers `None`.

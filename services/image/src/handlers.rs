@@ -333,12 +333,7 @@ pub async fn long_job(
     work: LongJobWork,
     _ctx: MsgContext,
 ) -> ApiResult<Option<Value>> {
-    let msg: APIAddImageMsg = serde_json::from_value(Value::Object(work.params)).map_err(|e| {
-        argerr(format!(
-            "long job[uuid:{}] does not hold the parameters of APIAddImageMsg: {e}",
-            work.long_job_uuid
-        ))
-    })?;
+    let msg: APIAddImageMsg = work.api()?;
     let image = match &msg.resource_uuid {
         Some(uuid) => Image::find_by_id(uuid.clone()).one(&node.db).await?,
         None => None,

@@ -197,13 +197,7 @@ pub async fn long_job(
     work: LongJobWork,
     _ctx: MsgContext,
 ) -> ApiResult<Option<Value>> {
-    let msg: APIPrimaryStorageMigrateVolumeMsg = serde_json::from_value(Value::Object(work.params))
-        .map_err(|e| {
-            argerr(format!(
-                "long job[uuid:{}] does not hold the parameters of APIPrimaryStorageMigrateVolumeMsg: {e}",
-                work.long_job_uuid
-            ))
-        })?;
+    let msg: APIPrimaryStorageMigrateVolumeMsg = work.api()?;
     let dst = msg.dst_primary_storage_uuid;
     let Some(volume) = Volume::find_by_id(msg.volume_uuid).one(&node.db).await? else {
         // Nothing to go on with or clean up: a resume runs the API again, which answers.
