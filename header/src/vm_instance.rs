@@ -66,3 +66,26 @@ impl Message for VmStateChangedOnHostMsg {
         Some(self.vm_instance_uuid.clone())
     }
 }
+
+/// Host `host_uuid` is entering maintenance (ZStack's maintenance hook): each VM it runs
+/// migrates to another host with room, or is stopped when none takes it. VMs in Unknown are
+/// left as they are, as ZStack leaves them. Fails naming the VMs that could be neither moved
+/// nor stopped; those stay where they were.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VacateHostMsg {
+    pub host_uuid: String,
+}
+
+/// What vacating a host did: the VMs migrated away and those stopped.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HostVacated {
+    pub migrated: Vec<String>,
+    pub stopped: Vec<String>,
+}
+
+impl Message for VacateHostMsg {
+    const NAME: &'static str = "VacateHostMsg";
+    type Reply = HostVacated;
+}

@@ -146,3 +146,34 @@ impl Message for ReleaseVmVolumesMsg {
     const NAME: &'static str = "ReleaseVmVolumesMsg";
     type Reply = EmptyReply;
 }
+
+/// The volumes on primary storage `primary_storage_uuids` and those on the local storage of
+/// hosts `host_uuids`: what a VM keeps there, when those go.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListVolumesOnMsg {
+    #[serde(default)]
+    pub primary_storage_uuids: Vec<String>,
+    #[serde(default)]
+    pub host_uuids: Vec<String>,
+}
+
+impl Message for ListVolumesOnMsg {
+    const NAME: &'static str = "ListVolumesOnMsg";
+    type Reply = Vec<VolumeSummary>;
+}
+
+/// VM `vm_instance_uuid` moved from host `from_host_uuid` to `to_host_uuid`: its volumes on the
+/// local storage of the one go with it to the other (ZStack migrates local storage with the VM).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MoveVmVolumesToHostMsg {
+    pub vm_instance_uuid: String,
+    pub from_host_uuid: String,
+    pub to_host_uuid: String,
+}
+
+impl Message for MoveVmVolumesToHostMsg {
+    const NAME: &'static str = "MoveVmVolumesToHostMsg";
+    type Reply = EmptyReply;
+}

@@ -4,7 +4,9 @@
 //! children before it deletes, so resources go in dependency order.
 //!
 //! `Permissive` first asks every family whether it may go (a check pass down the whole tree) and
-//! refuses the delete when one says no; `Enforcing` deletes whatever a child says.
+//! refuses the delete when one says no; `Enforcing` deletes whatever a child says. Every request
+//! carries what the delete API named (ZStack's root issuer), so that a family can tell a host
+//! deleted alone from the hosts of a zone being deleted.
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -51,9 +53,22 @@ pub struct CascadeRequest {
     /// its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acting_account: Option<String>,
+    /// The VO name of what the delete API named (ZStack's root issuer): a zone's going reaches
+    /// its hosts with `ZoneVO` here, a host's own delete with `HostVO`.
+    #[serde(default)]
+    pub root_type: String,
 }
 
 impl CascadeRequest {
+    /// The same pass, one level down: resources `uuids` of VO type `vo` are the parents now.
+    pub fn below(&self, vo: &str, uuids: Vec<String>) -> CascadeRequest {
+        CascadeRequest {
+            parent_type: vo.to_string(),
+            parent_uuids: uuids,
+            ..self.clone()
+        }
+    }
+
     /// Whether a family should refuse for its own reasons (a busy host): only in the
     /// Permissive check pass. An Enforcing delete checks ownership alone.
     pub fn asks_refusals(&self) -> bool {
@@ -132,29 +147,15 @@ impl CascadeRegistry {
         })
     }
 
-    /// One pass over the children; a check pass is itself recursive through each family.
-    pub async fn pass(
-        &self,
-        bus: &Bus,
-        parent_type: &str,
-        parent_uuids: &[String],
-        mode: DeleteMode,
-        check_only: bool,
-        acting_account: Option<&str>,
-    ) -> ApiResult<()> {
-        if parent_uuids.is_empty() {
+    /// One pass over the children of `request`'s parents, each asked `request`; a check pass
+    /// is itself recursive through each family.
+    pub async fn pass(&self, bus: &Bus, request: &CascadeRequest) -> ApiResult<()> {
+        if request.parent_uuids.is_empty() {
             return Ok(());
         }
-        for (family, forward) in self.children_of(parent_type) {
-            let request = CascadeRequest {
-                parent_type: parent_type.to_string(),
-                parent_uuids: parent_uuids.to_vec(),
-                mode,
-                check_only,
-                acting_account: acting_account.map(String::from),
-            };
-            if let Err(e) = forward(bus.clone(), request).await {
-                if mode == DeleteMode::Enforcing && !check_only {
+        for (family, forward) in self.children_of(&request.parent_type) {
+            if let Err(e) = forward(bus.clone(), request.clone()).await {
+                if request.mode == DeleteMode::Enforcing && !request.check_only {
                     tracing::warn!(family, error = %e, "a child refused; Enforcing goes on");
                     continue;
                 }
@@ -162,7 +163,7 @@ impl CascadeRegistry {
                 if e.code == "ID.1002" {
                     return Err(e);
                 }
-                return Err(refused(parent_type, e));
+                return Err(refused(&request.parent_type, e));
             }
         }
         Ok(())

@@ -71,6 +71,9 @@ pub enum ApiError {
     /// A long job asked for something its kind cannot do (resume, cancel).
     #[error("{0}")]
     LongJobNotSupported(String),
+    /// A host could not enter maintenance: what ran on it could not be moved off.
+    #[error("{0}")]
+    MaintenanceFailed(String),
     /// A database failure that is not the input's fault: its text stays in the node's log.
     #[error("an internal error happened; see the node's log")]
     Database(sea_orm::DbErr),
@@ -153,6 +156,9 @@ impl ApiError {
                 "LONG_JOB.1003",
                 "The long job does not support the operation",
             ),
+            ApiError::MaintenanceFailed(_) => {
+                ("HOST.1001", "Unable to put host to maintenance mode")
+            }
         }
     }
 }

@@ -162,12 +162,18 @@ impl NodeContext {
             .as_ref()
             .filter(|s| !s.is_admin)
             .map(|s| s.account_uuid.clone());
-        if mode == crate::cascade::DeleteMode::Permissive || acting.is_some() {
-            self.cascades
-                .pass(&self.bus, vo, &uuids, mode, true, acting.as_deref())
-                .await?;
+        let request = CascadeRequest {
+            parent_type: vo.to_string(),
+            parent_uuids: uuids,
+            mode,
+            check_only: true,
+            acting_account: acting,
+            root_type: vo.to_string(),
+        };
+        if mode == crate::cascade::DeleteMode::Permissive || request.acting_account.is_some() {
+            self.cascades.pass(&self.bus, &request).await?;
         }
-        self.remove_resources(vo, uuids, mode, remove).await
+        self.remove_resources(request, remove).await
     }
 
     /// A delete API on resource `uuid` of `of`: its `deleteMode` (Permissive when absent), then
@@ -218,44 +224,42 @@ impl NodeContext {
                 };
                 self.bus.call(check).await?;
             }
-            return self
-                .cascades
-                .pass(
-                    &self.bus,
-                    vo,
-                    &uuids,
-                    req.mode,
-                    true,
-                    req.acting_account.as_deref(),
-                )
-                .await;
+            return self.cascades.pass(&self.bus, &req.below(vo, uuids)).await;
         }
-        self.remove_resources(vo, uuids, req.mode, remove).await
+        self.remove_resources(req.below(vo, uuids), remove).await
     }
 
+    /// The delete pass of `request`'s parents: their dependents go, then `remove` deletes
+    /// their rows.
     async fn remove_resources<F, Fut>(
         &self,
-        vo: &str,
-        uuids: Vec<String>,
-        mode: crate::cascade::DeleteMode,
+        request: CascadeRequest,
         remove: F,
     ) -> Result<(), ErrorCode>
     where
         F: FnOnce(Vec<String>) -> Fut,
         Fut: Future<Output = Result<(), ErrorCode>>,
     {
-        if uuids.is_empty() {
+        if request.parent_uuids.is_empty() {
             return Ok(());
         }
-        self.cascades
-            .pass(&self.bus, vo, &uuids, mode, false, None)
-            .await?;
+        let request = CascadeRequest {
+            check_only: false,
+            acting_account: None,
+            ..request
+        };
+        self.cascades.pass(&self.bus, &request).await?;
+        let CascadeRequest {
+            parent_type: vo,
+            parent_uuids: uuids,
+            ..
+        } = request;
         remove(uuids.clone()).await?;
-        if let Some(of) = self.resources.get(vo) {
+        if let Some(of) = self.resources.get(&vo) {
             crate::resource::registry::release(&self.db, of, &uuids).await?;
         }
         self.bus.publish(crate::events::ResourceDeleted {
-            resource_type: vo.to_string(),
+            resource_type: vo,
             resource_uuids: uuids,
         });
         Ok(())

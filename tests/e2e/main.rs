@@ -44,6 +44,7 @@ mod simulator;
 mod storage;
 mod tags;
 mod vm;
+mod vm_cascade;
 mod vm_nic;
 mod vm_ops;
 mod volume;

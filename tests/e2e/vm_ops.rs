@@ -20,7 +20,7 @@ async fn fast_pings() -> TestNode {
 }
 
 /// Another simulator host of `cpu` CPUs and `mem` bytes in the datacenter's cluster.
-async fn add_host(
+pub(crate) async fn add_host(
     t: &TestNode,
     sid: &str,
     dc: &Dc,
@@ -41,7 +41,7 @@ async fn add_host(
 }
 
 /// (available CPU, available memory) of `host`.
-async fn room(t: &TestNode, sid: &str, host: &str) -> (i64, i64) {
+pub(crate) async fn room(t: &TestNode, sid: &str, host: &str) -> (i64, i64) {
     let h = one(t, sid, &format!("/hosts/{host}")).await;
     (
         h["availableCpuCapacity"].as_i64().expect("cpu"),
@@ -49,7 +49,7 @@ async fn room(t: &TestNode, sid: &str, host: &str) -> (i64, i64) {
     )
 }
 
-async fn vm_of(t: &TestNode, sid: &str, vm: &str) -> Value {
+pub(crate) async fn vm_of(t: &TestNode, sid: &str, vm: &str) -> Value {
     one(t, sid, &format!("/vm-instances/{vm}")).await
 }
 
@@ -93,7 +93,7 @@ async fn two_hosts_and_a_vm(t: &TestNode, sid: &str, cpu: i64) -> (Dc, String, S
 }
 
 /// The VMs simulated host `host` runs, as (uuid, state).
-async fn host_vms(t: &TestNode, sid: &str, host: &str) -> Vec<(String, String)> {
+pub(crate) async fn host_vms(t: &TestNode, sid: &str, host: &str) -> Vec<(String, String)> {
     let rsp = t.get(&format!("/simulators/{host}"), sid).await;
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
     rsp.body["inventory"]["vms"]

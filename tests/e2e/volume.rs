@@ -26,7 +26,14 @@ async fn disk_offering(t: &TestNode, sid: &str, name: &str, size: i64) -> String
 
 /// NFS primary storage of `size` bytes in the datacenter's zone; attached to its cluster when
 /// `attached`.
-async fn nfs(t: &TestNode, sid: &str, dc: &Dc, name: &str, size: i64, attached: bool) -> String {
+pub(crate) async fn nfs(
+    t: &TestNode,
+    sid: &str,
+    dc: &Dc,
+    name: &str,
+    size: i64,
+    attached: bool,
+) -> String {
     let ps = uuid_of(
         &t.create(
             sid,
@@ -61,7 +68,7 @@ async fn create_volume(t: &TestNode, sid: &str, params: Value, tags: &[String]) 
 }
 
 /// A data volume that must be created; its inventory.
-async fn new_volume(t: &TestNode, sid: &str, params: Value, tags: &[String]) -> Value {
+pub(crate) async fn new_volume(t: &TestNode, sid: &str, params: Value, tags: &[String]) -> Value {
     let rsp = create_volume(t, sid, params, tags).await;
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
     rsp.body["inventory"].clone()
@@ -71,13 +78,13 @@ async fn volume(t: &TestNode, sid: &str, uuid: &str) -> Value {
     one(t, sid, &format!("/volumes/{uuid}")).await
 }
 
-async fn available(t: &TestNode, sid: &str, ps: &str) -> i64 {
+pub(crate) async fn available(t: &TestNode, sid: &str, ps: &str) -> i64 {
     one(t, sid, &format!("/primary-storage/{ps}")).await["availableCapacity"]
         .as_i64()
         .expect("a capacity")
 }
 
-async fn attach(t: &TestNode, sid: &str, volume: &str, vm: &str) -> Rsp {
+pub(crate) async fn attach(t: &TestNode, sid: &str, volume: &str, vm: &str) -> Rsp {
     post(
         t,
         sid,

@@ -2,6 +2,7 @@
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr};
 use zstack_header::cluster::GetClusterMsg;
+use zstack_header::vm_instance::VacateHostMsg;
 use zstack_kernel::api::InventoryReply;
 use zstack_kernel::error::{argerr, operr};
 use zstack_kernel::events::ResourceStatusChanged;
@@ -9,7 +10,7 @@ use zstack_kernel::message::new_uuid;
 use zstack_kernel::resource::{create_resource_or, find, set_state};
 use zstack_kernel::tags::AttachTagsMsg;
 use zstack_kernel::time::now;
-use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext};
+use zstack_kernel::{ApiError, ApiResult, ErrorCode, MsgContext, NodeContext};
 
 use crate::entity::{ActiveModel, Column, Entity as Host, HOST, Model as HostInventory};
 use crate::messages::{
@@ -132,12 +133,38 @@ pub async fn change_state(
     let state = match msg.state_event.as_str() {
         "enable" => "Enabled",
         "disable" => "Disabled",
-        // Entering maintenance: ZStack migrates VMs away first; the host stays here meanwhile.
+        // A host entering maintenance, busy: it stays here until told to go on.
         "preMaintain" => "PreMaintenance",
-        // The simulator has nothing to migrate, so it reaches Maintenance at once.
-        _ => "Maintenance",
+        _ => return maintain(&node, &msg.uuid).await,
     };
     Ok(set_state::<Host>(&node.db, "host", &msg.uuid, state)
+        .await?
+        .into())
+}
+
+/// Puts a host into maintenance (ZStack's maintenance hook): PreMaintenance while the VM family
+/// migrates its VMs to other hosts, or stops those no host takes; then Maintenance. When a VM
+/// can be neither moved nor stopped the host goes back to the state it had, and the failure
+/// (HOST.1001) names the VM. Leaving maintenance later brings no VM back.
+async fn maintain(node: &NodeContext, uuid: &str) -> ApiResult<InventoryReply<HostInventory>> {
+    let host = find::<Host, _>(&node.db, "host", uuid).await?;
+    set_state::<Host>(&node.db, "host", uuid, "PreMaintenance").await?;
+    let vacate = VacateHostMsg {
+        host_uuid: uuid.to_string(),
+    };
+    if let Err(e) = node.bus.call(vacate).await {
+        set_state::<Host>(&node.db, "host", uuid, &host.state).await?;
+        let refused: ErrorCode = ApiError::MaintenanceFailed(format!(
+            "host[uuid:{}, name:{}, ip:{}] cannot enter maintenance: {}",
+            host.uuid,
+            host.name,
+            host.management_ip,
+            e.details.as_deref().unwrap_or("")
+        ))
+        .into();
+        return Err(refused.with_cause(e));
+    }
+    Ok(set_state::<Host>(&node.db, "host", uuid, "Maintenance")
         .await?
         .into())
 }

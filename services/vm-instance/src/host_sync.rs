@@ -20,7 +20,7 @@ use zstack_kernel::resource::registry;
 use zstack_kernel::{ApiResult, MsgContext, NodeContext, gc, simulator};
 
 use crate::entity::{Column, Entity as VmInstance, Model, VM_INSTANCE};
-use crate::lifecycle::{release_host, transit};
+use crate::lifecycle::{release_host, transit, vm_if_there};
 use crate::{SERVICE_ID, state};
 
 /// Listens for hosts changing status; the node that owns a host (for this service) sends the
@@ -85,10 +85,7 @@ pub async fn state_changed_on_host(
     msg: VmStateChangedOnHostMsg,
     _ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
-    let Some(vm) = VmInstance::find_by_id(msg.vm_instance_uuid.clone())
-        .one(&node.db)
-        .await?
-    else {
+    let Some(vm) = vm_if_there(&node, &msg.vm_instance_uuid).await? else {
         return Ok(EmptyReply {});
     };
     let host = msg.host_uuid.as_str();

@@ -1,11 +1,14 @@
 //! The VM-instance service: VMs on simulator hosts, their NICs (attached and detached after
 //! creation too), their life cycle and its state machine, migration and offering changes, VMs
-//! kept in step with their hosts, and their side of attaching data volumes.
+//! kept in step with their hosts, their side of attaching data volumes, of hosts entering
+//! maintenance, and of deleting what they stand on.
 
+mod cascade;
 mod create;
 pub mod entity;
 mod host_sync;
 mod lifecycle;
+mod maintenance;
 pub mod messages;
 mod migrate;
 pub mod nics;
@@ -50,5 +53,9 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(offering::update)
         .handle(host_sync::state_changed_on_host)
         .gc_runner(host_sync::DESTROY_VM_GC, host_sync::destroy_on_host)
+        .handle(maintenance::vacate)
+        .handle(maintenance::leave_host)
+        .handle(cascade::parent_gone_on_vm)
+        .cascade::<cascade::VmCascade, _, _>(cascade::parents_gone)
         .start()
 }

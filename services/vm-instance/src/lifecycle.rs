@@ -9,8 +9,9 @@ use zstack_header::host::{HOST, HostCandidate, ReleaseHostCapacityMsg};
 use zstack_header::l3_network::{GetL3NetworkMsg, ReleaseIpsMsg};
 use zstack_header::volume::{ListVmVolumesMsg, ReleaseVmVolumesMsg};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
+use zstack_kernel::cascade::DeleteMode::Enforcing;
 use zstack_kernel::error::operr;
-use zstack_kernel::resource::{delete_rows, find, registry};
+use zstack_kernel::resource::{delete_rows, find};
 use zstack_kernel::time::now;
 use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext, simulator};
 
@@ -30,6 +31,13 @@ pub(crate) fn not_allowed(vm: &Model, api: &str) -> ErrorCode {
         "current vm instance state[{}] doesn't allow to proceed message[{api}]: VM[uuid:{}, name:{}]",
         vm.state, vm.uuid, vm.name
     ))
+}
+
+/// VM `uuid`, if it is still there (a message in its queue reads it again).
+pub(crate) async fn vm_if_there(node: &NodeContext, uuid: &str) -> ApiResult<Option<Model>> {
+    Ok(VmInstance::find_by_id(uuid.to_string())
+        .one(&node.db)
+        .await?)
 }
 
 /// VM `uuid`, if its state allows `api`.
@@ -234,14 +242,16 @@ pub async fn stop(
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<Model>> {
     let vm = load(&node, &msg.uuid, state::STOP).await?;
-    // Stopping a Stopped VM is done already.
+    Ok(stop_vm(&node, vm).await?.into())
+}
+
+/// Stops `vm`, whose state allows it, on its host; a Stopped VM is stopped already.
+pub(crate) async fn stop_vm(node: &NodeContext, vm: Model) -> ApiResult<Model> {
     if vm.state == "Stopped" {
-        return Ok(vm.into());
+        return Ok(vm);
     }
-    let stopping = transit(&node, &vm, "stopping", |_| {}).await?;
-    Ok(off_host(&node, &vm, stopping, "StopVm", "stopped")
-        .await?
-        .into())
+    let stopping = transit(node, &vm, "stopping", |_| {}).await?;
+    off_host(node, &vm, stopping, "StopVm", "stopped").await
 }
 
 /// An operation of `vm`'s host that leaves it there: into the intermediate state of `during`,
@@ -333,9 +343,17 @@ pub async fn recover(
 pub async fn expunge(
     node: NodeContext,
     msg: APIExpungeVmInstanceMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<EmptyReply> {
     let vm = load(&node, &msg.uuid, state::EXPUNGE).await?;
+    erase(&node, &ctx, &vm).await?;
+    Ok(EmptyReply {})
+}
+
+/// Removes `vm` for good: its NICs' addresses go back, its root volume goes and its data
+/// volumes are detached and kept, and its rows go with what follows every resource (owner
+/// records, tags), as the NICs' do.
+pub(crate) async fn erase(node: &NodeContext, ctx: &MsgContext, vm: &Model) -> ApiResult<()> {
     let nic_uuids: Vec<String> = nic::Entity::find()
         .filter(nic::Column::VmInstanceUuid.eq(vm.uuid.clone()))
         .all(&node.db)
@@ -348,14 +366,19 @@ pub async fn expunge(
             owner_uuids: nic_uuids.clone(),
         })
         .await?;
-    release_volumes(&node, &vm, true).await?;
-    nic::Entity::delete_many()
-        .filter(nic::Column::VmInstanceUuid.eq(vm.uuid.clone()))
-        .exec(&node.db)
-        .await?;
-    registry::release(&node.db, VM_NIC, &nic_uuids).await?;
-    let uuids = vec![vm.uuid];
-    delete_rows(&node.db, VM_INSTANCE, &uuids).await?;
-    registry::release(&node.db, VM_INSTANCE, &uuids).await?;
-    Ok(EmptyReply {})
+    release_volumes(node, vm, true).await?;
+    let db = node.db.clone();
+    node.delete_resources(ctx, VM_NIC.vo_name, nic_uuids, Enforcing, |uuids| {
+        let db = db.clone();
+        async move { delete_rows(&db, VM_NIC, &uuids).await }
+    })
+    .await?;
+    node.delete_resources(
+        ctx,
+        VM_INSTANCE.vo_name,
+        vec![vm.uuid.clone()],
+        Enforcing,
+        |uuids| async move { delete_rows(&db, VM_INSTANCE, &uuids).await },
+    )
+    .await
 }

@@ -1,9 +1,11 @@
 //! MigrateVm and the hosts a VM could migrate to. The target's CPU and memory are taken before
 //! the VM moves and the source's given back after, so a failed migration leaves the VM where
-//! it was, in its state, with the capacity of both hosts as it was.
+//! it was, in its state, with the capacity of both hosts as it was. A VM's volumes on the
+//! source's local storage move with it (ZStack migrates local storage along).
 
 use sea_orm::ActiveValue::Set;
 use zstack_header::host::{HOST, HostCandidate};
+use zstack_header::volume::MoveVmVolumesToHostMsg;
 use zstack_kernel::api::InventoryReply;
 use zstack_kernel::error::{argerr, operr};
 use zstack_kernel::resource::find;
@@ -38,39 +40,58 @@ pub async fn migrate(
     _ctx: MsgContext,
 ) -> ApiResult<InventoryReply<Model>> {
     let vm = load(&node, &msg.vm_instance_uuid, state::MIGRATE).await?;
+    Ok(migrate_vm(&node, vm, msg.host_uuid.as_deref())
+        .await?
+        .into())
+}
+
+/// Migrates `vm`, whose state allows it, to host `wanted`, or to any other host that takes it.
+/// Its volumes on the source's local storage go with it.
+pub(crate) async fn migrate_vm(
+    node: &NodeContext,
+    vm: Model,
+    wanted: Option<&str>,
+) -> ApiResult<Model> {
     let source = host_of(&vm)?;
-    if msg.host_uuid.as_deref() == Some(source.as_str()) {
+    if wanted == Some(source.as_str()) {
         return Err(argerr(format!(
             "the vm[uuid:{}] is already on host[uuid:{source}]",
             vm.uuid
         )));
     }
-    let hosts = targets(&node, &vm, &source, msg.host_uuid.as_deref()).await?;
-    let target = placement::reserve(&node, &hosts, vm.cpu_num, vm.memory_size).await?;
-    let migrating = match transit(&node, &vm, "migrating", |_| {}).await {
+    let hosts = targets(node, &vm, &source, wanted).await?;
+    let target = placement::reserve(node, &hosts, vm.cpu_num, vm.memory_size).await?;
+    let migrating = match transit(node, &vm, "migrating", |_| {}).await {
         Ok(migrating) => migrating,
         Err(e) => {
-            release_host(&node, &vm, &target.uuid).await?;
+            release_host(node, &vm, &target.uuid).await?;
             return Err(e);
         }
     };
     if let Err(e) = simulator::migrate_vm(&node.db, HOST, &source, &target.uuid, &vm.uuid).await {
-        release_host(&node, &vm, &target.uuid).await?;
-        return Err(failed(&node, &vm, e).await);
+        release_host(node, &vm, &target.uuid).await?;
+        return Err(failed(node, &vm, e).await);
     }
-    release_host(&node, &vm, &source).await?;
+    release_host(node, &vm, &source).await?;
     // A paused VM stays paused on its new host.
     let event = if vm.state == "Paused" {
         "paused"
     } else {
         "migrated"
     };
-    let moved = transit(&node, &migrating, event, |a| {
+    let moved = transit(node, &migrating, event, |a| {
         place(a, &target);
         a.last_host_uuid = Set(Some(source.clone()));
     })
     .await?;
-    Ok(moved.into())
+    node.bus
+        .call(MoveVmVolumesToHostMsg {
+            vm_instance_uuid: moved.uuid.clone(),
+            from_host_uuid: source,
+            to_host_uuid: target.uuid,
+        })
+        .await?;
+    Ok(moved)
 }
 
 /// The hosts as their query answers them; none when no host fits.

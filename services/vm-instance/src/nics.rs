@@ -109,7 +109,7 @@ impl Inventory for VmWithNics {
     const VO_NAME: Option<&'static str> = Some(VM_INSTANCE.vo_name);
 }
 
-async fn nics_of(node: &NodeContext, vm_uuid: &str) -> ApiResult<Vec<nic::Model>> {
+pub(crate) async fn nics_of(node: &NodeContext, vm_uuid: &str) -> ApiResult<Vec<nic::Model>> {
     Ok(nic::Entity::find()
         .filter(nic::Column::VmInstanceUuid.eq(vm_uuid))
         .order_by_asc(nic::Column::DeviceId)
@@ -135,7 +135,7 @@ async fn load(node: &NodeContext, uuid: &str, what: &str) -> ApiResult<Model> {
 }
 
 /// The hypervisor's part: a running VM's host plugs or unplugs the NIC (it must be reachable).
-async fn on_host(node: &NodeContext, vm: &Model) -> ApiResult<()> {
+pub(crate) async fn on_host(node: &NodeContext, vm: &Model) -> ApiResult<()> {
     if vm.state == "Running"
         && let Some(host) = &vm.host_uuid
     {
@@ -297,9 +297,22 @@ pub async fn detach_on_vm(
         .filter(|n| n.vm_instance_uuid == vm.uuid)
         .ok_or_else(|| nic_not_found(&msg.vm_nic_uuid))?;
     on_host(&node, &vm).await?;
+    let vm = remove(&node, &ctx, vm, &nic).await?;
+    with_nics(&node, vm).await
+}
+
+/// Removes NIC `nic` of `vm` (the hypervisor has let it go, or is going): its row goes, its
+/// address goes back, and when it was on the default network the first NIC left's network
+/// becomes the default (ZStack's). Answers the VM as it is then.
+pub(crate) async fn remove(
+    node: &NodeContext,
+    ctx: &MsgContext,
+    vm: Model,
+    nic: &nic::Model,
+) -> ApiResult<Model> {
     let db = node.db.clone();
     node.delete_resources(
-        &ctx,
+        ctx,
         VM_NIC.vo_name,
         vec![nic.uuid.clone()],
         DeleteMode::Enforcing,
@@ -307,15 +320,14 @@ pub async fn detach_on_vm(
     )
     .await?;
     // The address goes back once no NIC holds it.
-    give_back_ips(&node, vec![nic.uuid.clone()]).await;
+    give_back_ips(node, vec![nic.uuid.clone()]).await;
     let mut active: ActiveModel = vm.clone().into();
     if vm.default_l3_network_uuid.as_deref() == Some(nic.l3_network_uuid.as_str()) {
-        // The default network moves to the first NIC left, or there is none (ZStack's).
-        let left = nics_of(&node, &vm.uuid).await?;
+        let left = nics_of(node, &vm.uuid).await?;
         active.default_l3_network_uuid = Set(left.first().map(|n| n.l3_network_uuid.clone()));
     }
     active.last_op_date = Set(now());
     let vm = active.update(&node.db).await?;
     tracing::info!(vm = %vm.uuid, nic = %nic.uuid, l3 = %nic.l3_network_uuid, "L3 network detached");
-    with_nics(&node, vm).await
+    Ok(vm)
 }

@@ -1,7 +1,9 @@
 //! The volume service: VMs' root volumes, data volumes (created, attached to VMs and detached,
-//! deleted, recovered, expunged, grown), and their migration between primary storage.
+//! deleted, recovered, expunged, grown), their migration between primary storage, and what
+//! becomes of them when their storage goes.
 
 mod attach;
+mod cascade;
 mod data;
 pub mod entity;
 mod handlers;
@@ -45,5 +47,8 @@ pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .handle(handlers::release_vm_volumes)
         .handle(attach::bind)
         .handle(attach::unbind)
+        .handle(cascade::list_on)
+        .handle(cascade::move_to_host)
+        .cascade::<cascade::VolumeCascade, _, _>(cascade::parents_gone)
         .start()
 }
