@@ -555,9 +555,9 @@ async fn create_many(t: &TestNode, sid: &str, dc: &Dc, n: usize) -> Vec<Rsp> {
 async fn racing_creates_never_over_commit_the_last_host_capacity() {
     let t = first_available_node().await;
     let sid = t.login().await;
-    // Room for five VMs of 2 CPUs and 1 GiB; thirty race for it.
+    // Room for five VMs of 2 CPUs and 1 GiB; a thousand race for it.
     let dc = datacenter(&t, &sid, 10, 64 * GB).await;
-    let done = create_many(&t, &sid, &dc, 30).await;
+    let done = create_many(&t, &sid, &dc, 1000).await;
     let ok = done.iter().filter(|r| r.status == 200).count();
     for r in done.iter().filter(|r| r.status != 200) {
         assert_eq!(r.status, 503, "{:?}", r.body);
