@@ -35,7 +35,9 @@ impl Message for GetHostUsageMsg {
 
 /// The hosts that can take a VM: Enabled and Connected, in one of `cluster_uuids` (only
 /// `host_uuid` when given), with `cpu_num` CPUs and `memory_size` bytes free; most free memory
-/// first. Taking the capacity is [`ReserveHostCapacityMsg`]'s: a candidate may be gone by then.
+/// first; with `limit`, at most that many picked at random among them (ZStack's default
+/// allocator picks at random: racing VMs then rarely try the same hosts). Taking the capacity
+/// is [`ReserveHostCapacityMsg`]'s: a candidate may be gone by then.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListHostCandidatesMsg {
@@ -43,6 +45,8 @@ pub struct ListHostCandidatesMsg {
     pub host_uuid: Option<String>,
     pub cpu_num: i64,
     pub memory_size: i64,
+    #[serde(default)]
+    pub limit: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! contract (`zstack_header::host`).
 
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect};
 use zstack_header::host::{
     HostCandidate, ListHostCandidatesMsg, ReleaseHostCapacityMsg, ReserveHostCapacityMsg,
 };
@@ -18,6 +18,8 @@ pub async fn candidates(
     _ctx: MsgContext,
 ) -> ApiResult<Vec<HostCandidate>> {
     let mut query = Host::find()
+        .select_only()
+        .columns([Column::Uuid, Column::ClusterUuid, Column::ZoneUuid])
         .filter(Column::ClusterUuid.is_in(msg.cluster_uuids))
         .filter(Column::State.eq("Enabled"))
         .filter(Column::Status.eq("Connected"))
@@ -26,17 +28,22 @@ pub async fn candidates(
     if let Some(host) = msg.host_uuid {
         query = query.filter(Column::Uuid.eq(host));
     }
-    let hosts = query
-        .order_by_desc(Column::AvailableMemoryCapacity)
-        .order_by_asc(Column::Uuid)
-        .all(&node.db)
-        .await?;
+    query = match msg.limit {
+        // RANDOM() is SQLite's and PostgreSQL's alike.
+        Some(limit) => query
+            .order_by(Expr::cust("RANDOM()"), Order::Asc)
+            .limit(limit),
+        None => query
+            .order_by_desc(Column::AvailableMemoryCapacity)
+            .order_by_asc(Column::Uuid),
+    };
+    let hosts: Vec<(String, String, String)> = query.into_tuple().all(&node.db).await?;
     Ok(hosts
         .into_iter()
-        .map(|h| HostCandidate {
-            uuid: h.uuid,
-            cluster_uuid: h.cluster_uuid,
-            zone_uuid: h.zone_uuid,
+        .map(|(uuid, cluster_uuid, zone_uuid)| HostCandidate {
+            uuid,
+            cluster_uuid,
+            zone_uuid,
         })
         .collect())
 }

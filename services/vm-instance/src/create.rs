@@ -445,13 +445,27 @@ async fn allocate_host(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<()> {
     Ok(())
 }
 
+/// Rounds of fresh candidates a create tries when racing VMs took the room of every candidate
+/// it had.
+const PLACEMENT_ROUNDS: usize = 8;
+
 async fn reserve_capacity(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<()> {
-    let hosts = vm
-        .placement
-        .as_ref()
-        .map(|p| p.hosts.clone())
-        .unwrap_or_default();
-    vm.host = Some(placement::reserve(node, &hosts, vm.cpu_num, vm.memory_size).await?);
+    for round in 1.. {
+        let hosts = vm
+            .placement
+            .as_ref()
+            .map(|p| p.hosts.clone())
+            .unwrap_or_default();
+        match placement::reserve(node, &hosts, vm.cpu_num, vm.memory_size).await {
+            Ok(host) => {
+                vm.host = Some(host);
+                return Ok(());
+            }
+            // No host fits any more: the placement says so.
+            Err(e) if round >= PLACEMENT_ROUNDS => return Err(e),
+            Err(_) => allocate_host(node, vm).await?,
+        }
+    }
     Ok(())
 }
 

@@ -11,6 +11,9 @@ use zstack_header::primary_storage::{ListPrimaryStorageCandidatesMsg, PrimarySto
 use zstack_kernel::error::operr;
 use zstack_kernel::{ApiResult, NodeContext};
 
+/// How many hosts one placement tries.
+const CANDIDATES: u64 = 16;
+
 pub struct Wanted<'a> {
     pub l3s: &'a [L3NetworkSummary],
     pub zone_uuid: Option<&'a str>,
@@ -83,23 +86,29 @@ pub async fn find(node: &NodeContext, wanted: &Wanted<'_>) -> ApiResult<Placemen
             wanted.disk_size
         )));
     }
+    let list = |host_uuid: Option<&str>, limit: Option<u64>| ListHostCandidatesMsg {
+        cluster_uuids: clusters.clone(),
+        host_uuid: host_uuid.map(str::to_string),
+        cpu_num: wanted.cpu_num,
+        memory_size: wanted.memory_size,
+        limit,
+    };
+    // A few hosts picked at random, not every host that fits: racing VMs rarely try the same
+    // ones, and a VM waiting for its next step holds a short list.
     let mut hosts = node
         .bus
-        .call(ListHostCandidatesMsg {
-            cluster_uuids: clusters,
-            host_uuid: wanted.host_uuid.map(str::to_string),
-            cpu_num: wanted.cpu_num,
-            memory_size: wanted.memory_size,
-        })
+        .call(list(wanted.host_uuid, Some(CANDIDATES)))
         .await?;
+    if wanted.host_uuid.is_none()
+        && let Some(preferred) = wanted.preferred_host
+    {
+        hosts.retain(|h| h.uuid != preferred);
+        let mut first = node.bus.call(list(Some(preferred), None)).await?;
+        first.append(&mut hosts);
+        hosts = first;
+    }
     if let Some(zone) = wanted.zone_uuid {
         hosts.retain(|h| h.zone_uuid == zone);
-    }
-    if let Some(preferred) = wanted.preferred_host
-        && let Some(at) = hosts.iter().position(|h| h.uuid == preferred)
-    {
-        let host = hosts.remove(at);
-        hosts.insert(0, host);
     }
     if hosts.is_empty() {
         return Err(operr(format!(

@@ -131,6 +131,7 @@ pub async fn place(
                 host_uuid: Some(host.to_string()),
                 cpu_num: 0,
                 memory_size: 0,
+                limit: None,
             })
             .await?;
         if hosts.is_empty() {
