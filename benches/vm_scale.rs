@@ -1,6 +1,7 @@
 //! VMs at scale, over REST against the release node in its own process (SQLite, or a fresh
 //! PostgreSQL database beside `BENCH_DATABASE_URL`):
-//! - a data center of `BENCH_VM_HOSTS` (1,000) simulator hosts with zero delay, 100 per cluster;
+//! - a data center of `BENCH_VM_HOSTS` (1,000) simulator hosts with zero delay, 100 per cluster,
+//!   each with room for 32 VMs of 1 CPU and 1 GiB;
 //! - `BENCH_VMS` (10,000) CreateVmInstance jobs submitted at once over `BENCH_VM_CLIENTS` (64)
 //!   connections, each with `X-Web-Hook` to a receiver in this bench, which notes when each job
 //!   ends: jobs/s from the first submit to the last end, p50 and p99 submit-to-done, how many
@@ -185,7 +186,7 @@ async fn data_center(api: &Api, hosts: u64) -> Dc {
                         "/zstack/v1/hosts/simulators",
                         json!({"name": format!("h{i}"),
                                "managementIp": format!("172.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255),
-                               "clusterUuid": cluster, "cpuCapacity": 16,
+                               "clusterUuid": cluster, "cpuCapacity": 32,
                                "memoryCapacity": 32 * GB}),
                     )
                     .await;
