@@ -333,6 +333,24 @@ impl TestNode {
             .await
     }
 
+    /// `updateSimulatorState` of a simulated host or storage (admin only), answered as is.
+    pub async fn simulate(&self, session: &str, uuid: &str, state: Value) -> Rsp {
+        self.action(
+            session,
+            &format!("/simulators/{uuid}/actions"),
+            "updateSimulatorState",
+            state,
+        )
+        .await
+    }
+
+    /// [`Self::simulate`], which must succeed.
+    pub async fn simulate_ok(&self, session: &str, uuid: &str, state: Value) -> Rsp {
+        let rsp = self.simulate(session, uuid, state).await;
+        assert_eq!(rsp.status, 200, "updateSimulatorState: {:?}", rsp.body);
+        rsp
+    }
+
     /// `GET path` (a query); the `name`s of the inventories, sorted.
     pub async fn query_names(&self, session: &str, path: &str) -> Vec<String> {
         let rsp = self.get(path, session).await;

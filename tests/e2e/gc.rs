@@ -20,19 +20,6 @@ pub(crate) fn uuid_of(inv: &Value) -> String {
     inv["uuid"].as_str().expect("a uuid").to_string()
 }
 
-pub(crate) async fn simulate(t: &TestNode, sid: &str, uuid: &str, state: Value) -> Rsp {
-    let rsp = t
-        .action(
-            sid,
-            &format!("/simulators/{uuid}/actions"),
-            "updateSimulatorState",
-            state,
-        )
-        .await;
-    assert_eq!(rsp.status, 200, "{:?}", rsp.body);
-    rsp
-}
-
 pub(crate) async fn backup_storage(t: &TestNode, sid: &str, name: &str) -> String {
     uuid_of(
         &t.create(
@@ -192,7 +179,8 @@ async fn expunging_an_image_on_an_unreachable_storage_leaves_a_job_that_frees_it
     assert_eq!(files(&t, &sid, &down).await, [path_on(&down)]);
     assert_eq!(available(&t, &sid, &down).await, 8 * GB);
 
-    simulate(&t, &sid, &down, json!({"connected": false})).await;
+    t.simulate_ok(&sid, &down, json!({"connected": false}))
+        .await;
     wait_status(&t, &sid, &format!("/backup-storage/{down}"), "Disconnected").await;
     expunge(&t, &sid, &image).await;
 
@@ -251,7 +239,7 @@ async fn expunging_an_image_on_an_unreachable_storage_leaves_a_job_that_frees_it
     assert_eq!(available(&t, &sid, &down).await, 8 * GB);
 
     // It reconnects: the job deletes the bits and the bytes come back.
-    simulate(&t, &sid, &down, json!({"connected": true})).await;
+    t.simulate_ok(&sid, &down, json!({"connected": true})).await;
     let back_at = Instant::now();
     wait_job_status(&t, &sid, &uuid, "Done").await;
     println!(
@@ -294,32 +282,13 @@ async fn a_storage_deleted_while_its_job_waits_ends_the_job_and_jobs_are_admins(
     let sid = t.login().await;
     let bs = backup_storage(&t, &sid, "bs").await;
     let (image, _) = image_on(&t, &sid, &[&bs], GB).await;
-    simulate(&t, &sid, &bs, json!({"connected": false})).await;
+    t.simulate_ok(&sid, &bs, json!({"connected": false})).await;
     wait_status(&t, &sid, &format!("/backup-storage/{bs}"), "Disconnected").await;
     expunge(&t, &sid, &image).await;
     let job = uuid_of(&only_job(&t, &sid, "BackupStorageDeleteBitGC").await);
 
     // Another account sees no job and cannot touch one.
-    let secret = "bd2b1aaf7ef4f09be9f52ce2d8d599674d81aa9d6a4421696dc4d93dd0619d682ce56b4d64a9ef097761ced99e0f67265b5f76085e5b0ee7ca4696b2ad6fe2b2";
-    t.create(
-        &sid,
-        "/accounts",
-        json!({"name": "tenant", "password": secret}),
-    )
-    .await;
-    let login = t
-        .send(
-            Method::PUT,
-            "/accounts/login",
-            None,
-            Some(json!({"logInByAccount": {"accountName": "tenant", "password": secret}})),
-            &[],
-        )
-        .await;
-    let tenant = login.body["inventory"]["uuid"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (_, tenant) = crate::accounts::account(&t, &sid, "tenant").await;
     assert!(gc_jobs(&t, &tenant, "").await.is_empty());
     let rsp = trigger(&t, &tenant, &job).await;
     assert_eq!(rsp.code(), "ID.1002", "{:?}", rsp.body);
@@ -345,7 +314,7 @@ async fn triggering_an_idle_job_runs_it_now() {
     let sid = t.login().await;
     let bs = backup_storage(&t, &sid, "bs").await;
     let (image, copies) = image_on(&t, &sid, &[&bs], GB).await;
-    simulate(&t, &sid, &bs, json!({"connected": false})).await;
+    t.simulate_ok(&sid, &bs, json!({"connected": false})).await;
     expunge(&t, &sid, &image).await;
     let job = only_job(&t, &sid, "BackupStorageDeleteBitGC").await;
     let job = uuid_of(&job);
@@ -359,7 +328,7 @@ async fn triggering_an_idle_job_runs_it_now() {
     assert_eq!(available(&t, &sid, &bs).await, 9 * GB);
 
     // Reachable again, but no ping notices: nothing runs until the trigger.
-    simulate(&t, &sid, &bs, json!({"connected": true})).await;
+    t.simulate_ok(&sid, &bs, json!({"connected": true})).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(job_status(&t, &sid, &job).await, "Idle");
     assert_eq!(available(&t, &sid, &bs).await, 9 * GB);
@@ -433,7 +402,7 @@ async fn simulator_host(t: &TestNode, sid: &str, name: &str, ip: &str) -> String
 
 /// Deletes host `host` after its machine became unreachable; answers its cleanup job.
 async fn delete_disconnected_host(t: &TestNode, sid: &str, host: &str) -> Value {
-    simulate(t, sid, host, json!({"connected": false})).await;
+    t.simulate_ok(sid, host, json!({"connected": false})).await;
     wait_status(t, sid, &format!("/hosts/{host}"), "Disconnected").await;
     let rsp = t
         .call_async(Method::DELETE, &format!("/hosts/{host}"), sid, None)
@@ -474,7 +443,7 @@ async fn deleting_a_disconnected_host_leaves_a_cleanup_job_that_runs_when_it_rec
     assert_eq!(job_status(&t, &sid, &uuid).await, "Idle");
 
     // The machine outlives its record: it answers again, and the cleanup is done.
-    let rsp = simulate(&t, &sid, &host, json!({"connected": true})).await;
+    let rsp = t.simulate_ok(&sid, &host, json!({"connected": true})).await;
     assert_eq!(rsp.body["inventory"]["resourceType"], "HostVO");
     wait_job_status(&t, &sid, &uuid, "Done").await;
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -513,7 +482,7 @@ async fn done_jobs_are_purged_after_the_retention_and_idle_ones_stay() {
     let waiting = uuid_of(&delete_disconnected_host(&t, &sid, &waiting).await);
     let back = simulator_host(&t, &sid, "back", "10.0.0.4").await;
     let done = uuid_of(&delete_disconnected_host(&t, &sid, &back).await);
-    simulate(&t, &sid, &back, json!({"connected": true})).await;
+    t.simulate_ok(&sid, &back, json!({"connected": true})).await;
     wait_job_status(&t, &sid, &done, "Done").await;
     let finished = Instant::now();
 
@@ -559,7 +528,9 @@ async fn a_node_starting_after_the_owner_is_gone_adopts_its_jobs_and_runs_them()
     let sid = first.login().await;
     let bs = backup_storage(&first, &sid, "bs").await;
     let (image, _) = image_on(&first, &sid, &[&bs], GB).await;
-    simulate(&first, &sid, &bs, json!({"connected": false})).await;
+    first
+        .simulate_ok(&sid, &bs, json!({"connected": false}))
+        .await;
     expunge(&first, &sid, &image).await;
     let job = only_job(&first, &sid, "BackupStorageDeleteBitGC").await;
     let gone = first.node_uuid();
@@ -581,7 +552,9 @@ async fn a_node_starting_after_the_owner_is_gone_adopts_its_jobs_and_runs_them()
     )
     .await;
     assert_eq!(job_status(&second, &sid, &uuid_of(&adopted)).await, "Idle");
-    simulate(&second, &sid, &bs, json!({"connected": true})).await;
+    second
+        .simulate_ok(&sid, &bs, json!({"connected": true}))
+        .await;
     wait_job_status(&second, &sid, &uuid_of(&adopted), "Done").await;
     assert_eq!(available(&second, &sid, &bs).await, 10 * GB);
     second.stop().await;

@@ -16,7 +16,6 @@ use crate::common::{Rsp, TestDb, TestNode};
 use crate::process::{client_for, free_port};
 
 const GB: i64 = 1 << 30;
-const TENANT_PASSWORD: &str = "bd2b1aaf7ef4f09be9f52ce2d8d599674d81aa9d6a4421696dc4d93dd0619d682ce56b4d64a9ef097761ced99e0f67265b5f76085e5b0ee7ca4696b2ad6fe2b2";
 
 fn uuid_of(inv: &Value) -> String {
     inv["uuid"].as_str().expect("a uuid").to_string()
@@ -48,15 +47,8 @@ async fn image_store(t: &TestNode, sid: &str) -> String {
 
 /// Transfers from simulated storage `bs` go at `bytes_per_s`.
 pub(crate) async fn bandwidth(t: &TestNode, sid: &str, bs: &str, bytes_per_s: i64) {
-    let rsp = t
-        .action(
-            sid,
-            &format!("/simulators/{bs}/actions"),
-            "updateSimulatorState",
-            json!({ "bandwidth": bytes_per_s }),
-        )
+    t.simulate_ok(sid, bs, json!({ "bandwidth": bytes_per_s }))
         .await;
-    assert_eq!(rsp.status, 200, "{:?}", rsp.body);
 }
 
 /// The jobData of an AddImage of `size` bytes named `name` to `bs`.
@@ -314,25 +306,7 @@ async fn a_job_name_that_is_not_a_capable_api_and_bad_job_data_are_refused_as_th
     assert_eq!(as_job.details(), direct.details());
 
     // An account without access to the backup storage: refused as the direct API refuses it.
-    t.create(
-        &sid,
-        "/accounts",
-        json!({"name": "tenant", "password": TENANT_PASSWORD}),
-    )
-    .await;
-    let login = t
-        .send(
-            Method::PUT,
-            "/accounts/login",
-            None,
-            Some(json!({"logInByAccount": {"accountName": "tenant", "password": TENANT_PASSWORD}})),
-            &[],
-        )
-        .await;
-    let tenant = login.body["inventory"]["uuid"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (_, tenant) = crate::accounts::account(&t, &sid, "tenant").await;
     let data = add_image("theirs", GB, &bs);
     let direct = t
         .call_async(
@@ -550,25 +524,7 @@ async fn another_account_sees_and_touches_only_its_own_long_jobs() {
     let sid = t.login().await;
     let bs = image_store(&t, &sid).await;
     let admins = uuid_of(&submit_add_image(&t, &sid, "admins", GB, &bs).await);
-    t.create(
-        &sid,
-        "/accounts",
-        json!({"name": "tenant", "password": TENANT_PASSWORD}),
-    )
-    .await;
-    let login = t
-        .send(
-            Method::PUT,
-            "/accounts/login",
-            None,
-            Some(json!({"logInByAccount": {"accountName": "tenant", "password": TENANT_PASSWORD}})),
-            &[],
-        )
-        .await;
-    let tenant = login.body["inventory"]["uuid"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (_, tenant) = crate::accounts::account(&t, &sid, "tenant").await;
     let seen = t.get("/longjobs", &tenant).await;
     assert_eq!(seen.body["inventories"], json!([]), "{:?}", seen.body);
     wait_state(&t, &sid, &admins, "Succeeded", Duration::from_secs(10)).await;

@@ -5,24 +5,14 @@
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::common::{Rsp, TestNode};
+use crate::common::TestNode;
 
 const GB: i64 = 1 << 30;
 
 async fn fast_pings() -> TestNode {
     TestNode::start_with(|s| s.ping_interval = 1).await
-}
-
-async fn simulate(t: &TestNode, sid: &str, uuid: &str, state: Value) -> Rsp {
-    t.action(
-        sid,
-        &format!("/simulators/{uuid}/actions"),
-        "updateSimulatorState",
-        state,
-    )
-    .await
 }
 
 async fn host(t: &TestNode, sid: &str) -> String {
@@ -67,44 +57,29 @@ async fn only_admin_changes_a_simulator_and_only_of_simulated_resources() {
     let t = fast_pings().await;
     let sid = t.login().await;
     let host = host(&t, &sid).await;
-    let ok = simulate(&t, &sid, &host, json!({"operationDelayMs": 0})).await;
+    let ok = t
+        .simulate(&sid, &host, json!({"operationDelayMs": 0}))
+        .await;
     assert_eq!(ok.status, 200, "{:?}", ok.body);
     assert_eq!(ok.body["inventory"]["resourceType"], "HostVO");
     assert_eq!(ok.body["inventory"]["connected"], true);
     let zone = t.create_zone(&sid, json!({"name": "not-simulated"})).await;
-    let refused = simulate(
-        &t,
-        &sid,
-        zone["uuid"].as_str().unwrap(),
-        json!({"connected": false}),
-    )
-    .await;
+    let refused = t
+        .simulate(
+            &sid,
+            zone["uuid"].as_str().unwrap(),
+            json!({"connected": false}),
+        )
+        .await;
     assert_eq!(refused.status, 503, "{:?}", refused.body);
     assert_eq!(refused.code(), "SYS.1003");
-    let bad = simulate(&t, &sid, &host, json!({"operationDelayMs": -1})).await;
+    let bad = t
+        .simulate(&sid, &host, json!({"operationDelayMs": -1}))
+        .await;
     assert_eq!(bad.status, 503, "{:?}", bad.body);
 
     // A normal account may not.
-    let secret = "bd2b1aaf7ef4f09be9f52ce2d8d599674d81aa9d6a4421696dc4d93dd0619d682ce56b4d64a9ef097761ced99e0f67265b5f76085e5b0ee7ca4696b2ad6fe2b2";
-    t.create(
-        &sid,
-        "/accounts",
-        json!({"name": "tenant", "password": secret}),
-    )
-    .await;
-    let login = t
-        .send(
-            Method::PUT,
-            "/accounts/login",
-            None,
-            Some(json!({"logInByAccount": {"accountName": "tenant", "password": secret}})),
-            &[],
-        )
-        .await;
-    let tenant = login.body["inventory"]["uuid"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (_, tenant) = crate::accounts::account(&t, &sid, "tenant").await;
     let denied = t
         .send(
             Method::PUT,
@@ -135,7 +110,7 @@ async fn a_disconnected_host_turns_disconnected_is_notified_refuses_reconnect_an
     let t = fast_pings().await;
     let sid = t.login().await;
     let host = host(&t, &sid).await;
-    let rsp = simulate(&t, &sid, &host, json!({"connected": false})).await;
+    let rsp = t.simulate(&sid, &host, json!({"connected": false})).await;
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
     wait_status(&t, &sid, &host, "Disconnected").await;
 
@@ -179,7 +154,7 @@ async fn a_disconnected_host_turns_disconnected_is_notified_refuses_reconnect_an
         reconnect.details()
     );
 
-    simulate(&t, &sid, &host, json!({"connected": true})).await;
+    t.simulate(&sid, &host, json!({"connected": true})).await;
     wait_status(&t, &sid, &host, "Connected").await;
     let back = t
         .get(
@@ -204,7 +179,8 @@ async fn a_disconnected_host_turns_disconnected_is_notified_refuses_reconnect_an
     assert_eq!(reconnect.status, 200, "{:?}", reconnect.body);
 
     // A slow simulator makes every operation on it slow.
-    simulate(&t, &sid, &host, json!({"operationDelayMs": 700})).await;
+    t.simulate(&sid, &host, json!({"operationDelayMs": 700}))
+        .await;
     let started = Instant::now();
     let slow = t
         .action(
@@ -255,7 +231,7 @@ async fn a_bandwidth_bound_download_lasts_and_a_storage_lost_midway_fails_it_cle
     let sid = t.login().await;
     let bs = image_store(&t, &sid).await;
     // 2 GiB at 1 GiB/s: about two seconds.
-    simulate(&t, &sid, &bs, json!({"bandwidth": GB})).await;
+    t.simulate(&sid, &bs, json!({"bandwidth": GB})).await;
     let started = Instant::now();
     let done = t
         .call_async(
@@ -290,7 +266,7 @@ async fn a_bandwidth_bound_download_lasts_and_a_storage_lost_midway_fails_it_cle
         .await;
     assert_eq!(accepted.status, 202);
     tokio::time::sleep(Duration::from_millis(800)).await;
-    simulate(&t, &sid, &bs, json!({"connected": false})).await;
+    t.simulate(&sid, &bs, json!({"connected": false})).await;
     let failed = t
         .wait_job_as(accepted.body["location"].as_str().unwrap(), &sid)
         .await;

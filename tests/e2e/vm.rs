@@ -616,12 +616,7 @@ async fn operations_on_one_vm_run_one_at_a_time_in_arrival_order() {
     // Each host operation takes a while, so unordered operations would overlap and see each
     // other's intermediate states.
     let rsp = t
-        .action(
-            &sid,
-            &format!("/simulators/{}/actions", dc.host),
-            "updateSimulatorState",
-            json!({ "operationDelayMs": 200 }),
-        )
+        .simulate(&sid, &dc.host, json!({ "operationDelayMs": 200 }))
         .await;
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
     let mut accepted = Vec::new();

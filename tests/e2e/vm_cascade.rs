@@ -10,7 +10,6 @@ use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
 use crate::common::{Rsp, TestNode};
-use crate::gc::simulate;
 use crate::vm::{Dc, GB, count, create_vm, datacenter, one, uuid_of, vm_action};
 use crate::vm_nic::another_l3;
 use crate::vm_ops::{add_host, host_vms, room, vm_of};
@@ -546,7 +545,8 @@ async fn maintenance_fails_naming_a_vm_that_can_be_neither_migrated_nor_stopped(
     add_host(&t, &sid, &dc, "h2", "10.0.0.12", 1, 8 * GB).await;
     let vm = vm_on(&t, &sid, &dc, "stuck", &h1, None).await;
     let before = room(&t, &sid, &h1).await;
-    simulate(&t, &sid, &h1, json!({ "failOperation": "StopVm" })).await;
+    t.simulate_ok(&sid, &h1, json!({ "failOperation": "StopVm" }))
+        .await;
 
     let rsp = change_host_state(&t, &sid, &h1, "maintain").await;
     assert_eq!(rsp.status, 503, "{:?}", rsp.body);

@@ -332,12 +332,7 @@ async fn nic_operations_queue_behind_the_vms_other_operations() {
     // The host takes a while to destroy the VM: a NIC operation running beside the destroy
     // would still find the VM Running and go ahead.
     let rsp = t
-        .action(
-            &sid,
-            &format!("/simulators/{}/actions", dc.host),
-            "updateSimulatorState",
-            json!({ "operationDelayMs": 300 }),
-        )
+        .simulate(&sid, &dc.host, json!({ "operationDelayMs": 300 }))
         .await;
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
     let requests = [

@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::common::{Rsp, TestNode};
-use crate::gc::{only_job, simulate, wait_job_status, wait_status};
+use crate::gc::{only_job, wait_job_status, wait_status};
 use crate::vm::{Dc, GB, capacity, count, create_vm, datacenter, one, uuid_of, vm_action};
 
 const MIB: i64 = 1 << 20;
@@ -260,7 +260,8 @@ async fn migration_moves_the_vm_and_its_capacity_between_hosts() {
     // VM shows Migrating.
     let rsp = vm_action(&t, &sid, &vm, "pauseVmInstance").await;
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
-    simulate(&t, &sid, &h2, json!({ "operationDelayMs": 1500 })).await;
+    t.simulate_ok(&sid, &h2, json!({ "operationDelayMs": 1500 }))
+        .await;
     let accepted = t
         .send(
             Method::PUT,
@@ -337,18 +338,15 @@ async fn an_operation_the_host_fails_leaves_the_vm_as_it_was() {
 
     // Only VM operations of hosts can be failed.
     let rsp = t
-        .action(
-            &sid,
-            &format!("/simulators/{h1}/actions"),
-            "updateSimulatorState",
-            json!({ "failOperation": "Teleport" }),
-        )
+        .simulate(&sid, &h1, json!({ "failOperation": "Teleport" }))
         .await;
     assert_eq!(rsp.status, 503, "{:?}", rsp.body);
     assert_eq!(rsp.code(), "SYS.1007", "{:?}", rsp.body);
 
     // MigrateVm fails once: the VM stays Running on its host, both hosts' capacity as it was.
-    let rsp = simulate(&t, &sid, &h1, json!({ "failOperation": "MigrateVm" })).await;
+    let rsp = t
+        .simulate_ok(&sid, &h1, json!({ "failOperation": "MigrateVm" }))
+        .await;
     assert_eq!(rsp.body["inventory"]["failOperation"], "MigrateVm");
     let before = (room(&t, &sid, &h1).await, room(&t, &sid, &h2).await);
     let rsp = act(&t, &sid, &vm, "migrateVm", json!({ "hostUuid": h2 })).await;
@@ -376,7 +374,8 @@ async fn an_operation_the_host_fails_leaves_the_vm_as_it_was() {
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
     let stopped = (room(&t, &sid, &h1).await, room(&t, &sid, &h2).await);
     assert_eq!(stopped, ((8, 8 * GB), (8, 8 * GB)));
-    simulate(&t, &sid, &h2, json!({ "failOperation": "StartVm" })).await;
+    t.simulate_ok(&sid, &h2, json!({ "failOperation": "StartVm" }))
+        .await;
     let rsp = vm_action(&t, &sid, &vm, "startVmInstance").await;
     assert_eq!(rsp.status, 503, "{:?}", rsp.body);
     assert!(rsp.details().contains("StartVm"), "{}", rsp.details());
@@ -394,7 +393,8 @@ async fn an_operation_the_host_fails_leaves_the_vm_as_it_was() {
     assert_eq!(rsp.body["inventory"]["state"], "Running");
 
     // A create whose start fails leaves nothing behind.
-    simulate(&t, &sid, &h1, json!({ "failOperation": "StartVm" })).await;
+    t.simulate_ok(&sid, &h1, json!({ "failOperation": "StartVm" }))
+        .await;
     let rsp = create_vm(&t, &sid, &dc, "doomed", json!({ "hostUuid": h1 })).await;
     assert_eq!(rsp.status, 503, "{:?}", rsp.body);
     assert!(rsp.details().contains("StartOnHost"), "{}", rsp.details());
@@ -548,22 +548,14 @@ async fn a_vm_changed_behind_the_nodes_back_is_brought_in_step() {
         json!({ "not-a-uuid": "Stopped" }),
         json!(["x"]),
     ] {
-        let rsp = t
-            .action(
-                &sid,
-                &format!("/simulators/{}/actions", dc.host),
-                "updateSimulatorState",
-                json!({ "vmStates": bad }),
-            )
-            .await;
+        let rsp = t.simulate(&sid, &dc.host, json!({ "vmStates": bad })).await;
         assert_eq!(rsp.status, 503, "{bad}: {:?}", rsp.body);
         assert_eq!(rsp.code(), "SYS.1007", "{bad}: {:?}", rsp.body);
     }
 
     // Stopped on the host (it crashed, or someone shut it down there): the VM is Stopped and
     // its capacity given back.
-    simulate(
-        &t,
+    t.simulate_ok(
         &sid,
         &dc.host,
         json!({ "vmStates": { vm1.clone(): "Stopped" } }),
@@ -582,8 +574,7 @@ async fn a_vm_changed_behind_the_nodes_back_is_brought_in_step() {
     );
 
     // Paused there: the VM is Paused, still holding its capacity.
-    simulate(
-        &t,
+    t.simulate_ok(
         &sid,
         &dc.host,
         json!({ "vmStates": { vm2.clone(): "Paused" } }),
@@ -593,8 +584,7 @@ async fn a_vm_changed_behind_the_nodes_back_is_brought_in_step() {
     assert_eq!(room(&t, &sid, &dc.host).await, (6, 7 * GB));
 
     // Started there: the VM is Running there and takes its capacity.
-    simulate(
-        &t,
+    t.simulate_ok(
         &sid,
         &dc.host,
         json!({ "vmStates": { vm1.clone(): "Running" } }),
@@ -621,7 +611,8 @@ async fn a_lost_host_makes_its_vms_unknown_and_its_return_brings_them_in_step() 
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
     assert_eq!(room(&t, &sid, &dc.host).await, (2, 5 * GB));
 
-    simulate(&t, &sid, &dc.host, json!({ "connected": false })).await;
+    t.simulate_ok(&sid, &dc.host, json!({ "connected": false }))
+        .await;
     for vm in &vms {
         let now = wait_vm_state(&t, &sid, vm, "Unknown").await;
         // It still holds its host: nothing says it stopped.
@@ -650,14 +641,14 @@ async fn a_lost_host_makes_its_vms_unknown_and_its_return_brings_them_in_step() 
     assert_eq!(vm_of(&t, &sid, &vms[0]).await["state"], "Unknown");
 
     // Meanwhile on the host: vm2 stopped, vm3 paused. Back, the host reports what it runs.
-    simulate(
-        &t,
+    t.simulate_ok(
         &sid,
         &dc.host,
         json!({ "vmStates": { vms[1].clone(): "Stopped", vms[2].clone(): "Paused" } }),
     )
     .await;
-    simulate(&t, &sid, &dc.host, json!({ "connected": true })).await;
+    t.simulate_ok(&sid, &dc.host, json!({ "connected": true }))
+        .await;
     wait_status(&t, &sid, &format!("/hosts/{}", dc.host), "Connected").await;
     wait_vm_state(&t, &sid, &vms[0], "Running").await;
     let now = wait_vm_state(&t, &sid, &vms[1], "Stopped").await;
@@ -675,7 +666,8 @@ async fn destroying_a_vm_on_a_lost_host_leaves_a_gc_job_that_destroys_it_there_o
     let sid = t.login().await;
     let dc = datacenter(&t, &sid, 8, 8 * GB).await;
     let vm = running_vm(&t, &sid, &dc, "vm1", &dc.host).await;
-    simulate(&t, &sid, &dc.host, json!({ "connected": false })).await;
+    t.simulate_ok(&sid, &dc.host, json!({ "connected": false }))
+        .await;
     wait_status(&t, &sid, &format!("/hosts/{}", dc.host), "Disconnected").await;
 
     let rsp = t
@@ -696,7 +688,8 @@ async fn destroying_a_vm_on_a_lost_host_leaves_a_gc_job_that_destroys_it_there_o
     assert_eq!(context["vmUuid"], vm.as_str());
     assert_eq!(context["hostUuid"], dc.host.as_str());
 
-    simulate(&t, &sid, &dc.host, json!({ "connected": true })).await;
+    t.simulate_ok(&sid, &dc.host, json!({ "connected": true }))
+        .await;
     let job = uuid_of(&job);
     wait_job_status(&t, &sid, &job, "Done").await;
     assert!(host_vms(&t, &sid, &dc.host).await.is_empty());
@@ -717,12 +710,14 @@ async fn a_host_reconnected_by_api_brings_its_vms_back_without_waiting_for_the_p
     let actions = format!("/hosts/{}/actions", dc.host);
     let reconnect = || t.action(&sid, &actions, "reconnectHost", json!({}));
 
-    simulate(&t, &sid, &dc.host, json!({ "connected": false })).await;
+    t.simulate_ok(&sid, &dc.host, json!({ "connected": false }))
+        .await;
     let rsp = reconnect().await;
     assert_eq!(rsp.status, 503, "{:?}", rsp.body);
     wait_vm_state(&t, &sid, &vm, "Unknown").await;
 
-    simulate(&t, &sid, &dc.host, json!({ "connected": true })).await;
+    t.simulate_ok(&sid, &dc.host, json!({ "connected": true }))
+        .await;
     let rsp = reconnect().await;
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
     assert_eq!(rsp.body["inventory"]["status"], "Connected");

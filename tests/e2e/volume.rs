@@ -460,12 +460,7 @@ async fn an_attach_waits_behind_the_operation_running_on_its_vm() {
     // Destroying takes a second on the host; an attach sent meanwhile runs after it, so it
     // finds the VM Destroyed.
     let rsp = t
-        .action(
-            &sid,
-            &format!("/simulators/{}/actions", dc.host),
-            "updateSimulatorState",
-            json!({ "operationDelayMs": 1000 }),
-        )
+        .simulate(&sid, &dc.host, json!({ "operationDelayMs": 1000 }))
         .await;
     assert_eq!(rsp.status, 200, "{:?}", rsp.body);
     let destroying = t

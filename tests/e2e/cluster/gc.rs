@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::*;
 use crate::gc::{
-    available, backup_storage, expunge, files, image_on, job_status, only_job, simulate, uuid_of,
+    available, backup_storage, expunge, files, image_on, job_status, only_job, uuid_of,
     wait_job_status, wait_status,
 };
 
@@ -31,7 +31,8 @@ async fn a_killed_nodes_gc_job_is_adopted_by_the_ring_owner_and_runs_on_its_even
     let api = &cluster.nodes[0].api;
     let bs = backup_storage(api, &sid, "bs").await;
     let (image, copies) = image_on(api, &sid, &[&bs], GB).await;
-    simulate(api, &sid, &bs, json!({"connected": false})).await;
+    api.simulate_ok(&sid, &bs, json!({"connected": false}))
+        .await;
     wait_status(api, &sid, &format!("/backup-storage/{bs}"), "Disconnected").await;
     expunge(api, &sid, &image).await;
     let job = only_job(api, &sid, RUNNER).await;
@@ -74,7 +75,7 @@ async fn a_killed_nodes_gc_job_is_adopted_by_the_ring_owner_and_runs_on_its_even
     assert_eq!(available(api, &sid, &bs).await, 9 * GB);
 
     // The storage comes back: whichever node pings it announces it, the heir runs the job.
-    simulate(api, &sid, &bs, json!({"connected": true})).await;
+    api.simulate_ok(&sid, &bs, json!({"connected": true})).await;
     let back_at = Instant::now();
     wait_job_status(api, &sid, &uuid, "Done").await;
     println!(
