@@ -32,6 +32,11 @@ pub struct Settings {
     /// Seconds a session stays valid after login.
     #[arg(long, env = "ZSTACK_SESSION_TIMEOUT", default_value_t = 7200)]
     pub session_timeout: u64,
+    /// Seconds a node trusts a session it has checked without asking the database again (0:
+    /// ask every time). A logout or an account deletion reaches every node at once whatever
+    /// this says; it bounds only what a node cut off from the others still admits.
+    #[arg(long, env = "ZSTACK_SESSION_CACHE_TTL", default_value_t = 30)]
+    pub session_cache_ttl: u64,
     /// Seconds a finished API job stays pollable.
     #[arg(long, env = "ZSTACK_JOB_RETENTION", default_value_t = 2 * 24 * 3600)]
     pub job_retention: u64,
@@ -238,6 +243,10 @@ impl Settings {
         config.settings.insert(
             "notification.apis".to_string(),
             self.api_notifications.to_string(),
+        );
+        config.settings.insert(
+            zstack_account::session_cache::TTL_SETTING.to_string(),
+            self.session_cache_ttl.to_string(),
         );
         config.settings.insert(
             "l3.ipAllocateStrategy".to_string(),

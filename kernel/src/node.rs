@@ -371,6 +371,12 @@ impl ServiceBuilder {
         self.note(added).handle(handler)
     }
 
+    /// Runs this service on every node, whatever `--services` places (per-node state).
+    pub fn on_every_node(mut self) -> Self {
+        self.service = self.service.on_every_node();
+        self
+    }
+
     /// Handles internal message `M` (no REST route).
     pub fn handle<M, F, Fut>(self, handler: F) -> Self
     where

@@ -210,3 +210,59 @@ async fn a_broker_that_cannot_be_reached_fails_the_start_with_a_clear_error() {
     );
     assert!(started.elapsed() < Duration::from_secs(3));
 }
+
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct WhoAreYou;
+
+impl Message for WhoAreYou {
+    const NAME: &'static str = "WhoAreYouMsg";
+    type Reply = String;
+}
+
+#[actix::test]
+async fn a_call_to_each_node_reaches_every_node_even_those_placed_elsewhere() {
+    let Some(url) = broker_url() else { return };
+    // Neither node runs service `where`; the every-node service runs on both anyway.
+    let (a, _ta) = node(&url, "a", false).await;
+    let (b, _tb) = node(&url, "b", false).await;
+    for (bus, name) in [(&a, "a"), (&b, "b")] {
+        let name = name.to_string();
+        bus.register(
+            Service::new("who")
+                .on_every_node()
+                .handle(move |_: WhoAreYou, _ctx| {
+                    let name = name.clone();
+                    async move { Ok(name) }
+                }),
+        )
+        .unwrap();
+    }
+    introduce(&a, &b);
+    let mut answers: Vec<(String, String)> = a
+        .call_each_node(WhoAreYou, Duration::from_secs(5))
+        .await
+        .into_iter()
+        .map(|(node, reply)| (node, reply.unwrap()))
+        .collect();
+    answers.sort_by(|x, y| x.1.cmp(&y.1));
+    assert_eq!(
+        answers,
+        vec![
+            (a.ring().me().uuid.clone(), "a".to_string()),
+            (b.ring().me().uuid.clone(), "b".to_string())
+        ]
+    );
+    // A member that does not answer is reported, not waited for past the timeout.
+    b.ring().leave(&a.ring().me().uuid);
+    a.ring().join(NodeInfo {
+        uuid: new_uuid(),
+        services: None,
+    });
+    let started = Instant::now();
+    let replies = a
+        .call_each_node(WhoAreYou, Duration::from_millis(500))
+        .await;
+    assert_eq!(replies.len(), 3);
+    assert_eq!(replies.iter().filter(|(_, r)| r.is_err()).count(), 1);
+    assert!(started.elapsed() < Duration::from_secs(3));
+}

@@ -164,7 +164,7 @@ impl Bus {
                 );
             }
         }
-        if !self.inner.cluster.me().runs(service.id()) {
+        if !service.runs_everywhere() && !self.inner.cluster.me().runs(service.id()) {
             return Ok(());
         }
         let names: Vec<&'static str> = service.message_names().collect();
@@ -260,6 +260,64 @@ impl Bus {
             ))
             .into()),
         }
+    }
+
+    /// Sends `msg` to every live node (its service must run on every node) and waits for each
+    /// reply, at most `timeout`: what each node answered, by node uuid.
+    pub async fn call_each_node<M: Message + Clone>(
+        &self,
+        msg: M,
+        timeout: Duration,
+    ) -> Vec<(String, Result<M::Reply, ErrorCode>)> {
+        let codec = read(&self.inner.catalog)
+            .get(M::NAME)
+            .map(|declared| declared.codec.clone());
+        let me = self.inner.cluster.me().uuid.clone();
+        let remote = read(&self.inner.remote).clone();
+        let calls = self.inner.cluster.members().into_iter().map(|node| {
+            let (tx, rx) = oneshot::channel();
+            let env = Envelope::new(msg.clone());
+            let sent = match (&codec, &remote) {
+                (None, _) => Err(ApiError::NoService(M::NAME.to_string()).into()),
+                _ if node.uuid == me => self.deliver_here(env, Some(tx)),
+                (Some(codec), Some(remote)) => remote.send(&node.uuid, env, codec, Some(tx)),
+                (Some(_), None) => Err(ApiError::NodeUnavailable(format!(
+                    "management node[uuid:{}] is not reachable from this node",
+                    node.uuid
+                ))
+                .into()),
+            };
+            async move {
+                let reply = match sent {
+                    Err(e) => Err(e),
+                    Ok(()) => match tokio::time::timeout(timeout, rx).await {
+                        Ok(Ok(reply)) => reply.and_then(|r| {
+                            r.downcast::<M::Reply>().map(|r| *r).map_err(|_| {
+                                ApiError::Internal(format!(
+                                    "the reply to {} has the wrong type",
+                                    M::NAME
+                                ))
+                                .into()
+                            })
+                        }),
+                        Ok(Err(_)) => Err(ApiError::Internal(format!(
+                            "{} was dropped without a reply",
+                            M::NAME
+                        ))
+                        .into()),
+                        Err(_) => Err(ApiError::Timeout(format!(
+                            "{} to management node[uuid:{}] timeout after {} seconds",
+                            M::NAME,
+                            node.uuid,
+                            timeout.as_secs_f64()
+                        ))
+                        .into()),
+                    },
+                };
+                (node.uuid, reply)
+            }
+        });
+        futures_util::future::join_all(calls).await
     }
 
     /// Fire-and-forget: delivers `msg` and drops whatever it answers.

@@ -26,6 +26,9 @@ pub type ReplySender = oneshot::Sender<ReplyPayload>;
 pub struct Service {
     id: String,
     handlers: HashMap<&'static str, (HandlerFn, Codec)>,
+    /// Runs on every node whatever `--services` says: per-node state others must reach on each
+    /// node (a cache to invalidate everywhere).
+    everywhere: bool,
 }
 
 impl Service {
@@ -33,7 +36,18 @@ impl Service {
         Service {
             id: id.into(),
             handlers: HashMap::new(),
+            everywhere: false,
         }
+    }
+
+    /// Makes this service run on every node (see [`Bus::call_each_node`](super::Bus::call_each_node)).
+    pub fn on_every_node(mut self) -> Self {
+        self.everywhere = true;
+        self
+    }
+
+    pub fn runs_everywhere(&self) -> bool {
+        self.everywhere
     }
 
     /// Adds the handler of message `M`, which crosses nodes as JSON.

@@ -15,6 +15,7 @@ use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext};
 use crate::entity::account;
 use crate::handlers::ADMIN_UUID;
 use crate::messages::{APICreateAccountMsg, APIDeleteAccountMsg};
+use crate::session_cache::{ForgetSessionsMsg, forget_everywhere};
 use crate::{ownership, sharing};
 
 /// `AccountInventory`: an account without its password.
@@ -108,6 +109,11 @@ pub async fn delete(
     release(&node.db, ACCOUNT, std::slice::from_ref(&msg.uuid)).await?;
     ownership::forget_account(&node, &msg.uuid).await?;
     sharing::forget_account(&node.db, &msg.uuid).await?;
+    let ended = ForgetSessionsMsg {
+        account_uuids: vec![msg.uuid],
+        ..Default::default()
+    };
+    forget_everywhere(&node, ended).await?;
     Ok(EmptyReply {})
 }
 

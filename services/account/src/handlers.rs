@@ -8,7 +8,7 @@ use zstack_kernel::error::ApiError;
 use zstack_kernel::identity::CheckSessionMsg;
 use zstack_kernel::message::new_uuid;
 use zstack_kernel::time::now;
-use zstack_kernel::{ApiResult, MsgContext, NodeContext, SessionInfo};
+use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext, SessionInfo};
 
 use crate::credentials::{self, Verdict};
 use crate::entity::session::SessionInventory;
@@ -16,6 +16,7 @@ use crate::entity::{account, session};
 use crate::messages::{
     APILogInByAccountMsg, APILogOutMsg, APIValidateSessionMsg, ValidateSessionReply,
 };
+use crate::session_cache::{ForgetSessionsMsg, LookUpSessionMsg, SessionLookup, forget_everywhere};
 use crate::throttle;
 
 pub const ADMIN_UUID: &str = "36c27e8ff05c4780bf6d2fa65700f22e";
@@ -106,12 +107,17 @@ pub async fn log_out(
     session::Entity::delete_by_id(credentials::token_hash(&msg.session_uuid))
         .exec(&node.db)
         .await?;
+    let ended = ForgetSessionsMsg {
+        session_uuids: vec![msg.session_uuid],
+        ..Default::default()
+    };
+    forget_everywhere(&node, ended).await?;
     Ok(EmptyReply {})
 }
 
-/// The session behind token `uuid` if it is valid (one query, with its account); an expired one
-/// is removed.
-async fn valid_session(node: &NodeContext, uuid: &str) -> ApiResult<Option<SessionInfo>> {
+/// The session behind token `uuid` if it is valid (one query, with its account), with how long
+/// it stays valid; an expired one is removed.
+async fn valid_session(node: &NodeContext, uuid: &str) -> ApiResult<Option<SessionLookup>> {
     let Some((found, owner)) = session::Entity::find_by_id(credentials::token_hash(uuid))
         .find_also_related(account::Entity)
         .one(&node.db)
@@ -119,18 +125,36 @@ async fn valid_session(node: &NodeContext, uuid: &str) -> ApiResult<Option<Sessi
     else {
         return Ok(None);
     };
-    if found.expired_date <= now() {
+    let left = found.expired_date - now();
+    if left <= chrono::TimeDelta::zero() {
         session::Entity::delete_by_id(found.token_hash)
             .exec(&node.db)
             .await?;
         return Ok(None);
     }
-    Ok(Some(SessionInfo {
-        uuid: uuid.to_string(),
-        account_uuid: found.account_uuid,
-        user_uuid: found.user_uuid,
-        is_admin: owner.is_some_and(|a| a.r#type == SYSTEM_ADMIN),
+    Ok(Some(SessionLookup {
+        session: SessionInfo {
+            uuid: uuid.to_string(),
+            account_uuid: found.account_uuid,
+            user_uuid: found.user_uuid,
+            is_admin: owner.is_some_and(|a| a.r#type == SYSTEM_ADMIN),
+        },
+        valid_for_ms: u64::try_from(left.num_milliseconds()).unwrap_or(0),
     }))
+}
+
+fn invalid_session(uuid: &str) -> ErrorCode {
+    ApiError::InvalidSession(format!("Session expired or invalid: session[uuid:{uuid}]")).into()
+}
+
+pub async fn look_up_session(
+    node: NodeContext,
+    msg: LookUpSessionMsg,
+    _ctx: MsgContext,
+) -> ApiResult<SessionLookup> {
+    valid_session(&node, &msg.session_uuid)
+        .await?
+        .ok_or_else(|| invalid_session(&msg.session_uuid))
 }
 
 pub async fn check_session(
@@ -140,13 +164,8 @@ pub async fn check_session(
 ) -> ApiResult<SessionInfo> {
     valid_session(&node, &msg.session_uuid)
         .await?
-        .ok_or_else(|| {
-            ApiError::InvalidSession(format!(
-                "Session expired or invalid: session[uuid:{}]",
-                msg.session_uuid
-            ))
-            .into()
-        })
+        .map(|found| found.session)
+        .ok_or_else(|| invalid_session(&msg.session_uuid))
 }
 
 pub async fn validate(

@@ -5,18 +5,24 @@ use futures_util::future::BoxFuture;
 use serde_json::Value;
 use zstack_kernel::api::{Access, ApiDescriptor};
 use zstack_kernel::error::ApiError;
-use zstack_kernel::identity::{CheckAccessMsg, CheckSessionMsg, ResourceKey};
+use zstack_kernel::identity::{CheckAccessMsg, ResourceKey};
 use zstack_kernel::pipeline::{ApiCall, CallInput, Interceptor};
 use zstack_kernel::resource::registry::ANY_RESOURCE;
 use zstack_kernel::resource::{CreateHook, Created};
 use zstack_kernel::{ApiResult, NodeContext};
 
+use std::sync::Arc;
+
 use crate::ownership::{self, OWNERSHIP};
+use crate::session_cache::{LookUpSessionMsg, SessionCache};
 use crate::sharing;
 
 /// Resolves the call's session; an API that needs one refuses a call without a valid one
-/// (ID.1001). Sent as a message, so it works wherever the account service runs.
-pub struct SessionCheck;
+/// (ID.1001). Answered from this node's cache when it can, else sent as a message, so it works
+/// wherever the account service runs.
+pub struct SessionCheck {
+    pub cache: Arc<SessionCache>,
+}
 
 impl Interceptor for SessionCheck {
     fn before<'a>(
@@ -35,14 +41,20 @@ impl Interceptor for SessionCheck {
                 ))
                 .into());
             };
-            let check = CheckSessionMsg {
+            if let Some(session) = self.cache.get(&token) {
+                call.session = Some(session);
+                return Ok(());
+            }
+            let started_at = self.cache.epoch();
+            let look_up = LookUpSessionMsg {
                 session_uuid: token,
             };
-            let session = node
+            let found = node
                 .bus
-                .call_with_timeout(check, node.config.sync_api_timeout)
+                .call_with_timeout(look_up, node.config.sync_api_timeout)
                 .await?;
-            call.session = Some(session);
+            self.cache.put(started_at, &found);
+            call.session = Some(found.session);
             Ok(())
         })
     }

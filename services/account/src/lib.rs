@@ -9,12 +9,17 @@ mod interceptors;
 pub mod messages;
 pub mod migration;
 pub mod ownership;
+pub mod session_cache;
 pub mod sharing;
 mod throttle;
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use zstack_kernel::api::EmptyReply;
 use zstack_kernel::pipeline::order;
+
+use session_cache::{ForgetSessionsMsg, SessionCache};
 use zstack_kernel::{ErrorCode, NodeContext};
 
 pub use handlers::{ADMIN_INITIAL_PASSWORD, ADMIN_NAME, ADMIN_UUID};
@@ -28,8 +33,27 @@ pub async fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     credentials::prepare().await?;
     node.queries.set_ownership(ownership::OWNERSHIP);
     node.queries.set_sharing(sharing::SHARING);
-    node.pipeline
-        .add(order::SESSION, "session", interceptors::SessionCheck);
+    let ttl = node
+        .config
+        .setting_secs(session_cache::TTL_SETTING, Duration::from_secs(30));
+    let cache = Arc::new(SessionCache::new(ttl));
+    node.pipeline.add(
+        order::SESSION,
+        "session",
+        interceptors::SessionCheck {
+            cache: cache.clone(),
+        },
+    );
+    // A node that leaves may have missed what ended sessions while it was cut off.
+    let on_leave = cache.clone();
+    node.bus.ring().on_leave(move |_| on_leave.clear());
+    node.service(session_cache::CACHE_SERVICE)
+        .on_every_node()
+        .handle(move |_node, msg: ForgetSessionsMsg, _ctx| {
+            cache.forget(&msg);
+            async { Ok(EmptyReply {}) }
+        })
+        .start()?;
     node.pipeline
         .add(order::ACCESS, "access", interceptors::AccessCheck);
     node.create_hooks.add(interceptors::OwnerRecord);
@@ -57,6 +81,7 @@ pub async fn start(node: &NodeContext) -> Result<(), ErrorCode> {
         .api(handlers::log_out)
         .api(handlers::validate)
         .handle(handlers::check_session)
+        .handle(handlers::look_up_session)
         .resource(accounts::ACCOUNT)
         .api(accounts::create)
         .api(accounts::delete)

@@ -77,3 +77,40 @@ async fn a_session_made_on_one_node_works_on_the_others_until_a_logout_anywhere(
     }
     cluster.stop().await;
 }
+
+#[actix_web::test]
+async fn an_account_deleted_on_one_node_is_refused_on_every_node_from_the_reply_on() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let Some(cluster) = TestCluster::start(3, &|_| Vec::new()).await else {
+        return;
+    };
+    let admin = cluster.nodes[0].api.login().await;
+    let (alice_uuid, alice) =
+        crate::accounts::account(&cluster.nodes[1].api, &admin, "alice").await;
+    // Every node has admitted alice's session (and may remember it).
+    for via in &cluster.nodes {
+        for _ in 0..3 {
+            assert_eq!(via.api.get("/zones", &alice).await.status, 200);
+        }
+    }
+    let deleted = cluster.nodes[2]
+        .api
+        .call_async(
+            Method::DELETE,
+            &format!("/accounts/{alice_uuid}"),
+            &admin,
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, 200, "{:?}", deleted.body);
+    for via in &cluster.nodes {
+        let rsp = via.api.get("/zones", &alice).await;
+        assert_eq!(rsp.status, 503, "{:?}", rsp.body);
+        assert_eq!(rsp.code(), "ID.1001");
+    }
+    // Admin's own session is untouched.
+    for via in &cluster.nodes {
+        assert_eq!(via.api.get("/zones", &admin).await.status, 200);
+    }
+    cluster.stop().await;
+}
