@@ -17,6 +17,7 @@ pub mod l3_network;
 pub mod longjob;
 pub mod notification;
 pub mod primary_storage;
+pub mod simulator;
 pub mod vm_instance;
 pub mod volume;
 pub mod zone;

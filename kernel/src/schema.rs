@@ -137,6 +137,5 @@ pub fn kernel_migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(crate::simulator::files_migration()),
         Box::new(crate::gc::store::migration()),
         Box::new(crate::simulator::fail_operation_migration()),
-        Box::new(crate::simulator::vms_migration()),
     ]
 }

@@ -3,9 +3,8 @@
 //! the database, so every node sees it; the families of simulated resources consult it on every
 //! operation ([`operate`]) and ping their resources with it ([`spawn_pinger`]). Simulated
 //! storage also keeps the files written to it ([`put_file`], [`delete_file`]): the bits a real
-//! one would hold. A simulated host keeps the VMs it runs ([`host_vms`]), changed by the VM
-//! operations sent to it ([`vm_operation`], [`migrate_vm`]) or behind the node's back
-//! ([`set_host_vm`]); it can be told to fail its next operation of a kind (`fail_operation`).
+//! one would hold. A simulated resource can be told to fail its next operation of a kind
+//! (`fail_operation`, [`take_failure`]); what a simulated host runs is the simulator service's.
 //! A simulated machine outlives its record: deleting a host leaves the machine and its state, as
 //! deleting a real host leaves the server.
 
@@ -29,23 +28,6 @@ use crate::schema::{AddColumns, CreateTables};
 const TABLE: &str = "simulator_state";
 /// The files on simulated storage.
 pub const FILE_TABLE: &str = "simulator_file";
-/// The VMs simulated hosts run.
-pub const VM_TABLE: &str = "simulator_vm";
-
-/// The VM operations a simulated host answers, each of which can be made to fail once.
-pub const HOST_VM_OPERATIONS: &[&str] = &[
-    "StartVm",
-    "StopVm",
-    "RebootVm",
-    "PauseVm",
-    "ResumeVm",
-    "MigrateVm",
-    "DestroyVm",
-];
-
-/// The states a VM can have on a simulated host (one it does not run is stopped).
-pub const VM_STATES_ON_HOST: &[&str] = &["Running", "Paused", "Stopped"];
-
 /// How a simulated resource behaves; a resource never set behaves well.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -56,7 +38,7 @@ pub struct SimulatorState {
     pub operation_delay_ms: i64,
     /// Bytes per second of its downloads (backup storage); none: as fast as the simulator goes.
     pub bandwidth: Option<i64>,
-    /// The next operation of this name (one of [`HOST_VM_OPERATIONS`]) fails, once.
+    /// The next operation of this name fails, once.
     pub fail_operation: Option<String>,
 }
 
@@ -124,25 +106,6 @@ pub fn files_migration() -> CreateTables {
 pub fn fail_operation_migration() -> AddColumns {
     AddColumns::new("m0041_simulator_state_fail_operation")
         .column(TABLE, string_len_null("fail_operation", 64))
-}
-
-/// The VMs on simulated hosts: a VM runs on one host at most.
-pub fn vms_migration() -> CreateTables {
-    CreateTables::new("m0042_simulator_vm")
-        .table(
-            Table::create()
-                .table(VM_TABLE)
-                .col(string_len("vm_uuid", 32).primary_key())
-                .col(string_len("host_uuid", 32))
-                .col(string_len("state", 32))
-                .col(timestamp_with_time_zone("last_op_date")),
-        )
-        .index(
-            Index::create()
-                .name("idx_simulator_vm_host_uuid")
-                .table(VM_TABLE)
-                .col("host_uuid"),
-        )
 }
 
 /// The resource type (VO name) the simulator of `uuid` last acted as, if it was ever changed.
@@ -265,18 +228,13 @@ pub fn unreachable(of: ResourceRef, uuid: &str) -> crate::ErrorCode {
     ))
 }
 
-/// A VM as a simulated host runs it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct VmOnHost {
-    pub uuid: String,
-    /// Running or Paused.
-    pub state: String,
-}
-
-/// Takes the order simulated host `host` was given to fail `operation`, if it has that one:
-/// answers whether it did (a conditional update, so the order fails one operation only).
-async fn take_failure<C: ConnectionTrait>(db: &C, host: &str, operation: &str) -> ApiResult<bool> {
+/// Takes the order simulated resource `host` was given to fail `operation`, if it has that
+/// one: answers whether it did (a conditional update, so the order fails one operation only).
+pub async fn take_failure<C: ConnectionTrait>(
+    db: &C,
+    host: &str,
+    operation: &str,
+) -> ApiResult<bool> {
     let update = Query::update()
         .table(Alias::new(TABLE))
         .value(Alias::new("fail_operation"), Option::<String>::None)
@@ -284,148 +242,6 @@ async fn take_failure<C: ConnectionTrait>(db: &C, host: &str, operation: &str) -
         .and_where(Expr::col(Alias::new("fail_operation")).eq(operation))
         .to_owned();
     Ok(db.execute(&update).await?.rows_affected() == 1)
-}
-
-fn told_to_fail(of: ResourceRef, host: &str, operation: &str, vm: &str) -> crate::ErrorCode {
-    operr(format!(
-        "{operation} of VM[uuid:{vm}] failed on {}[uuid:{host}]: its simulator was told to fail it",
-        of.vo_name
-    ))
-}
-
-fn not_on_host(of: ResourceRef, host: &str, vm: &str) -> crate::ErrorCode {
-    operr(format!(
-        "VM[uuid:{vm}] is not running on {}[uuid:{host}]",
-        of.vo_name
-    ))
-}
-
-/// VM operation `operation` (one of [`HOST_VM_OPERATIONS`] but MigrateVm) on VM `vm` of
-/// simulated host `host`, a resource of type `of`: it takes the host's operation delay, fails
-/// when the host is unreachable or was told to fail it, and otherwise changes what the host runs
-/// (a start runs the VM; a reboot, pause or resume needs the VM there; a stop or destroy ends it).
-pub async fn vm_operation<C: ConnectionTrait>(
-    db: &C,
-    of: ResourceRef,
-    host: &str,
-    operation: &str,
-    vm: &str,
-) -> ApiResult<()> {
-    let needs_vm = matches!(operation, "RebootVm" | "PauseVm" | "ResumeVm");
-    let after = match operation {
-        "StartVm" | "RebootVm" | "ResumeVm" => Some("Running"),
-        "PauseVm" => Some("Paused"),
-        "StopVm" | "DestroyVm" => None,
-        _ => {
-            return Err(ApiError::Internal(format!(
-                "a simulated host has no VM operation {operation}"
-            ))
-            .into());
-        }
-    };
-    operate(db, of, host).await?;
-    if take_failure(db, host, operation).await? {
-        return Err(told_to_fail(of, host, operation, vm));
-    }
-    if needs_vm && !host_vms(db, host).await?.iter().any(|v| v.uuid == vm) {
-        return Err(not_on_host(of, host, vm));
-    }
-    set_host_vm(db, host, vm, after).await
-}
-
-/// Migrates VM `vm` from simulated host `from` to `to` (resources of type `of`): the source's
-/// operation (its delay, its failure when unreachable or told to fail MigrateVm), which also
-/// fails when the target is unreachable; the VM keeps its state on the target.
-pub async fn migrate_vm<C: ConnectionTrait>(
-    db: &C,
-    of: ResourceRef,
-    from: &str,
-    to: &str,
-    vm: &str,
-) -> ApiResult<()> {
-    operate(db, of, from).await?;
-    if !state(db, to).await?.connected {
-        return Err(unreachable(of, to));
-    }
-    if take_failure(db, from, "MigrateVm").await? {
-        return Err(told_to_fail(of, from, "MigrateVm", vm));
-    }
-    let update = Query::update()
-        .table(Alias::new(VM_TABLE))
-        .value(Alias::new("host_uuid"), to)
-        .value(Alias::new("last_op_date"), crate::time::now())
-        .and_where(Expr::col(Alias::new("vm_uuid")).eq(vm))
-        .and_where(Expr::col(Alias::new("host_uuid")).eq(from))
-        .to_owned();
-    if db.execute(&update).await?.rows_affected() != 1 {
-        return Err(not_on_host(of, from, vm));
-    }
-    Ok(())
-}
-
-/// The VMs simulated host `host` runs, by uuid.
-pub async fn host_vms<C: ConnectionTrait>(db: &C, host: &str) -> ApiResult<Vec<VmOnHost>> {
-    let select = Query::select()
-        .columns([Alias::new("vm_uuid"), Alias::new("state")])
-        .from(Alias::new(VM_TABLE))
-        .and_where(Expr::col(Alias::new("host_uuid")).eq(host))
-        .order_by(Alias::new("vm_uuid"), sea_orm::Order::Asc)
-        .to_owned();
-    let mut out = Vec::new();
-    for row in db.query_all(&select).await? {
-        out.push(VmOnHost {
-            uuid: row.try_get("", "vm_uuid")?,
-            state: row.try_get("", "state")?,
-        });
-    }
-    Ok(out)
-}
-
-/// Makes simulated host `host` run VM `vm` in `state` (Running or Paused; a VM runs on one
-/// host, so it leaves any other), or, with `None`, no longer run it. No delay, no failure: what
-/// an operation does once it succeeded, or what happens on the host behind the node's back.
-pub async fn set_host_vm<C: ConnectionTrait>(
-    db: &C,
-    host: &str,
-    vm: &str,
-    state: Option<&str>,
-) -> ApiResult<()> {
-    let Some(state) = state else {
-        let delete = Query::delete()
-            .from_table(Alias::new(VM_TABLE))
-            .and_where(Expr::col(Alias::new("vm_uuid")).eq(vm))
-            .and_where(Expr::col(Alias::new("host_uuid")).eq(host))
-            .to_owned();
-        db.execute(&delete).await?;
-        return Ok(());
-    };
-    let mut upsert = Query::insert();
-    upsert
-        .into_table(Alias::new(VM_TABLE))
-        .columns([
-            Alias::new("vm_uuid"),
-            Alias::new("host_uuid"),
-            Alias::new("state"),
-            Alias::new("last_op_date"),
-        ])
-        .values([
-            vm.into(),
-            host.into(),
-            state.into(),
-            crate::time::now().into(),
-        ])
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .on_conflict(
-            OnConflict::column(Alias::new("vm_uuid"))
-                .update_columns([
-                    Alias::new("host_uuid"),
-                    Alias::new("state"),
-                    Alias::new("last_op_date"),
-                ])
-                .to_owned(),
-        );
-    db.execute(&upsert).await?;
-    Ok(())
 }
 
 /// A reconnect of simulated resource `uuid`: fails when it is unreachable, and it is then

@@ -6,8 +6,9 @@
 //! VMs can change state behind the node's back (`vmStates`, as a crashed or externally stopped
 //! VM would); a reachable host reports such a change to the VM service, as an agent does.
 //! `GET /simulators/{uuid}` answers the state and, for storage, the files it holds, for a host
-//! the VMs it runs. The state is the kernel's (`zstack_kernel::simulator`); the families consult
-//! it.
+//! the VMs it runs. How a host or storage behaves is the kernel's (`zstack_kernel::simulator`);
+//! the families consult it. What a host runs is this service's (`vms`): the VM family asks a
+//! host to start, stop or migrate a VM with messages, as it would ask a host's agent.
 //!
 //! A machine outlives its record: the simulator of a deleted host or storage can still be
 //! changed. No family pings a machine without a record, so bringing one back is announced here
@@ -18,26 +19,32 @@ use serde_json::Value;
 use zstack_header::backup_storage::BACKUP_STORAGE;
 use zstack_header::host::HOST;
 use zstack_header::primary_storage::PRIMARY_STORAGE;
+use zstack_header::simulator::VmOnHost;
 use zstack_header::vm_instance::VmStateChangedOnHostMsg;
 use zstack_kernel::api::{ApiReply, Route, Schema, checks};
 use zstack_kernel::error::{ApiError, argerr, not_found};
 use zstack_kernel::events::ResourceStatusChanged;
 use zstack_kernel::message::is_uuid;
 use zstack_kernel::resource::registry;
-use zstack_kernel::simulator::{
-    self, HOST_VM_OPERATIONS, SimulatedFile, SimulatorState, StateChange, VM_STATES_ON_HOST,
-    VmOnHost,
-};
+use zstack_kernel::simulator::{self, SimulatedFile, SimulatorState, StateChange};
+
+use vms::{HOST_VM_OPERATIONS, VM_STATES_ON_HOST};
+
+mod vms;
 use zstack_kernel::{ApiResult, ErrorCode, MsgContext, NodeContext, api_message};
 
 pub const SERVICE_ID: &str = "simulator";
 
-zstack_kernel::family!(SERVICE_ID, start, []);
+zstack_kernel::family!(SERVICE_ID, start, [vms::migration()]);
 
 pub fn start(node: &NodeContext) -> Result<(), ErrorCode> {
     node.service(SERVICE_ID)
         .api(update_state)
         .api(get_state)
+        .handle(vms::vm_operation)
+        .handle(vms::migrate_vm)
+        .handle(vms::get_host_vms)
+        .handle(vms::forget_host_vm)
         .start()
 }
 
@@ -130,7 +137,7 @@ async fn inventory(
     state: SimulatorState,
 ) -> ApiResult<SimulatorStateReply> {
     let files = simulator::files(&node.db, &uuid).await?;
-    let vms = simulator::host_vms(&node.db, &uuid).await?;
+    let vms = vms::host_vms(&node.db, &uuid).await?;
     Ok(SimulatorStateReply {
         inventory: SimulatorInventory {
             uuid,
@@ -186,7 +193,7 @@ async fn update_state(
     }
     for (vm, on_host) in vm_states {
         let running = (on_host != "Stopped").then_some(on_host.as_str());
-        simulator::set_host_vm(&node.db, &msg.uuid, &vm, running).await?;
+        vms::set_host_vm(&node.db, &msg.uuid, &vm, running).await?;
         // A reachable host reports the change, as an agent does; an unreachable one is heard
         // from when it reconnects.
         if recorded && state.connected {

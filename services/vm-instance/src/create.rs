@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use futures_util::future::BoxFuture;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use zstack_header::disk_offering::GetDiskOfferingMsg;
-use zstack_header::host::{HOST, HostCandidate, ReleaseHostCapacityMsg};
+use zstack_header::host::{HostCandidate, ReleaseHostCapacityMsg};
 use zstack_header::image::{GetImageMsg, ImageSummary};
 use zstack_header::instance_offering::GetInstanceOfferingMsg;
 use zstack_header::l3_network::{
@@ -16,6 +16,7 @@ use zstack_header::primary_storage::{
     AllocatePrimaryStorageCapacityMsg, CacheImageMsg, PrimaryStorageCandidate,
     ReturnPrimaryStorageCapacityMsg, UncacheImageMsg,
 };
+use zstack_header::simulator::ForgetHostVmMsg;
 use zstack_header::volume::{CreateVolumeMsg, ExpungeVolumesMsg};
 use zstack_kernel::api::InventoryReply;
 use zstack_kernel::error::{argerr, operr};
@@ -754,13 +755,17 @@ async fn start_on_host(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<()> {
     let Some(host) = &vm.host else {
         return Err(operr("no host was reserved to start the VM on"));
     };
-    zstack_kernel::simulator::vm_operation(&node.db, HOST, &host.uuid, "StartVm", &vm.uuid).await
+    crate::lifecycle::on_host_uuid(node, &host.uuid, "StartVm", &vm.uuid).await
 }
 
 /// The host no longer runs the VM (the record did not commit).
 async fn stop_on_host(node: &NodeContext, vm: &mut CreateVm) -> ApiResult<()> {
     if let (true, Some(host)) = (vm.running, &vm.host) {
-        zstack_kernel::simulator::set_host_vm(&node.db, &host.uuid, &vm.uuid, None).await?;
+        let forget = ForgetHostVmMsg {
+            host_uuid: host.uuid.clone(),
+            vm_uuid: vm.uuid.clone(),
+        };
+        node.bus.call(forget).await?;
     }
     Ok(())
 }

@@ -13,11 +13,12 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use zstack_header::host::{HOST, ReserveHostCapacityMsg};
 use zstack_header::notification::NotifyMsg;
+use zstack_header::simulator::{GetHostVmsMsg, VmOnHost};
 use zstack_header::vm_instance::VmStateChangedOnHostMsg;
 use zstack_kernel::api::EmptyReply;
 use zstack_kernel::events::ResourceStatusChanged;
 use zstack_kernel::resource::registry;
-use zstack_kernel::{ApiResult, MsgContext, NodeContext, gc, simulator};
+use zstack_kernel::{ApiResult, MsgContext, NodeContext, gc};
 
 use crate::entity::{Column, Entity as VmInstance, Model, VM_INSTANCE};
 use crate::lifecycle::{release_host, transit, vm_if_there};
@@ -63,7 +64,7 @@ async fn host_changed(node: &NodeContext, e: &ResourceStatusChanged) -> ApiResul
             for vm in placed {
                 reports.insert(vm.uuid, "Stopped".into());
             }
-            for vm in simulator::host_vms(&node.db, host).await? {
+            for vm in host_vms(&node, host).await? {
                 reports.insert(vm.uuid, vm.state);
             }
         }
@@ -94,7 +95,7 @@ pub async fn state_changed_on_host(
     // what it runs since.
     let now_on_host = match msg.state_on_host.as_str() {
         "Unknown" => "Unknown".to_string(),
-        _ => simulator::host_vms(&node.db, host)
+        _ => host_vms(&node, host)
             .await?
             .into_iter()
             .find(|v| v.uuid == vm.uuid)
@@ -224,7 +225,15 @@ pub async fn destroy_on_host(node: NodeContext, job: DestroyVmGc, _run: gc::Run)
     if placed_there {
         return Ok(());
     }
-    simulator::vm_operation(&node.db, HOST, &job.host_uuid, "DestroyVm", &job.vm_uuid).await?;
+    crate::lifecycle::on_host_uuid(&node, &job.host_uuid, "DestroyVm", &job.vm_uuid).await?;
     tracing::info!(vm = %job.vm_uuid, host = %job.host_uuid, "destroyed a destroyed VM on its host");
     Ok(())
+}
+
+/// What simulated host `host` reports it runs.
+async fn host_vms(node: &NodeContext, host: &str) -> ApiResult<Vec<VmOnHost>> {
+    let asked = GetHostVmsMsg {
+        host_uuid: host.to_string(),
+    };
+    Ok(node.bus.call(asked).await?.vms)
 }

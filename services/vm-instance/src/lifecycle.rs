@@ -5,8 +5,9 @@
 //! intermediate state (Starting, Stopping, ...), and a failure puts it back as it was.
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-use zstack_header::host::{HOST, HostCandidate, ReleaseHostCapacityMsg};
+use zstack_header::host::{HostCandidate, ReleaseHostCapacityMsg};
 use zstack_header::l3_network::{GetL3NetworkMsg, ReleaseIpsMsg};
+use zstack_header::simulator::HostVmOperationMsg;
 use zstack_header::volume::{ListVmVolumesMsg, ReleaseVmVolumesMsg};
 use zstack_kernel::api::{EmptyReply, InventoryReply};
 use zstack_kernel::cascade::DeleteMode::Enforcing;
@@ -96,7 +97,23 @@ pub(crate) async fn on_host(
     operation: &str,
     vm: &Model,
 ) -> ApiResult<()> {
-    simulator::vm_operation(&node.db, HOST, host, operation, &vm.uuid).await
+    on_host_uuid(node, host, operation, &vm.uuid).await
+}
+
+/// Operation `operation` on VM `vm` by its simulated host `host`, asked as a host's agent is.
+pub(crate) async fn on_host_uuid(
+    node: &NodeContext,
+    host: &str,
+    operation: &str,
+    vm: &str,
+) -> ApiResult<()> {
+    let order = HostVmOperationMsg {
+        host_uuid: host.to_string(),
+        operation: operation.to_string(),
+        vm_uuid: vm.to_string(),
+    };
+    node.bus.call(order).await?;
+    Ok(())
 }
 
 /// A destroyed VM's data volumes are detached and kept (ZStack's VmDeleteVolumeFlow); an

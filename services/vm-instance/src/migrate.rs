@@ -5,11 +5,12 @@
 
 use sea_orm::ActiveValue::Set;
 use zstack_header::host::{HOST, HostCandidate};
+use zstack_header::simulator::HostMigrateVmMsg;
 use zstack_header::volume::MoveVmVolumesToHostMsg;
 use zstack_kernel::api::InventoryReply;
 use zstack_kernel::error::{argerr, operr};
 use zstack_kernel::resource::find;
-use zstack_kernel::{ApiResult, MsgContext, NodeContext, simulator};
+use zstack_kernel::{ApiResult, MsgContext, NodeContext};
 
 use crate::entity::{Entity as VmInstance, Model};
 use crate::lifecycle::{WHAT, failed, host_of, hosts_for, load, place, release_host, transit};
@@ -68,7 +69,12 @@ pub(crate) async fn migrate_vm(
             return Err(e);
         }
     };
-    if let Err(e) = simulator::migrate_vm(&node.db, HOST, &source, &target.uuid, &vm.uuid).await {
+    let order = HostMigrateVmMsg {
+        from_host_uuid: source.clone(),
+        to_host_uuid: target.uuid.clone(),
+        vm_uuid: vm.uuid.clone(),
+    };
+    if let Err(e) = node.bus.call(order).await {
         release_host(node, &vm, &target.uuid).await?;
         return Err(failed(node, &vm, e).await);
     }
