@@ -64,7 +64,7 @@ async fn host_changed(node: &NodeContext, e: &ResourceStatusChanged) -> ApiResul
             for vm in placed {
                 reports.insert(vm.uuid, "Stopped".into());
             }
-            for vm in host_vms(&node, host).await? {
+            for vm in host_vms(node, host).await? {
                 reports.insert(vm.uuid, vm.state);
             }
         }
