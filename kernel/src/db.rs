@@ -26,6 +26,9 @@ tokio::task_local! {
     static SQLITE_BOUND: Option<Duration>;
 }
 
+/// Rows a SQLite connection's thread may hand over before the reader takes them.
+const SQLITE_ROW_BUFFER: usize = 4096;
+
 /// Connects to `url` (`sqlite://path?mode=rwc`, `sqlite::memory:` or `postgres://...`); every
 /// statement is stopped after `statement_timeout` (`None`: never).
 pub async fn connect(
@@ -52,6 +55,10 @@ pub async fn connect(
         // ones right after they are opened. That round trip to the connection's thread also
         // shows it alive, so the pool's own ping is left out.
         options.test_before_acquire(false);
+        // SQLite runs on its own thread per connection and hands each row over a channel: with
+        // room for a whole page the thread never waits for the reader, which would cost a
+        // thread switch every few dozen rows.
+        options.map_sqlx_sqlite_opts(|opts| opts.row_buffer_size(SQLITE_ROW_BUFFER));
         options.map_sqlx_sqlite_before_acquire(move |conn, _| {
             let bound = sqlite_bound(statement_timeout);
             Box::pin(async move { set_sqlite_deadline(conn, bound).await.map(|()| true) })
