@@ -66,7 +66,10 @@ pub async fn connect(
         options.map_sqlx_sqlite_pool_opts(move |pool| {
             pool.after_connect(move |conn, _| -> BoxFuture<'_, _> {
                 let bound = sqlite_bound(statement_timeout);
-                Box::pin(set_sqlite_deadline(conn, bound))
+                Box::pin(async move {
+                    wait_briefly_when_busy(conn).await?;
+                    set_sqlite_deadline(conn, bound).await
+                })
             })
         });
     }
@@ -81,6 +84,38 @@ pub async fn connect(
 /// The bound for a SQLite connection taken now by the current task.
 fn sqlite_bound(pool_default: Option<Duration>) -> Option<Duration> {
     SQLITE_BOUND.try_with(|b| *b).unwrap_or(pool_default)
+}
+
+/// How long a statement waits for another connection's write lock before it fails (SQLITE_BUSY).
+const SQLITE_BUSY_WAIT: Duration = Duration::from_secs(30);
+/// How often it looks again meanwhile.
+const SQLITE_BUSY_POLL: Duration = Duration::from_micros(200);
+
+/// SQLite's own busy wait sleeps ever longer (up to 100 ms a time) while another connection
+/// writes, and the lock is usually free again within a millisecond: under concurrent writes
+/// connections then mostly sleep. This one looks again every [`SQLITE_BUSY_POLL`].
+extern "C" fn busy_poll(_: *mut std::ffi::c_void, tries: std::ffi::c_int) -> std::ffi::c_int {
+    let waited = SQLITE_BUSY_POLL.saturating_mul(u32::try_from(tries).unwrap_or(u32::MAX));
+    if waited >= SQLITE_BUSY_WAIT {
+        return 0;
+    }
+    std::thread::sleep(SQLITE_BUSY_POLL);
+    1
+}
+
+async fn wait_briefly_when_busy(conn: &mut SqliteConnection) -> Result<(), sea_orm::sqlx::Error> {
+    let mut handle = conn.lock_handle().await?;
+    let raw = handle.as_raw_handle().as_ptr();
+    // SAFETY: `raw` is this connection's open handle, held locked; the handler is a plain
+    // function that touches no state, and it replaces the busy timeout's handler.
+    let rc =
+        unsafe { libsqlite3_sys::sqlite3_busy_handler(raw, Some(busy_poll), std::ptr::null_mut()) };
+    if rc != libsqlite3_sys::SQLITE_OK {
+        return Err(sea_orm::sqlx::Error::Protocol(format!(
+            "could not set the SQLite busy handler (code {rc})"
+        )));
+    }
+    Ok(())
 }
 
 async fn set_sqlite_deadline(
