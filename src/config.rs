@@ -137,6 +137,12 @@ pub struct Settings {
     /// Seconds any other database statement may run before the database stops it (0: no bound).
     #[arg(long, env = "ZSTACK_DB_STATEMENT_TIMEOUT", default_value_t = 60)]
     pub db_statement_timeout: u64,
+    /// On SQLite, whether each commit waits for the disk (FULL) or only for the operating
+    /// system (NORMAL: faster; what committed survives the node being killed, but not a power
+    /// loss or an operating-system crash). PostgreSQL ignores it.
+    #[arg(long, env = "ZSTACK_SQLITE_SYNCHRONOUS", default_value = "FULL",
+          value_parser = ["FULL", "NORMAL"])]
+    pub sqlite_synchronous: String,
     /// Webhook receivers: when set, the only ones allowed (comma-separated networks in CIDR
     /// notation and host names: `10.0.0.0/8,hooks.example.com`).
     #[arg(long, env = "ZSTACK_WEBHOOK_ALLOW", value_delimiter = ',', value_parser = AllowEntry::parse)]

@@ -59,7 +59,12 @@ pub async fn start(settings: &Settings) -> Result<RunningNode, StartError> {
             "--services needs --amqp-url: a node running only some services needs other nodes to run the rest".into(),
         ));
     }
-    let db = db::connect(&settings.db_url, settings.db_statement_timeout()).await?;
+    let db = db::connect(
+        &settings.db_url,
+        settings.db_statement_timeout(),
+        settings.sqlite_synchronous == "FULL",
+    )
+    .await?;
     migrate(&db).await?;
     let node = NodeContext::new(settings.node_config(port), db);
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
-use sea_orm::sqlx::sqlite::SqliteConnection;
+use sea_orm::sqlx::sqlite::{SqliteConnection, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     DbErr, RuntimeErr, Statement, TransactionTrait,
@@ -30,10 +30,12 @@ tokio::task_local! {
 const SQLITE_ROW_BUFFER: usize = 4096;
 
 /// Connects to `url` (`sqlite://path?mode=rwc`, `sqlite::memory:` or `postgres://...`); every
-/// statement is stopped after `statement_timeout` (`None`: never).
+/// statement is stopped after `statement_timeout` (`None`: never). On SQLite, a commit waits for
+/// the disk when `sqlite_durable`, else only for the operating system (synchronous NORMAL).
 pub async fn connect(
     url: &str,
     statement_timeout: Option<Duration>,
+    sqlite_durable: bool,
 ) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_string());
     options
@@ -58,7 +60,15 @@ pub async fn connect(
         // SQLite runs on its own thread per connection and hands each row over a channel: with
         // room for a whole page the thread never waits for the reader, which would cost a
         // thread switch every few dozen rows.
-        options.map_sqlx_sqlite_opts(|opts| opts.row_buffer_size(SQLITE_ROW_BUFFER));
+        let synchronous = if sqlite_durable {
+            SqliteSynchronous::Full
+        } else {
+            SqliteSynchronous::Normal
+        };
+        options.map_sqlx_sqlite_opts(move |opts| {
+            opts.row_buffer_size(SQLITE_ROW_BUFFER)
+                .synchronous(synchronous)
+        });
         options.map_sqlx_sqlite_before_acquire(move |conn, _| {
             let bound = sqlite_bound(statement_timeout);
             Box::pin(async move { set_sqlite_deadline(conn, bound).await.map(|()| true) })

@@ -125,3 +125,37 @@ async fn sessions_expire_after_the_configured_timeout() {
     assert_eq!(left, 0);
     t.stop().await;
 }
+
+/// `PRAGMA synchronous` as the node's database connections have it (2: FULL, 1: NORMAL).
+async fn sqlite_synchronous(t: &TestNode) -> Option<i64> {
+    let db = &t.node.as_ref().unwrap().node.db;
+    if db.get_database_backend() != sea_orm::DbBackend::Sqlite {
+        return None;
+    }
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "PRAGMA synchronous",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    Some(row.try_get_by_index::<i64>(0).unwrap())
+}
+
+#[actix_web::test]
+async fn sqlite_commits_wait_for_the_disk_unless_the_operator_says_otherwise() {
+    let t = TestNode::start().await;
+    if let Some(synchronous) = sqlite_synchronous(&t).await {
+        assert_eq!(synchronous, 2, "FULL by default");
+    }
+    t.stop().await;
+    let t = TestNode::start_with(|s| s.sqlite_synchronous = "NORMAL".into()).await;
+    if let Some(synchronous) = sqlite_synchronous(&t).await {
+        assert_eq!(synchronous, 1, "NORMAL when asked");
+        // The node works as before.
+        let session = t.login().await;
+        assert_eq!(t.get("/zones", &session).await.status, 200);
+    }
+    t.stop().await;
+}
