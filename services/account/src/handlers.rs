@@ -160,12 +160,12 @@ pub async fn look_up_session(
 pub async fn check_session(
     node: NodeContext,
     msg: CheckSessionMsg,
-    _ctx: MsgContext,
+    ctx: MsgContext,
 ) -> ApiResult<SessionInfo> {
-    valid_session(&node, &msg.session_uuid)
-        .await?
-        .map(|found| found.session)
-        .ok_or_else(|| invalid_session(&msg.session_uuid))
+    let look_up = LookUpSessionMsg {
+        session_uuid: msg.session_uuid,
+    };
+    Ok(look_up_session(node, look_up, ctx).await?.session)
 }
 
 pub async fn validate(
