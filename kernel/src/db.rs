@@ -237,7 +237,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("zstack-db-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let url = format!("sqlite://{}/t.db?mode=rwc", dir.display());
-        let db = connect(&url, Some(Duration::from_millis(600)))
+        let db = connect(&url, Some(Duration::from_millis(600)), true)
             .await
             .unwrap();
 
@@ -278,7 +278,7 @@ mod tests {
         else {
             return;
         };
-        let db = connect(&url, Some(Duration::from_millis(600)))
+        let db = connect(&url, Some(Duration::from_millis(600)), true)
             .await
             .unwrap();
         let sleep = "SELECT pg_sleep(5)";
