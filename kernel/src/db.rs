@@ -57,14 +57,14 @@ pub async fn connect(
         // ones right after they are opened. That round trip to the connection's thread also
         // shows it alive, so the pool's own ping is left out.
         options.test_before_acquire(false);
-        // SQLite runs on its own thread per connection and hands each row over a channel: with
-        // room for a whole page the thread never waits for the reader, which would cost a
-        // thread switch every few dozen rows.
         let synchronous = if sqlite_durable {
             SqliteSynchronous::Full
         } else {
             SqliteSynchronous::Normal
         };
+        // SQLite runs on its own thread per connection and hands each row over a channel: with
+        // room for a whole page the thread never waits for the reader, which would cost a
+        // thread switch every few dozen rows.
         options.map_sqlx_sqlite_opts(move |opts| {
             opts.row_buffer_size(SQLITE_ROW_BUFFER)
                 .synchronous(synchronous)

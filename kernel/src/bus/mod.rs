@@ -106,6 +106,25 @@ fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// A reply as the type message `M` answers.
+fn typed_reply<M: Message>(reply: ReplyPayload) -> Result<M::Reply, ErrorCode> {
+    reply?.downcast::<M::Reply>().map(|r| *r).map_err(|_| {
+        ApiError::Internal(format!("the reply to {} has the wrong type", M::NAME)).into()
+    })
+}
+
+fn dropped(what: &str) -> ErrorCode {
+    ApiError::Internal(format!("{what} was dropped without a reply")).into()
+}
+
+fn timed_out(what: &str, timeout: Duration) -> ErrorCode {
+    ApiError::Timeout(format!(
+        "{what} timeout after {} seconds",
+        timeout.as_secs_f64()
+    ))
+    .into()
+}
+
 impl Bus {
     /// A bus of a node on its own, running every service.
     pub fn new(default_timeout: Duration) -> Self {
@@ -232,10 +251,7 @@ impl Bus {
         env: Envelope,
         timeout: Duration,
     ) -> Result<M::Reply, ErrorCode> {
-        let reply = self.call_envelope(env, timeout).await?;
-        reply.downcast::<M::Reply>().map(|r| *r).map_err(|_| {
-            ApiError::Internal(format!("the reply to {} has the wrong type", M::NAME)).into()
-        })
+        typed_reply::<M>(self.call_envelope(env, timeout).await)
     }
 
     /// The type-erased form of `call`, used by the gateway.
@@ -248,18 +264,11 @@ impl Bus {
             };
             let (tx, rx) = oneshot::channel();
             self.deliver(env, Some(tx))?;
-            rx.await.unwrap_or_else(|_| {
-                Err(ApiError::Internal(format!("{what} was dropped without a reply")).into())
-            })
+            rx.await.unwrap_or_else(|_| Err(dropped(&what)))
         };
-        match tokio::time::timeout(timeout, exchange).await {
-            Ok(result) => result,
-            Err(_) => Err(ApiError::Timeout(format!(
-                "{what} timeout after {} seconds",
-                timeout.as_secs_f64()
-            ))
-            .into()),
-        }
+        tokio::time::timeout(timeout, exchange)
+            .await
+            .unwrap_or_else(|_| Err(timed_out(&what, timeout)))
     }
 
     /// Sends `msg` to every live node (its service must run on every node) and waits for each
@@ -269,52 +278,24 @@ impl Bus {
         msg: M,
         timeout: Duration,
     ) -> Vec<(String, Result<M::Reply, ErrorCode>)> {
-        let codec = read(&self.inner.catalog)
-            .get(M::NAME)
-            .map(|declared| declared.codec.clone());
-        let me = self.inner.cluster.me().uuid.clone();
-        let remote = read(&self.inner.remote).clone();
+        let declared = self.declared(M::NAME);
         let calls = self.inner.cluster.members().into_iter().map(|node| {
             let (tx, rx) = oneshot::channel();
             let env = Envelope::new(msg.clone());
-            let sent = match (&codec, &remote) {
-                (None, _) => Err(ApiError::NoService(M::NAME.to_string()).into()),
-                _ if node.uuid == me => self.deliver_here(env, Some(tx)),
-                (Some(codec), Some(remote)) => remote.send(&node.uuid, env, codec, Some(tx)),
-                (Some(_), None) => Err(ApiError::NodeUnavailable(format!(
-                    "management node[uuid:{}] is not reachable from this node",
-                    node.uuid
-                ))
-                .into()),
-            };
+            let what = format!("Message[name: {}, id: {}]", env.name, env.id);
+            let sent = declared.as_ref().map_or_else(
+                |e| Err(e.clone()),
+                |(service, codec)| self.deliver_to(&node.uuid, service, env, codec, Some(tx)),
+            );
             async move {
                 let reply = match sent {
+                    Ok(()) => tokio::time::timeout(timeout, rx).await.map_or_else(
+                        |_| Err(timed_out(&what, timeout)),
+                        |r| r.unwrap_or_else(|_| Err(dropped(&what))),
+                    ),
                     Err(e) => Err(e),
-                    Ok(()) => match tokio::time::timeout(timeout, rx).await {
-                        Ok(Ok(reply)) => reply.and_then(|r| {
-                            r.downcast::<M::Reply>().map(|r| *r).map_err(|_| {
-                                ApiError::Internal(format!(
-                                    "the reply to {} has the wrong type",
-                                    M::NAME
-                                ))
-                                .into()
-                            })
-                        }),
-                        Ok(Err(_)) => Err(ApiError::Internal(format!(
-                            "{} was dropped without a reply",
-                            M::NAME
-                        ))
-                        .into()),
-                        Err(_) => Err(ApiError::Timeout(format!(
-                            "{} to management node[uuid:{}] timeout after {} seconds",
-                            M::NAME,
-                            node.uuid,
-                            timeout.as_secs_f64()
-                        ))
-                        .into()),
-                    },
                 };
-                (node.uuid, reply)
+                (node.uuid, typed_reply::<M>(reply))
             }
         });
         futures_util::future::join_all(calls).await
@@ -335,10 +316,7 @@ impl Bus {
     /// Routes `env` to the node that runs its service (the owner of its resource, if it has
     /// one), or answers why it cannot go anywhere.
     fn deliver(&self, env: Envelope, reply: Option<ReplySender>) -> Result<(), ErrorCode> {
-        let (service, codec) = match read(&self.inner.catalog).get(env.name) {
-            Some(declared) => (declared.service.clone(), declared.codec.clone()),
-            None => return Err(ApiError::NoService(env.name.to_string()).into()),
-        };
+        let (service, codec) = self.declared(env.name)?;
         let cluster = &self.inner.cluster;
         let target = match &env.queue_key {
             Some(key) => cluster.owner(key, &service),
@@ -351,12 +329,32 @@ impl Bus {
             ))
             .into());
         };
-        if target == cluster.me().uuid {
+        self.deliver_to(&target, &service, env, &codec, reply)
+    }
+
+    /// The service that handles message `name`, and its codec.
+    fn declared(&self, name: &str) -> Result<(String, Codec), ErrorCode> {
+        read(&self.inner.catalog)
+            .get(name)
+            .map(|declared| (declared.service.clone(), declared.codec.clone()))
+            .ok_or_else(|| ApiError::NoService(name.to_string()).into())
+    }
+
+    /// Hands `env` for `service` to node `target`: here, or through the transport.
+    fn deliver_to(
+        &self,
+        target: &str,
+        service: &str,
+        env: Envelope,
+        codec: &Codec,
+        reply: Option<ReplySender>,
+    ) -> Result<(), ErrorCode> {
+        if target == self.inner.cluster.me().uuid {
             return self.deliver_here(env, reply);
         }
         let remote = read(&self.inner.remote).clone();
         match remote {
-            Some(remote) => remote.send(&target, env, &codec, reply),
+            Some(remote) => remote.send(target, env, codec, reply),
             None => Err(ApiError::NodeUnavailable(format!(
                 "management node[uuid:{target}] runs service[{service}] but this node has no transport to it"
             ))

@@ -113,7 +113,7 @@ pub async fn delete(
         account_uuids: vec![msg.uuid],
         ..Default::default()
     };
-    forget_everywhere(&node, ended).await?;
+    forget_everywhere(&node, ended).await;
     Ok(EmptyReply {})
 }
 

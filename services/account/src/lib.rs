@@ -44,7 +44,8 @@ pub async fn start(node: &NodeContext) -> Result<(), ErrorCode> {
             cache: cache.clone(),
         },
     );
-    // A node that leaves may have missed what ended sessions while it was cut off.
+    // Others leaving this node's view may mean it is the one cut off: what ended sessions
+    // meanwhile could not reach it.
     let on_leave = cache.clone();
     node.bus.ring().on_leave(move |_| on_leave.clear());
     node.service(session_cache::CACHE_SERVICE)

@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 
 use dashmap::DashMap;
 use serde::{Deserialize, Serialize};
+use zstack_kernel::NodeContext;
 use zstack_kernel::api::EmptyReply;
 use zstack_kernel::message::{Message, SessionInfo};
-use zstack_kernel::{ApiResult, NodeContext};
 
-/// Entries kept at most; past it, sessions are checked without caching until expired ones go.
+/// Entries kept at most; a full cache drops its expired entries, or, when none has expired,
+/// starts again empty (one scan per `CAPACITY` sessions admitted, not per call).
 const CAPACITY: usize = 65_536;
 
 /// Setting (seconds) for how long a checked session is trusted without asking again; 0: never.
@@ -23,7 +24,7 @@ pub const TTL_SETTING: &str = "account.sessionCacheTtl";
 pub const CACHE_SERVICE: &str = "account-session-cache";
 
 /// How long a revoking node waits for each node to drop what it revoked.
-pub const FORGET_TIMEOUT: Duration = Duration::from_secs(10);
+const FORGET_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A session looked up for caching: the session and how long it stays valid.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -111,7 +112,7 @@ impl SessionCache {
             let now = Instant::now();
             self.entries.retain(|_, cached| cached.until > now);
             if self.entries.len() >= CAPACITY {
-                return;
+                self.entries.clear();
             }
         }
         self.entries.insert(
@@ -146,11 +147,10 @@ impl SessionCache {
 
 /// Tells every live node to drop `what`, and waits for each; a node that does not answer is
 /// logged (its entries end with the cache's time bound).
-pub async fn forget_everywhere(node: &NodeContext, what: ForgetSessionsMsg) -> ApiResult<()> {
+pub async fn forget_everywhere(node: &NodeContext, what: ForgetSessionsMsg) {
     for (peer, answer) in node.bus.call_each_node(what, FORGET_TIMEOUT).await {
         if let Err(error) = answer {
             tracing::warn!(node = %peer, %error, "a node did not confirm it dropped ended sessions");
         }
     }
-    Ok(())
 }
